@@ -1,0 +1,214 @@
+"""Opening the catalog: pragmas, schema migrations, and clear errors.
+
+The catalog is one SQLite file. Every connection runs in autocommit mode
+(``isolation_level=None``) and writers take explicit ``BEGIN IMMEDIATE``
+transactions through :meth:`Catalog.write`, so a crash at any moment leaves
+the last committed state and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 10_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class CatalogError(Exception):
+    """A catalog problem the user can act on; the message is one line."""
+
+
+class CatalogLockedError(CatalogError):
+    """Another process holds the write lock longer than the busy timeout."""
+
+
+def utc_now() -> str:
+    """Timestamps are ISO 8601 UTC with a ``Z``, sortable as text."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every packaged migration, in order."""
+    found = []
+    for entry in resources.files("archiver.catalog.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    return found
+
+
+def schema_version() -> int:
+    """The schema version this build of archiver writes."""
+    return migrations()[-1][0]
+
+
+class Catalog:
+    """One connection to the catalog. A connection belongs to its thread:
+    open one ``Catalog`` per thread or process; keep one writer."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _translate(self.path, exc) from exc
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise _translate(self.path, exc) from exc
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    @property
+    def user_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _translate(path: Path, exc: sqlite3.Error) -> CatalogError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return CatalogLockedError(f"{path}: the catalog is locked by another archiver process ({text})")
+    if "not a database" in text or "malformed" in text:
+        return CatalogError(f"{path}: not an archiver catalog (the file is not a SQLite database)")
+    if "readonly" in text or "read-only" in text:
+        return CatalogError(f"{path}: the catalog cannot be written (read-only file or file system)")
+    if "disk is full" in text or "full" in text:
+        return CatalogError(f"{path}: the disk is full; the catalog was left as it was")
+    if "unable to open" in text:
+        return CatalogError(f"{path}: cannot open the catalog ({text})")
+    return CatalogError(f"{path}: {text}")
+
+
+def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True) -> Catalog:
+    """Open (and create or upgrade) the catalog at ``path``.
+
+    Raises :class:`CatalogError` with a one-line message for every problem a
+    user can meet: a folder that cannot be created, a file that is not
+    SQLite, a catalog written by a newer archiver. Nothing is overwritten.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise CatalogError(f"{path}: is a folder, not a catalog file")
+    if not path.exists():
+        if not create:
+            raise CatalogError(f"{path}: no catalog here (run `archiver scan PATH` first)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(f"{path}: cannot create its folder ({exc.strerror or exc})") from exc
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise _translate(path, exc) from exc
+    try:
+        _check_is_catalog(path, conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal" and str(path) != ":memory:":
+            raise CatalogError(f"{path}: cannot switch the catalog to WAL mode (got {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        catalog = Catalog(path, conn)
+        if migrate:
+            _migrate(catalog)
+        return catalog
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _translate(path, exc) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _check_is_catalog(path: Path, conn: sqlite3.Connection) -> None:
+    """Refuse files that are not SQLite, foreign SQLite databases, and newer catalogs."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]  # raises on non-SQLite files
+    newest = schema_version()
+    if version > newest:
+        raise CatalogError(
+            f"{path}: the catalog was written by a newer archiver (schema {version}, "
+            f"this version knows up to {newest}); upgrade archiver to open it"
+        )
+    if version == 0:
+        tables = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+        if tables:
+            raise CatalogError(f"{path}: a SQLite database, but not an archiver catalog")
+
+
+def _migrate(catalog: Catalog) -> None:
+    """Apply every migration newer than the file's ``user_version``, each atomically.
+
+    Two processes may race to upgrade: the loser's ``BEGIN IMMEDIATE`` waits,
+    then it sees the new version and skips.
+    """
+    conn = catalog.conn
+    for version, name, sql in migrations():
+        if catalog.user_version >= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if catalog.user_version >= version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise CatalogError(f"{catalog.path}: migration {name} failed: {exc}") from exc
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in current.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at end of migration: {current[:60]!r}")
+    return statements

@@ -1,0 +1,138 @@
+"""The ``archiver`` command line: one click group, commands loaded lazily.
+
+Each command lives in ``archiver/commands/<name>.py`` so that ``archiver
+--help`` stays fast and every command is a small module of its own. The CLI
+turns catalog errors into one-line messages (exit 1) and never shows a
+traceback unless ``ARCHIVER_DEBUG`` is set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archiver import __version__
+from archiver.config import Config, load_config
+
+COMMANDS: dict[str, str] = {
+    "scan": "archiver.commands.scan:scan",
+    "enrich": "archiver.commands.enrich:enrich",
+    "export": "archiver.commands.export:export",
+    "ls": "archiver.commands.ls:ls",
+    "stats": "archiver.commands.stats:stats",
+    "verify": "archiver.commands.verify:verify",
+    "duplicates": "archiver.commands.duplicates:duplicates",
+    "missing": "archiver.commands.missing:missing",
+    "tui": "archiver.commands.tui:tui",
+}
+
+
+@dataclass
+class AppContext:
+    """What every command gets: the configuration and a way to open the catalog."""
+
+    config: Config
+    _opened: list[Any] = field(default_factory=list)
+
+    @property
+    def db_path(self) -> Path:
+        return self.config.db_path
+
+    def catalog(self, *, create: bool = True):  # -> archiver.catalog.Catalog
+        """Open the catalog, turning problems into a one-line click error (exit 1)."""
+        from archiver.catalog import CatalogError, open_catalog
+
+        try:
+            catalog = open_catalog(self.db_path, create=create)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from exc
+        self._opened.append(catalog)
+        return catalog
+
+    def close(self) -> None:
+        for catalog in self._opened:
+            catalog.close()
+        self._opened.clear()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module_name, attr = COMMANDS[cmd_name].split(":")
+            return getattr(importlib.import_module(module_name), attr)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="archiver")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ARCHIVER_DB",
+    help="Catalog file (default: $XDG_DATA_HOME/archiver/library.db). Env: ARCHIVER_DB.",
+)
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None) -> None:
+    """A personal music library archiver.
+
+    Scan your music into one SQLite catalog (files are only ever read),
+    enrich it from MusicBrainz, browse it in a terminal UI, export it.
+    With no command on a terminal, opens the browser (`archiver tui`).
+
+    \b
+    Example:
+      archiver scan ~/Music
+      archiver export --output library.csv
+      archiver
+    """
+    app = AppContext(load_config(db_path))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    if ctx.invoked_subcommand is None:
+        if sys.stdout.isatty() and sys.stdin.isatty():
+            ctx.invoke(cli.get_command(ctx, "tui"))
+        else:
+            click.echo(ctx.get_help())
+
+
+def json_option(func: Callable) -> Callable:
+    """``--json``: print one JSON object on stdout and nothing else."""
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")(func)
+
+
+def query_argument(func: Callable) -> Callable:
+    """``[QUERY]...``: the shared query language, words joined with spaces."""
+    return click.argument("query", nargs=-1)(func)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; no traceback for interrupts or surprises."""
+    try:
+        cli.main(args=argv, prog_name="archiver", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("archiver: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: one line, traceback on request
+        if os.environ.get("ARCHIVER_DEBUG"):
+            raise
+        click.echo(
+            f"archiver: internal error: {type(exc).__name__}: {exc} (set ARCHIVER_DEBUG=1 for details)",
+            err=True,
+        )
+        sys.exit(1)

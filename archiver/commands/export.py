@@ -1,9 +1,122 @@
-"""`archiver export` (placeholder until its issue lands)."""
+"""`archiver export`: the catalog (or a query's part of it) as CSV, JSON,
+JSON Lines or a sha256sum manifest, streamed."""
+
+from __future__ import annotations
 
 import click
 
+from archiver.cli import AppContext, pass_app, query_argument
+from archiver.commands._query import QueryUsageError, compile_args, quiet_broken_pipe
+
+_BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".sha256": "sha256sum"}
+
 
 @click.command()
-def export() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver export` is not built yet")
+@query_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl", "sha256sum"]),
+    default=None,
+    help="Output format (default: from the --output suffix, else csv).",
+)
+@click.option(
+    "--output", "-o", default="-", metavar="FILE|-", help="Write to FILE (replaced only when done); - is stdout."
+)
+@click.option("--columns", metavar="LIST", help="Comma-separated columns (default: all, see docs/export.md).")
+@click.option("--excel", is_flag=True, help="CSV for spreadsheets: BOM, and cells starting with = + - @ defused.")
+@click.option("--root", metavar="PATH", help="sha256sum: the library root the paths are relative to.")
+@pass_app
+def export(
+    app: AppContext,
+    query: tuple[str, ...],
+    fmt: str | None,
+    output: str,
+    columns: str | None,
+    excel: bool,
+    root: str | None,
+) -> None:
+    """Export the tracks QUERY selects (all without QUERY), streamed.
+
+    CSV has a header with every documented column (or --columns) whatever
+    the rows hold; multi-valued tags are joined with "; ", booleans are
+    true/false, NULL is empty. JSON is one array, JSONL one object per line.
+    sha256sum writes a manifest that `sha256sum -c` accepts when run in the
+    library root. Nothing but the export is written to stdout.
+
+    Exit status: 0 done, 1 failure (nothing replaced), 2 bad usage or query.
+
+    \b
+    Example:
+      archiver export --output library.csv
+      archiver export 'artist:"miles davis" year:1955..1965' --format json
+      archiver export --columns path,artist,title,length lossless:no
+      archiver export --format sha256sum --root ~/Music -o ~/Music/SHA256SUMS
+    """
+    from archiver import export as core
+
+    if fmt is None:
+        suffix = output[output.rfind(".") :].lower() if output != "-" and "." in output else ""
+        fmt = _BY_SUFFIX.get(suffix, "csv")
+    if fmt == "sha256sum":
+        if columns is not None or excel:
+            raise QueryUsageError("--columns and --excel do not apply to --format sha256sum")
+    elif root is not None:
+        raise QueryUsageError("--root applies to --format sha256sum only")
+    if excel and fmt != "csv":
+        raise QueryUsageError("--excel applies to --format csv only")
+    try:
+        names = core.parse_columns(columns) if fmt != "sha256sum" else []
+    except core.ExportError as exc:
+        raise QueryUsageError(str(exc)) from exc
+    text, compiled = compile_args(query)
+    catalog = app.catalog(create=False)
+    conn = catalog.conn
+    manifest_root = None
+    if fmt == "sha256sum":
+        try:
+            manifest_root = core.resolve_root(conn, root)
+        except core.ExportError as exc:
+            raise QueryUsageError(str(exc)) from exc
+
+    def run(out) -> object:
+        if manifest_root is not None:
+            return core.write_manifest(conn, compiled, manifest_root, out)
+        return core.export_tracks(conn, compiled, out, fmt, names, excel=excel)
+
+    try:
+        if output == "-":
+            stdout = click.get_binary_stream("stdout")
+            result = run(stdout)
+            stdout.flush()
+        else:
+            with core.atomic_output(output) as handle:
+                result = run(handle)
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    except OSError as exc:
+        raise click.ClickException(f"{output}: cannot write the export ({exc.strerror or exc}); nothing replaced")
+    if manifest_root is not None:
+        _report_manifest(result, manifest_root, output)
+    elif output != "-":
+        click.echo(f"archiver: wrote {result} tracks to {output}", err=True)
+
+
+def _report_manifest(result, root, output: str) -> None:
+    where = "" if output == "-" else f" to {output}"
+    click.echo(f"archiver: wrote {result.written} checksums{where} (paths relative to {root.path})", err=True)
+    if result.no_checksum:
+        click.echo(
+            f"archiver: skipped {result.no_checksum} files without a checksum"
+            " (run `archiver scan --checksum` or `archiver verify` to add them)",
+            err=True,
+        )
+    if result.stale:
+        click.echo(
+            f"archiver: skipped {result.stale} files changed since they were hashed (run `archiver verify`)",
+            err=True,
+        )
+    if result.missing:
+        click.echo(f"archiver: skipped {result.missing} files missing at the last scan", err=True)
+    if result.outside:
+        click.echo(f"archiver: skipped {len(result.outside)} files outside {root.path}", err=True)

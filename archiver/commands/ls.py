@@ -1,9 +1,87 @@
-"""`archiver ls` (placeholder until its issue lands)."""
+"""`archiver ls`: one line per track, from a template of column names."""
+
+from __future__ import annotations
+
+import string
 
 import click
 
+from archiver.cli import AppContext, pass_app, query_argument
+from archiver.commands._query import QueryUsageError, compile_args, quiet_broken_pipe
+
+DEFAULT_TEMPLATE = "{artist} - {album} - {title}"
+_CONTROL = {i: " " for i in range(32)} | {0x7F: " "}
+
+
+class _Formatter(string.Formatter):
+    """Empty text for NULL, and never an error for a format spec the value cannot take."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if value is None:
+            return ""
+        try:
+            return format(value, format_spec)
+        except (ValueError, TypeError):
+            return str(value)
+
+
+def template_fields(template: str) -> list[str]:
+    """The column names a template uses, in order; raises ValueError for bad templates."""
+    from archiver.catalog.tracks import EXPORT_COLUMNS
+
+    names: list[str] = []
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if name == "" or not name.isidentifier():
+            raise ValueError(f"--format: {{{name}}} is not a column name; columns: {', '.join(EXPORT_COLUMNS)}")
+        if name not in EXPORT_COLUMNS:
+            raise ValueError(f"--format: unknown column {{{name}}}; columns: {', '.join(EXPORT_COLUMNS)}")
+        if name not in names:
+            names.append(name)
+    return names
+
 
 @click.command()
-def ls() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver ls` is not built yet")
+@query_argument
+@click.option(
+    "--format",
+    "template",
+    default=DEFAULT_TEMPLATE,
+    show_default=True,
+    help="Line template: any export column in braces, with Python format specs.",
+)
+@pass_app
+def ls(app: AppContext, query: tuple[str, ...], template: str) -> None:
+    """List the tracks QUERY selects (all without QUERY), one line each.
+
+    Tracks come in album order (album artist, date, album, disc, track).
+    Control characters in values become spaces, so each track is one line.
+
+    \b
+    Example:
+      archiver ls beatles
+      archiver ls --format '{tracknumber:02d}. {title} ({length:.0f} s)' 'album:"abbey road"'
+      archiver ls --format '{path}' missing:yes
+    """
+    from archiver.catalog.tracks import iter_tracks
+
+    try:
+        names = template_fields(template)
+    except ValueError as exc:
+        raise QueryUsageError(str(exc)) from exc
+    _, compiled = compile_args(query)
+    catalog = app.catalog(create=False)
+    formatter = _Formatter()
+    stdout = click.get_text_stream("stdout")
+    rows = iter_tracks(catalog.conn, compiled, names or ["path"], text_booleans=True)
+    try:
+        for row in rows:
+            line = formatter.vformat(template, (), dict(zip(names, row)))
+            stdout.write(line.translate(_CONTROL) + "\n")
+        stdout.flush()
+    except BrokenPipeError:
+        rows.close()
+        quiet_broken_pipe()
+    finally:
+        rows.close()

@@ -1,9 +1,210 @@
-"""`archiver scan` (placeholder until its issue lands)."""
+"""`archiver scan`: read audio files into the catalog, incrementally and in parallel."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
 
 import click
 
+from archiver.cli import AppContext, json_option, pass_app
+
+MAX_LISTED_ERRORS = 20
+MAX_JSON_ERRORS = 1000
+
 
 @click.command()
-def scan() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver scan` is not built yet")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Reader processes (default: CPU count). 1 reads in this process.",
+)
+@click.option("--full", is_flag=True, help="Re-read every file, changed or not.")
+@click.option(
+    "--checksum", is_flag=True, help="Afterwards, fingerprint new and changed files (sha256)."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@json_option
+@pass_app
+def scan(
+    app: AppContext,
+    paths: tuple[Path, ...],
+    jobs: int | None,
+    full: bool,
+    checksum: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Scan PATH... (folders or files) into the catalog.
+
+    Only new and changed files (by size and modification time) are read;
+    files that are gone are marked missing, never deleted. With no PATH,
+    every folder scanned before is rescanned. Your files are only read.
+
+    Exit status: 0 when the scan finished (unreadable files are counted and
+    listed), 1 on a fatal error, 2 on a usage error, 130 when interrupted.
+
+    \b
+    Example:
+      archiver scan ~/Music
+      archiver scan --jobs 4 --json /mnt/music /srv/more-music
+      archiver scan            # rescan every remembered folder
+    """
+    from archiver.catalog import CatalogError
+    from archiver.scan import NoRootsError, ScanInterrupted, ScanPathError
+    from archiver.scan import scan as run
+
+    for path in paths:
+        if not path.exists():
+            raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATH")
+    show_progress = not quiet and not as_json and sys.stderr.isatty()
+    renderer = _ProgressRenderer() if show_progress else None
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with renderer or nullcontext():
+            summary = run(
+                app.db_path,
+                [str(p) for p in paths],
+                jobs=jobs,
+                full=full,
+                checksum=checksum,
+                progress=renderer.update if renderer else None,
+            )
+    except (ScanPathError, NoRootsError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except ScanInterrupted as exc:
+        s = exc.summary
+        click.echo(
+            f"archiver: scan interrupted; kept {s.added} added and {s.updated} updated "
+            f"files (run `archiver scan` again to finish)",
+            err=True,
+        )
+        sys.exit(130)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"scan failed: {exc.strerror or exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    result = summary.as_dict()
+    if checksum:
+        result["checksum"] = _checksum(app, summary, jobs, quiet or as_json)
+    errors = _errors(app, summary.scan_id, MAX_JSON_ERRORS if as_json else MAX_LISTED_ERRORS)
+    if as_json:
+        result["error_list"] = errors
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    if not quiet:
+        _print_summary(result, errors)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
+    from archiver.catalog import files as store
+
+    with app.catalog() as catalog:
+        return store.scan_errors(catalog, scan_id, limit)
+
+
+def _checksum(app: AppContext, summary, jobs: int | None, quiet: bool) -> dict:
+    """Run the integrity module's checksum pass over the scanned roots."""
+    try:
+        from archiver.integrity.checksum import checksum_files
+    except ImportError as exc:
+        raise click.ClickException(
+            f"--checksum is not available in this build ({exc}); the scan itself finished"
+        ) from None
+    result = checksum_files(app.db_path, roots=summary.roots, jobs=jobs, progress=None)
+    if hasattr(result, "as_dict"):
+        return result.as_dict()
+    if hasattr(result, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(result)
+    return dict(result) if isinstance(result, dict) else {"result": str(result)}
+
+
+def _print_summary(result: dict, errors: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Scan {result['scan_id']} {result['status']}", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key in ("added", "updated", "unchanged", "missing", "returned", "moved", "errors", "skipped"):
+        table.add_row(key, str(result[key]))
+    table.add_row("elapsed", f"{result['seconds']:.1f} s")
+    console.print(table)
+    if errors:
+        err = Console(stderr=True)
+        err.print(f"[bold]Files that could not be read[/] ({result['errors']}):", highlight=False)
+        for e in errors:
+            err.print(f"  {e['path']}: {e['kind']}: {e['message']}", highlight=False, markup=False)
+        if result["errors"] > len(errors):
+            err.print(f"  ... and {result['errors'] - len(errors)} more", highlight=False)
+
+
+class _ProgressRenderer:
+    """Turns ScanProgress events into a rich progress bar on stderr."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task = self.progress.add_task("discovering", total=None, rate="")
+        self.started = time.monotonic()
+        self.read_started: float | None = None
+
+    def __enter__(self) -> _ProgressRenderer:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, event) -> None:
+        if event.phase == "discover":
+            self.progress.update(
+                self.task, description=f"finding files ({event.done})", completed=0
+            )
+        elif event.phase == "read":
+            if self.read_started is None:
+                self.read_started = time.monotonic()
+                self.progress.reset(self.task, total=event.total or 1, completed=0)
+            elapsed = time.monotonic() - self.read_started
+            rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.done else ""
+            self.progress.update(
+                self.task, description="reading", completed=event.done, rate=rate
+            )
+        elif event.phase == "finish":
+            self.progress.update(self.task, description="finishing")

@@ -1,9 +1,114 @@
-"""`archiver stats` (placeholder until its issue lands)."""
+"""`archiver stats`: what the catalog (or a query's part of it) holds."""
+
+from __future__ import annotations
+
+import json
 
 import click
 
+from archiver.cli import AppContext, json_option, pass_app, query_argument
+from archiver.commands._query import compile_args
+
 
 @click.command()
-def stats() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver stats` is not built yet")
+@query_argument
+@json_option
+@pass_app
+def stats(app: AppContext, query: tuple[str, ...], as_json: bool) -> None:
+    """Figures about the tracks QUERY selects (all without QUERY).
+
+    Tracks, albums, artists, total length and size, formats and codecs,
+    lossless share, tag completeness, MusicBrainz enrichment, missing
+    files, scan errors, last scan and last verify. --json keys are listed
+    in docs/stats.md.
+
+    \b
+    Example:
+      archiver stats
+      archiver stats --json genre:jazz
+      archiver stats 'albumartist:"various artists"'
+    """
+    from archiver.catalog.stats import collect_stats
+
+    text, compiled = compile_args(query)
+    catalog = app.catalog(create=False)
+    figures = collect_stats(catalog.conn, compiled, text)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    _render(figures)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return (f"{days} d " if days else "") + f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _render(f: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    tracks = f["tracks"]
+    title = f"Catalog stats{' for ' + repr(f['query']) if f['query'] else ''}"
+    overview = Table(title=title, show_header=False, title_justify="left")
+    overview.add_column(style="bold")
+    overview.add_column(justify="right")
+    overview.add_row("Tracks", f"{tracks:,}")
+    overview.add_row("Albums", f"{f['albums']:,}")
+    overview.add_row("Artists", f"{f['artists']:,}")
+    overview.add_row("Album artists", f"{f['album_artists']:,}")
+    overview.add_row("Total length", _duration(f["duration_seconds"]))
+    overview.add_row("Total size", _size(f["size_bytes"]))
+    overview.add_row("Lossless", f"{f['lossless']['tracks']:,} ({_pct(f['lossless']['share'])})")
+    overview.add_row("Missing files", f"{f['missing_files']:,}")
+    overview.add_row("Unreadable files", f"{f['read_errors']:,}")
+    overview.add_row("With checksum", f"{f['checksummed']:,}")
+    overview.add_row("Never verified", f"{f['never_verified']:,}")
+    scan = f["last_scan"]
+    overview.add_row(
+        "Last scan", f"{scan['finished_at'] or scan['started_at']} ({scan['status']})" if scan else "never"
+    )
+    overview.add_row("Scan errors (last scan)", f"{f['scan_errors']:,}")
+    verify = f["last_verified"]
+    overview.add_row(
+        "Last verified",
+        f"{verify['finished_at'] or verify['started_at']} ({verify['ok']:,} ok of {verify['checked']:,})"
+        if verify
+        else "never",
+    )
+    console.print(overview)
+
+    def counts(name: str, data: dict[str, int]) -> Table:
+        table = Table(title=name, title_justify="left")
+        table.add_column("")
+        table.add_column("Tracks", justify="right")
+        table.add_column("Share", justify="right")
+        for key, value in data.items():
+            table.add_row(key, f"{value:,}", _pct(value / tracks if tracks else 0))
+        return table
+
+    console.print(counts("Formats", f["formats"]))
+    console.print(counts("Codecs", f["codecs"]))
+    console.print(counts("MusicBrainz enrichment", f["enrichment"]))
+    tags = Table(title="Tag completeness", title_justify="left")
+    tags.add_column("Field")
+    tags.add_column("Set", justify="right")
+    for key, share in f["tag_completeness"].items():
+        tags.add_row(key, _pct(share))
+    console.print(tags)

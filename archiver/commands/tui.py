@@ -1,9 +1,42 @@
-"""`archiver tui` (placeholder until its issue lands)."""
+"""`archiver tui`: the terminal browser (also `archiver` alone on a terminal)."""
+
+from __future__ import annotations
 
 import click
 
+from archiver.cli import AppContext, pass_app
+
 
 @click.command()
-def tui() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver tui` is not built yet")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for a rescan (r)."
+)
+@pass_app
+def tui(app: AppContext, jobs: int | None) -> None:
+    """Browse the catalog in a terminal UI.
+
+    Miller columns (album artists, artists, albums, genres, years, formats,
+    needs review, missing files, scan errors), an All tracks view that stays
+    fast at 100,000+ tracks, track details beside MusicBrainz, a `/` filter
+    with the query language, and rescan (r), enrich (e) and CSV export (x).
+    Press ? inside for every key. A missing catalog is never created here:
+    the welcome screen says how to make one.
+
+    \b
+    Example:
+      archiver --db ~/music.db tui
+      archiver            # on a terminal, same as `archiver tui`
+    """
+    from archiver.catalog import CatalogError, open_catalog
+
+    path = app.db_path
+    if path.exists():
+        # Validate and upgrade the schema once, before the UI starts, so a
+        # foreign file or a newer catalog is a one-line error, not a screen.
+        try:
+            open_catalog(path, create=False).close()
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from exc
+    from archiver.tui.app import ArchiverApp
+
+    ArchiverApp(path, jobs=jobs).run()

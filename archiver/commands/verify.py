@@ -1,9 +1,213 @@
-"""`archiver verify` (placeholder until its issue lands)."""
+"""`archiver verify`: re-hash files and report ok / changed / modified / missing / unreadable."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from contextlib import nullcontext
+from typing import Any
 
 import click
 
+from archiver.cli import AppContext, json_option, pass_app, query_argument
+
+STATUS_STYLE = {
+    "changed": "bold red",
+    "missing": "red",
+    "unreadable": "red",
+    "modified": "yellow",
+}
+
+
+class HashProgress:
+    """A rich progress bar on stderr, in bytes (hashing speed is what matters)."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task = self.progress.add_task(label, total=None)
+        self.files = 0
+
+    def __enter__(self) -> HashProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def update(self, event: Any) -> None:
+        """Takes VerifyProgress or ChecksumProgress events (same fields)."""
+        self.progress.update(
+            self.task,
+            total=event.bytes_total or None,
+            completed=event.bytes_done,
+            description=f"{event.done}/{event.total} files",
+        )
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def compile_verify_query(words: tuple[str, ...]) -> tuple[str | None, str | None, list, str | None]:
+    """QUERY words -> (query text, where, params, from clause); usage error when malformed."""
+    if not words:
+        return None, None, [], None
+    try:
+        from archiver.catalog.query import TRACKS_FROM, QueryError, compile_query, join_query_args
+    except ImportError as exc:  # the query language is another issue's module
+        raise click.UsageError(f"QUERY is not available in this build ({exc})") from None
+    text = join_query_args(words)
+    try:
+        compiled = compile_query(text)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    return text, compiled.where, list(compiled.params), TRACKS_FROM
+
 
 @click.command()
-def verify() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver verify` is not built yet")
+@query_argument
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Hashing processes (default: CPU count). 1 hashes in this process.",
+)
+@click.option(
+    "--resume", is_flag=True, help="Continue the last interrupted verify run (same QUERY)."
+)
+@click.option("--strict", is_flag=True, help="Exit 1 for modified (edited) files too.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; print only problems.")
+@json_option
+@pass_app
+def verify(
+    app: AppContext,
+    query: tuple[str, ...],
+    jobs: int | None,
+    resume: bool,
+    strict: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Re-read every file (or those matching QUERY) and check its fingerprint.
+
+    Each file is ok, changed (bytes differ while size and mtime are the same:
+    bit rot or tampering), modified (size or mtime changed: edited; the report
+    says when only the tags changed), missing or unreadable. A file never
+    fingerprinted before gets its first fingerprint and counts as ok. Every
+    run and its findings are kept in the catalog. Files are only read.
+
+    Exit status: 0 when nothing is changed, missing or unreadable (modified
+    files are edits, not damage, unless --strict), 1 otherwise, 2 on a usage
+    error, 130 when interrupted (run again with --resume to continue).
+
+    \b
+    Example:
+      archiver verify
+      archiver verify artist:beatles --json
+      archiver verify --resume
+    """
+    from archiver.catalog import CatalogError
+    from archiver.integrity.verify import verify_files
+
+    text, where, params, from_sql = compile_verify_query(query)
+    app.catalog().close()  # create/migrate now: one-line error if the catalog is unusable
+    show_progress = not quiet and not as_json and sys.stderr.isatty()
+    renderer = HashProgress("verify") if show_progress else None
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with renderer or nullcontext():
+            result = verify_files(
+                app.db_path,
+                where=where,
+                params=params,
+                from_sql=from_sql,
+                query=text,
+                resume=resume,
+                jobs=jobs,
+                progress=renderer.update if renderer else None,
+            )
+    except KeyboardInterrupt as exc:
+        partial = getattr(exc, "verify_result", None)
+        done = f"; kept {partial.checked} checked files" if partial else ""
+        click.echo(
+            f"archiver: verify interrupted{done} (run `archiver verify --resume` to continue)",
+            err=True,
+        )
+        sys.exit(130)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    failed = result.damaged or (strict and bool(result.modified))
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        _print(result, quiet)
+    sys.exit(1 if failed else 0)
+
+
+def _print(result: Any, quiet: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    problems = [
+        (status, path)
+        for status in ("changed", "missing", "unreadable", "modified")
+        for path in getattr(result, status)
+    ]
+    if problems:
+        table = Table(title="Files that need attention", title_justify="left")
+        table.add_column("status")
+        table.add_column("file", overflow="fold")
+        table.add_column("detail", overflow="fold")
+        for status, path in problems:
+            table.add_row(
+                Text(status, style=STATUS_STYLE[status]),
+                Text(path),
+                Text(result.details.get(path, "")),
+            )
+        console.print(table)
+    if quiet:
+        return
+    summary = Table(
+        title=f"Verify run {result.run_id}" + (" (resumed)" if result.resumed else ""),
+        show_header=False,
+        title_justify="left",
+    )
+    summary.add_column("what")
+    summary.add_column("count", justify="right")
+    summary.add_row("checked", str(result.checked))
+    summary.add_row("ok", str(result.ok))
+    for status in ("changed", "modified", "missing", "unreadable"):
+        count = len(getattr(result, status))
+        summary.add_row(Text(status, style=STATUS_STYLE[status] if count else ""), str(count))
+    if result.first_fingerprints:
+        summary.add_row("first fingerprints", str(result.first_fingerprints))
+    summary.add_row("elapsed", f"{result.seconds:.1f} s")
+    console.print(summary)

@@ -1,37 +1,340 @@
-"""Read one audio file into a FileRecord (minimal first version; the full
-table-driven tag mapping replaces this)."""
+"""Read one audio file into a FileRecord: audio properties, normalized tags
+(Picard names, via the per-family tables in ``mapping_*``), raw tags and
+picture summaries. Runs in worker processes; never raises, never writes.
+
+The file is opened once, read-only, and that one file object serves the
+type sniffing, mutagen's parser and the tail check for APEv2 / ID3v1 tags that
+mutagen's MP3 reader does not look at.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 
-import mutagen
+from mutagen import MutagenError
+from mutagen.aac import AAC
+from mutagen.ac3 import AC3
+from mutagen.aiff import AIFF
+from mutagen.apev2 import APENoHeaderError, APEv2, APEv2File
+from mutagen.asf import ASF, ASFTags
+from mutagen.dsdiff import DSDIFF
+from mutagen.dsf import DSF
+from mutagen.flac import FLAC
+from mutagen.id3 import ID3, ID3FileType, ParseID3v1
+from mutagen.monkeysaudio import MonkeysAudio
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Tags
+from mutagen.musepack import Musepack
+from mutagen.oggflac import OggFLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggspeex import OggSpeex
+from mutagen.oggtheora import OggTheora
+from mutagen.oggvorbis import OggVorbis
+from mutagen.optimfrog import OptimFROG
+from mutagen.smf import SMF
+from mutagen.tak import TAK
+from mutagen.trueaudio import TrueAudio
+from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
+from archiver.scan import formats
+from archiver.scan import mapping as m
+from archiver.scan.mapping_ape import collect_ape, raw_ape
+from archiver.scan.mapping_asf import collect_asf, raw_asf
+from archiver.scan.mapping_id3 import collect_id3, id3_version_name, raw_id3
+from archiver.scan.mapping_mp4 import collect_mp4, raw_mp4
+from archiver.scan.mapping_vorbis import collect_vorbis, raw_vorbis
 from archiver.scan.record import FileRecord
+
+try:  # mutagen's VComment base class (FLAC, Ogg)
+    from mutagen._vorbis import VComment
+except ImportError:  # pragma: no cover - mutagen always has it
+    VComment = ()  # type: ignore[assignment]
+
+# Same candidates, in the same order, as mutagen.File().
+KINDS = (
+    MP3,
+    TrueAudio,
+    OggTheora,
+    OggSpeex,
+    OggVorbis,
+    OggFLAC,
+    FLAC,
+    AIFF,
+    APEv2File,
+    MP4,
+    ID3FileType,
+    WavPack,
+    Musepack,
+    MonkeysAudio,
+    OptimFROG,
+    ASF,
+    OggOpus,
+    AAC,
+    AC3,
+    SMF,
+    TAK,
+    DSF,
+    DSDIFF,
+    WAVE,
+)
+# Kinds whose tag, if any, is ID3 and that may also carry APEv2 / ID3v1 at the end.
+_TAIL_TAG_KINDS = (MP3, TrueAudio, AAC, ID3FileType, APEv2File)
+_HEADER_BYTES = 128
+_TAIL_BYTES = 160  # APE footer (32) + ID3v1 (128)
+
+
+def _one_line(exc: BaseException, path_bytes: bytes | None = None) -> str:
+    """ "HeaderNotFoundError: can't sync to MPEG frame" - one line, no path in it."""
+    name = type(exc).__name__
+    if name == "error":  # mutagen's per-module error classes: say which module
+        name = f"{type(exc).__module__.replace('._util', '')}.error"
+    text = str(exc).strip()
+    if not text:
+        cause = exc.args[0] if exc.args else exc.__cause__
+        text = type(cause).__name__ if isinstance(cause, BaseException) else ""
+        if text:
+            text = f"{text} while reading (truncated?)"
+    line = text.splitlines()[0] if text else ""
+    if path_bytes is not None and line:
+        line = line.replace(repr(path_bytes), "<file>").replace(repr(os.fsdecode(path_bytes)), "<file>")
+    return (f"{name}: {line}" if line else name)[:300]
+
+
+def _os_error(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.strerror or exc}"
+    if isinstance(exc, FileNotFoundError):
+        return f"vanished: {exc.strerror or exc}"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    return f"{type(exc).__name__}: {exc.strerror or exc}"
+
+
+def _choose(name: str, fileobj, header: bytes):
+    """The mutagen class mutagen.File() would pick (extension + header score)."""
+    best = None
+    best_key = (0, "")
+    for kind in KINDS:
+        score = kind.score(name, fileobj, header)
+        if score > 0 and (score, kind.__name__) > best_key:
+            best_key, best = (score, kind.__name__), kind
+    return best
+
+
+def _load(kind, fileobj):
+    fileobj.seek(0)
+    return kind(fileobj)
 
 
 def read_file(path_bytes: bytes, st: os.stat_result | None = None) -> FileRecord:
-    """Never raises: problems become ``record.error``."""
+    """Never raises: problems become ``record.error`` = (kind, one-line message)."""
     try:
-        st = st or os.stat(path_bytes)
+        if st is None:
+            st = os.stat(path_bytes)
     except OSError as exc:
-        return FileRecord(path_bytes, 0, 0, error=("unreadable", exc.strerror or str(exc)))
+        return FileRecord(path_bytes, 0, 0, error=("unreadable", _os_error(exc)))
+    except Exception as exc:  # noqa: BLE001 - e.g. a NUL byte in the path
+        return FileRecord(path_bytes, 0, 0, error=("internal", _one_line(exc)))
     record = FileRecord(path_bytes, st.st_size, st.st_mtime_ns)
     try:
-        audio = mutagen.File(path_bytes)
+        _read_into(record)
+    except OSError as exc:
+        record.error = ("unreadable", _os_error(exc))
+    except MutagenError as exc:
+        record.error = ("corrupt", _one_line(exc, path_bytes))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded per file
-        record.error = ("corrupt", f"{type(exc).__name__}: {exc}".splitlines()[0])
-        return record
-    if audio is None:
-        record.error = ("unsupported", "not an audio format mutagen recognises")
-        return record
-    info = audio.info
-    record.format = type(audio).__name__.lower()
-    record.duration = getattr(info, "length", None)
-    record.bitrate = getattr(info, "bitrate", None)
-    record.sample_rate = getattr(info, "sample_rate", None)
-    record.channels = getattr(info, "channels", None)
-    if audio.tags:
-        for key, value in audio.tags.items():
-            record.raw_tags[str(key)] = [str(v) for v in (value if isinstance(value, list) else [value])]
+        record.error = ("internal", _one_line(exc, path_bytes))
     return record
+
+
+def _read_into(record: FileRecord) -> None:
+    path_bytes = record.path_bytes
+    base = os.path.basename(path_bytes)
+    name = os.fsdecode(base).lower()
+    ext = os.path.splitext(name)[1]
+    if record.size == 0:
+        record.error = ("corrupt", "empty file (0 bytes)")
+        return
+    with open(path_bytes, "rb") as fileobj:
+        header = fileobj.read(_HEADER_BYTES)
+        kind = _choose(name, fileobj, header)
+        audio = None
+        first_error: Exception | None = None
+        if kind is not None:
+            try:
+                audio = _load(kind, fileobj)
+            except MutagenError as exc:
+                first_error = exc
+        if audio is None:
+            # Extension and content may disagree (a DSF named .flac): sniff the content alone.
+            content_kind = _choose("", fileobj, header)
+            if content_kind is not None and content_kind is not kind:
+                try:
+                    audio = _load(content_kind, fileobj)
+                except MutagenError:
+                    audio = None
+                if audio is not None:
+                    record.notes.append(
+                        f"extension {ext or '(none)'} suggested {kind.__name__ if kind else 'nothing'}"
+                        + (f" ({_one_line(first_error, path_bytes)})" if first_error else "")
+                        + f"; read as {content_kind.__name__} by content"
+                    )
+        if audio is None:
+            if first_error is not None:
+                record.error = ("corrupt", _one_line(first_error, path_bytes))
+            else:
+                record.error = ("unsupported", "not an audio format mutagen recognises")
+            return
+        _fill(record, audio, fileobj, ext, header)
+
+
+def _tail(fileobj, size: int) -> bytes:
+    fileobj.seek(max(0, size - _TAIL_BYTES))
+    return fileobj.read(_TAIL_BYTES)
+
+
+def _appended_id3(fileobj, end: int, footer: bytes):
+    """An ID3v2.4 tag appended at the end of the file (footer "3DI"), which mutagen skips."""
+    if footer[:3] != b"3DI" or len(footer) < 10:
+        return None
+    size = 0
+    for byte in footer[6:10]:
+        if byte & 0x80:
+            return None
+        size = (size << 7) | byte
+    start = end - 10 - size - 10
+    if start < 0:
+        return None
+    fileobj.seek(start)
+    data = fileobj.read(size + 10)
+    if data[:3] != b"ID3":
+        return None
+    try:
+        tag = ID3(io.BytesIO(data))
+    except MutagenError:
+        return None
+    return tag if len(tag) else None
+
+
+def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
+    props = formats.audio_properties(audio, ext, header)
+    record.format = props["format"]
+    record.codec = props["codec"]
+    record.lossless = props["lossless"]
+    record.duration = props["duration"]
+    record.bitrate = props["bitrate"]
+    record.sample_rate = props["sample_rate"]
+    record.channels = props["channels"]
+    record.bits_per_sample = props["bits_per_sample"]
+    kind_info = formats.kind_of(type(audio).__name__)
+    if ext in formats.AUDIO_EXTENSIONS and ext not in kind_info.extensions and not record.notes:
+        record.notes.append(f"content is {type(audio).__name__}, extension is {ext}")
+
+    tags = audio.tags
+    primary: m.Collected | None = None
+    secondary: list[m.Collected] = []
+    raw: dict[str, list[str]] = {}
+    pictures = []
+    formats_found: list[str] = []
+
+    if isinstance(tags, ID3):
+        formats_found.append(id3_version_name(tags.version))
+        primary = collect_id3(tags)
+        raw, pictures = raw_id3(tags)
+    elif isinstance(tags, VComment):
+        formats_found.append("VorbisComment")
+        primary = collect_vorbis(tags)
+        raw, pictures = raw_vorbis(tags, getattr(audio, "pictures", ()))
+    elif isinstance(tags, MP4Tags):
+        formats_found.append("MP4")
+        primary = collect_mp4(tags)
+        raw, pictures = raw_mp4(tags)
+    elif isinstance(tags, ASFTags):
+        formats_found.append("ASF")
+        primary = collect_asf(tags)
+        raw, pictures = raw_asf(tags)
+    elif isinstance(tags, APEv2):
+        formats_found.append("APEv2")
+        primary = collect_ape(tags)
+        raw, pictures = raw_ape(tags)
+    elif tags is not None:
+        formats_found.append(type(tags).__name__)
+        record.notes.append(f"tag type {type(tags).__name__} not mapped")
+    elif isinstance(audio, FLAC) and audio.pictures:
+        # FLAC with picture blocks but no Vorbis comment block.
+        raw, pictures = raw_vorbis(None, audio.pictures)
+
+    # An ID3v2 tag in front of a format whose reader skips it (FLAC, AAC, ...).
+    if header[:3] == b"ID3" and not isinstance(tags, ID3):
+        try:
+            fileobj.seek(0)
+            extra = ID3(fileobj)
+        except MutagenError:
+            extra = None
+        if extra is not None and len(extra):
+            formats_found.append(id3_version_name(extra.version))
+            collected = collect_id3(extra)
+            extra_raw, extra_pics = raw_id3(extra, prefix="ID3:" if raw else "")
+            if primary is None:
+                primary = collected
+            else:
+                secondary.append(collected)
+            raw.update(extra_raw)
+            pictures.extend(extra_pics)
+
+    if isinstance(audio, _TAIL_TAG_KINDS):
+        tail = _tail(fileobj, record.size)
+        has_v1 = tail[-128:-125] == b"TAG" and len(tail) >= 128
+        ape_here = tail[-32:-24] == b"APETAGEX" or (has_v1 and tail[-160:-152] == b"APETAGEX")
+        lyrics3 = has_v1 and tail[-137:-128] == b"LYRICS200"
+        if has_v1 and not (isinstance(tags, ID3) and tags.version[0] == 1):
+            formats_found.append("ID3v1")
+            if not isinstance(tags, ID3):
+                frames = ParseID3v1(tail[-128:])
+                if frames:
+                    collected = collect_id3(frames)
+                    v1_raw, _ = raw_id3(frames, prefix="ID3v1:")
+                    raw.update(v1_raw)
+                    secondary.append(collected)
+        footer = tail[-138:-128] if has_v1 else tail[-10:]
+        if footer[:3] == b"3DI":
+            appended = _appended_id3(fileobj, record.size - (128 if has_v1 else 0), footer)
+            if appended is not None:
+                formats_found.append(id3_version_name(appended.version) + " (appended)")
+                collected = collect_id3(appended)
+                app_raw, app_pics = raw_id3(appended, prefix="ID3-appended:" if raw else "")
+                if primary is None or (isinstance(tags, ID3) and tags.version[0] == 1):
+                    # An appended v2 tag outranks the ID3v1 mutagen found.
+                    if primary is not None:
+                        secondary.insert(0, primary)
+                    primary = collected
+                else:
+                    secondary.append(collected)
+                raw.update(app_raw)
+                pictures.extend(app_pics)
+        if not isinstance(tags, APEv2) and (ape_here or lyrics3):
+            try:
+                fileobj.seek(0)
+                ape = APEv2(fileobj)
+            except (APENoHeaderError, MutagenError):
+                ape = None
+            if ape is not None:
+                formats_found.append("APEv2")
+                collected = collect_ape(ape)
+                ape_raw, ape_pics = raw_ape(ape, prefix="APEv2:" if raw else "")
+                if primary is None:
+                    primary = collected
+                else:
+                    secondary.append(collected)
+                raw.update(ape_raw)
+                pictures.extend(ape_pics)
+
+    normalized = m.finalize(primary or {})
+    for extra_values in secondary:
+        normalized = m.merge(normalized, m.finalize(extra_values))
+    record.tags = normalized
+    record.raw_tags = raw
+    record.pictures = pictures
+    record.tag_formats = formats_found

@@ -40,6 +40,9 @@ class FileRecord:
     pictures: list[Picture] = field(default_factory=list)
     # (kind, one-line message) when the file could not be read.
     error: tuple[str, str] | None = None
+    # Things worth knowing about a file that was read, e.g. extension and
+    # content disagreed ("content is FLAC, extension is .m4a").
+    notes: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:

@@ -20,11 +20,35 @@ OUT = HERE / "templates"
 SOURCE = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate={rate}:duration=1"]
 QUIET = ["-af", "volume=0.005,aformat=sample_fmts=s16"]
 # No metadata, no encoder tag, no chapters; bitexact keeps output reproducible.
-CLEAN = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+CLEAN = [
+    "-map_metadata",
+    "-1",
+    "-map_chapters",
+    "-1",
+    "-fflags",
+    "+bitexact",
+    "-flags:a",
+    "+bitexact",
+]
 
 # name -> (required ffmpeg encoder, sample rate, output options)
 TEMPLATES: dict[str, tuple[str, int, list[str]]] = {
-    "mp3": ("libmp3lame", 8000, ["-c:a", "libmp3lame", "-b:a", "8k", "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0"]),
+    "mp3": (
+        "libmp3lame",
+        8000,
+        [
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "8k",
+            "-write_xing",
+            "1",
+            "-id3v2_version",
+            "0",
+            "-write_id3v1",
+            "0",
+        ],
+    ),
     "flac": ("flac", 8000, ["-c:a", "flac", "-compression_level", "8"]),
     "ogg": ("libvorbis", 8000, ["-c:a", "libvorbis", "-q:a", "-1"]),
     "opus": ("libopus", 8000, ["-c:a", "libopus", "-b:a", "6k"]),
@@ -43,7 +67,9 @@ TEMPLATES: dict[str, tuple[str, int, list[str]]] = {
 
 def encoders() -> set[str]:
     """Names of the audio encoders this ffmpeg build has."""
-    out = subprocess.run(["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True, check=True
+    ).stdout
     names = set()
     for line in out.splitlines():
         parts = line.split()
@@ -56,7 +82,20 @@ def encode(name: str, rate: int, opts: list[str]) -> Path:
     """Encode one template; returns its path."""
     dest = OUT / f"template.{name}"
     src = [arg.format(rate=rate) for arg in SOURCE]
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *src, *QUIET, "-ac", "1", *CLEAN, *opts, str(dest)]
+    cmd = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *src,
+        *QUIET,
+        "-ac",
+        "1",
+        *CLEAN,
+        *opts,
+        str(dest),
+    ]
     subprocess.run(cmd, check=True)
     strip_comments(dest)
     return dest
@@ -67,7 +106,12 @@ def strip_comments(path: Path) -> None:
     import mutagen
 
     audio = mutagen.File(path)
-    if audio is not None and audio.tags is not None and hasattr(audio.tags, "clear") and len(audio.tags):
+    if (
+        audio is not None
+        and audio.tags is not None
+        and hasattr(audio.tags, "clear")
+        and len(audio.tags)
+    ):
         audio.tags.clear()
         audio.save()
 

@@ -1,0 +1,119 @@
+"""Figures about the tracks a query selects, for ``archiver stats`` and the TUI.
+
+``collect_stats(conn, query) -> dict`` returns plain JSON-able data; the keys
+are documented in docs/stats.md. Track figures follow the query; the last
+scan and last verify run are catalog-wide. Pure SQL aggregates: a few passes
+over the selected rows, nothing held in memory per track.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from archiver.catalog.query import TRACKS_FROM, CompiledQuery
+
+__all__ = ["COMPLETENESS_FIELDS", "collect_stats"]
+
+# Tag completeness: share of tracks where the field is set (not NULL, not "").
+COMPLETENESS_FIELDS: dict[str, str] = {
+    "artist": "t.artist",
+    "album": "t.album",
+    "title": "t.title",
+    "date": "t.date",
+    "genre": "t.genre",
+    "isrc": "t.isrc",
+    "musicbrainz_recordingid": "t.musicbrainz_recordingid",
+    "musicbrainz_albumid": "t.musicbrainz_albumid",
+    "mb_recording_id": "m.recording_mbid",
+}
+MATCH_STATUSES = ("matched", "ambiguous", "unmatched", "error", "none")
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: str = "") -> dict:
+    """Every figure ``archiver stats`` shows, as one JSON-able dict."""
+    where, params = query.where, list(query.params)
+    filled = ", ".join(f"sum(CASE WHEN {sql} IS NOT NULL AND {sql} != '' THEN 1 ELSE 0 END)" for sql in COMPLETENESS_FIELDS.values())
+    row = conn.execute(
+        f"""SELECT count(*),
+                   count(DISTINCT CASE WHEN t.album IS NOT NULL
+                         THEN COALESCE(t.albumartist, t.artist, '') || char(31) || t.album END),
+                   count(DISTINCT t.artist),
+                   count(DISTINCT t.albumartist),
+                   total(f.duration),
+                   total(f.size),
+                   sum(f.lossless = 1),
+                   sum(f.lossless IS NULL),
+                   sum(f.missing = 1),
+                   sum(f.read_error IS NOT NULL),
+                   sum(f.sha256 IS NOT NULL),
+                   sum(f.last_verified_at IS NULL),
+                   {filled}
+            FROM {TRACKS_FROM} WHERE {where}""",
+        params,
+    ).fetchone()
+    tracks = row[0]
+    (albums, artists, album_artists, duration, size, lossless, lossless_unknown, missing, read_errors,
+     checksummed, never_verified) = (v or 0 for v in row[1:12])
+    completeness = {
+        name: _share(count or 0, tracks) for name, count in zip(COMPLETENESS_FIELDS, row[12:], strict=True)
+    }
+
+    def counts(expr: str) -> dict[str, int]:
+        return dict(
+            conn.execute(
+                f"SELECT {expr} AS k, count(*) AS n FROM {TRACKS_FROM} WHERE {where} GROUP BY k ORDER BY n DESC, k",
+                params,
+            ).fetchall()
+        )
+
+    enrichment = dict.fromkeys(MATCH_STATUSES, 0)
+    enrichment.update(counts("COALESCE(m.status, 'none')"))
+    return {
+        "query": query_text,
+        "tracks": tracks,
+        "albums": albums,
+        "artists": artists,
+        "album_artists": album_artists,
+        "duration_seconds": round(duration, 3),
+        "size_bytes": int(size),
+        "formats": counts("COALESCE(f.format, 'unknown')"),
+        "codecs": counts("COALESCE(f.codec, 'unknown')"),
+        "lossless": {
+            "tracks": lossless,
+            "share": _share(lossless, tracks),
+            "unknown": lossless_unknown,
+        },
+        "tag_completeness": completeness,
+        "enrichment": enrichment,
+        "missing_files": missing,
+        "read_errors": read_errors,
+        "checksummed": checksummed,
+        "never_verified": never_verified,
+        **_last_runs(conn),
+    }
+
+
+def _last_runs(conn: sqlite3.Connection) -> dict:
+    scan = conn.execute(
+        "SELECT id, started_at, finished_at, status, files_found, errors FROM scan_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    last_scan = None
+    scan_errors = 0
+    if scan:
+        keys = ("id", "started_at", "finished_at", "status", "files_found", "errors")
+        last_scan = dict(zip(keys, scan))
+        scan_errors = conn.execute("SELECT count(*) FROM scan_errors WHERE scan_id = ?", (scan[0],)).fetchone()[0]
+    verify = conn.execute(
+        "SELECT id, started_at, finished_at, status, checked, ok, changed, modified, missing, unreadable"
+        " FROM verify_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    last_verified = None
+    if verify:
+        keys = ("id", "started_at", "finished_at", "status", "checked", "ok", "changed", "modified", "missing",
+                "unreadable")
+        last_verified = dict(zip(keys, verify))
+    return {"last_scan": last_scan, "scan_errors": scan_errors, "last_verified": last_verified}

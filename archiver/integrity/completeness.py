@@ -1,0 +1,202 @@
+"""`archiver missing`: albums with tracks or discs that are not in the library.
+
+Albums are the files' own tags grouped by album artist + album; files with no
+album artist are grouped by album + folder (a trailing ``CD1`` / ``Disc 2``
+folder counts as its parent), so a compilation without album artist stays
+one album. A file marked missing by the last scan counts as absent.
+
+Two independent checks per album:
+
+- **gaps against the tags**: discs ``1..totaldiscs`` (the largest totaldiscs
+  any file says) with no file, and per disc the numbers ``1..totaltracks`` (the
+  largest totaltracks on that disc) with no file; a file without disc number
+  is on disc 1;
+- **against MusicBrainz** (after ``archiver enrich``): for every release the
+  album's files are matched to, the release's tracks with no present file
+  (matched by track id, or by disc and track number when the match has no
+  track id), with disc, position, number, title and length.
+
+An album appears only when one of the two finds something.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from archiver.catalog import integrity as sql
+
+_DISC_FOLDER = re.compile(r"^(cd|disc|disk|dvd)[\s._-]*\d+\b.*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MissingTrack:
+    disc: int
+    position: int
+    number: str | None
+    title: str | None
+    length: float | None  # seconds
+
+
+@dataclass
+class IncompleteAlbum:
+    albumartist: str | None
+    album: str | None
+    folder: str
+    present: int  # files on disk
+    expected: int | None  # sum of totaltracks over the expected discs, when every disc says
+    missing_discs: list[int] = field(default_factory=list)
+    gaps: dict[int, list[int]] = field(default_factory=dict)  # disc -> missing track numbers
+    missing_files: list[str] = field(default_factory=list)  # catalogued but marked missing
+    release_mbid: str | None = None
+    release_title: str | None = None
+    release_missing: list[MissingTrack] = field(default_factory=list)
+
+    @property
+    def missing_count(self) -> int:
+        tag_gaps = sum(len(v) for v in self.gaps.values())
+        return max(tag_gaps, len(self.release_missing))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "albumartist": self.albumartist,
+            "album": self.album,
+            "folder": self.folder,
+            "present": self.present,
+            "expected": self.expected,
+            "missing_discs": self.missing_discs,
+            "gaps": [{"disc": d, "tracks": t} for d, t in sorted(self.gaps.items())],
+            "missing_files": self.missing_files,
+            "release": None
+            if self.release_mbid is None
+            else {
+                "mbid": self.release_mbid,
+                "title": self.release_title,
+                "missing": [
+                    {
+                        "disc": t.disc,
+                        "position": t.position,
+                        "number": t.number,
+                        "title": t.title,
+                        "length": t.length,
+                    }
+                    for t in self.release_missing
+                ],
+            },
+        }
+
+
+def album_folder(path: str) -> str:
+    """The folder an album lives in: a disc subfolder counts as its parent."""
+    folder = os.path.dirname(path)
+    if _DISC_FOLDER.match(os.path.basename(folder)):
+        folder = os.path.dirname(folder)
+    return folder
+
+
+def album_key(row: sql.AlbumTrackRow) -> tuple[str, str, str]:
+    album = (row.album or "").strip().casefold()
+    if row.albumartist and row.albumartist.strip():
+        return ("artist", row.albumartist.strip().casefold(), album)
+    return ("folder", album_folder(row.path), album)
+
+
+def tag_gaps(rows: list[sql.AlbumTrackRow]) -> tuple[list[int], dict[int, list[int]], int | None]:
+    """(missing discs, disc -> missing track numbers, expected track count) from the tags
+    of one album's files; absent files (``missing``) do not fill a gap (pure)."""
+    present = [r for r in rows if not r.missing]
+    totaldiscs = max((r.totaldiscs or 0 for r in rows), default=0)
+    per_disc_total: dict[int, int] = {}
+    for r in rows:
+        disc = r.discnumber or 1
+        if r.totaltracks:
+            per_disc_total[disc] = max(per_disc_total.get(disc, 0), r.totaltracks)
+    have: dict[int, set[int]] = {}
+    for r in present:
+        have.setdefault(r.discnumber or 1, set()).add(r.tracknumber or 0)
+    discs = set(range(1, totaldiscs + 1)) | set(per_disc_total)
+    missing_discs = sorted(d for d in range(1, totaldiscs + 1) if d not in have)
+    gaps: dict[int, list[int]] = {}
+    for disc in sorted(discs):
+        total = per_disc_total.get(disc)
+        if not total or disc in missing_discs:
+            continue
+        absent = sorted(set(range(1, total + 1)) - have.get(disc, set()))
+        if absent:
+            gaps[disc] = absent
+    expected = None
+    all_discs = range(1, max(totaldiscs, max(discs, default=0)) + 1)
+    if discs and all(d in per_disc_total for d in all_discs):
+        expected = sum(per_disc_total[d] for d in all_discs)
+    return missing_discs, gaps, expected
+
+
+def release_gaps(
+    rows: list[sql.AlbumTrackRow], tracks: list[sql.ReleaseTrack]
+) -> list[MissingTrack]:
+    """The release's tracks with no present file matched to them (pure)."""
+    present = [r for r in rows if not r.missing]
+    by_id = {r.track_mbid for r in present if r.track_mbid}
+    by_pos = {(r.discnumber or 1, r.tracknumber) for r in present if not r.track_mbid}
+    return [
+        MissingTrack(t.disc, t.position, t.number, t.title, t.length)
+        for t in tracks
+        if t.track_mbid not in by_id and (t.disc, t.position) not in by_pos
+    ]
+
+
+def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
+    """Every incomplete album, by album artist and album (for the CLI and the TUI)."""
+    rows = sql.album_track_rows(conn)
+    albums: dict[tuple[str, str, str], list[sql.AlbumTrackRow]] = {}
+    for row in rows:
+        if row.album and row.album.strip():
+            albums.setdefault(album_key(row), []).append(row)
+    # Files matched to a release count for the release even if their album tag differs.
+    by_release: dict[str, list[sql.AlbumTrackRow]] = {}
+    for row in rows:
+        if row.release_mbid:
+            by_release.setdefault(row.release_mbid, []).append(row)
+    tracklists: dict[str, list[sql.ReleaseTrack]] = {}
+    for track in sql.release_tracks(conn, by_release):
+        tracklists.setdefault(track.release_mbid, []).append(track)
+    titles = sql.release_titles(conn, by_release)
+    # Each release is reported with the album holding most of its files.
+    release_home: dict[str, tuple[str, str, str]] = {}
+    for mbid, members in by_release.items():
+        keys = [album_key(r) for r in members if r.album and r.album.strip()]
+        home = max(set(keys), key=keys.count) if keys else ("release", mbid, "")
+        release_home[mbid] = home
+        albums.setdefault(home, [])
+    out: list[IncompleteAlbum] = []
+    for key, members in albums.items():
+        missing_discs, gaps, expected = tag_gaps(members) if members else ([], {}, None)
+        releases = sorted(m for m, home in release_home.items() if home == key)
+        first = members[0] if members else None
+        album = IncompleteAlbum(
+            albumartist=(first.albumartist if first else None),
+            album=(first.album if first else None),
+            folder=album_folder(first.path) if first else "",
+            present=sum(1 for r in members if not r.missing),
+            expected=expected,
+            missing_discs=missing_discs,
+            gaps=gaps,
+            missing_files=[r.path for r in members if r.missing],
+        )
+        for mbid in releases:
+            missing = release_gaps(by_release[mbid], tracklists.get(mbid, []))
+            if missing or album.release_mbid is None:
+                album.release_mbid = mbid
+                album.release_title = titles.get(mbid, (None, None))[0]
+                album.release_missing = missing
+            if first is None:
+                album.album = album.release_title
+                album.albumartist = titles.get(mbid, (None, None))[1]
+                album.present = sum(1 for r in by_release[mbid] if not r.missing)
+        if album.missing_discs or album.gaps or album.release_missing:
+            out.append(album)
+    out.sort(key=lambda a: ((a.albumartist or "").casefold(), (a.album or "").casefold(), a.folder))
+    return out

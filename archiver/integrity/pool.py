@@ -1,0 +1,72 @@
+"""Run a per-file function in a process pool, yielding results as they finish.
+
+Hashing is CPU-bound (sha256 in C, but two hashes per file and Python page
+parsing for Ogg), so it runs in worker processes while the caller, the one
+catalog writer, stores results. At most ``2 * jobs + 2`` tasks are in flight,
+so stopping early (Ctrl-C, a progress callback raising) wastes little work.
+Workers are forked when this process has one thread (cheapest); a threaded
+caller (the TUI runs work in threads) gets ``forkserver``, as forking a
+threaded process can deadlock.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    if os.name != "posix":
+        return multiprocessing.get_context("spawn")
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
+def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
+    """``func(item)`` for every item, in completion order; ``jobs <= 1`` runs inline.
+
+    Closing the generator early cancels the tasks not yet started.
+    """
+    if jobs <= 1:
+        for item in items:
+            yield func(item)
+        return
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+    pending: set[Future] = set()
+    source = iter(items)
+    window = 2 * jobs + 2
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(func, item))
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,261 @@
+"""`archiver verify`: re-read and re-hash files, and say what happened to each.
+
+Per file (compared with its current fingerprint):
+
+- ``ok``: same sha256; also a file never hashed before (its first fingerprint
+  is taken and stored) and a file only touched (new mtime, identical bytes);
+- ``changed``: size and mtime are those the fingerprint was taken at, but the
+  bytes differ: bit rot or tampering. The fingerprint is kept as the reference
+  (the new hash is stored in the history only), so the file is reported again
+  by every verify until it is restored;
+- ``modified``: size or mtime differ: the file was edited. The detail says
+  whether only the tags changed (same audio identity). The new fingerprint
+  becomes the reference (the old one stays in the history);
+- ``missing``: not on disk; ``unreadable``: on disk but cannot be read.
+
+Results are committed in batches, so an interrupted run keeps its work; with
+``resume=True`` the latest interrupted run (same query) continues, skipping
+the files it already checked.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archiver.catalog import integrity as sql
+from archiver.catalog import open_catalog, utc_now
+from archiver.integrity.checksum import BATCH, BATCH_SECONDS, HashOutcome, hash_one
+from archiver.integrity.hashing import Fingerprint
+from archiver.integrity.pool import default_jobs, imap_unordered
+
+DAMAGE = frozenset(sql.DAMAGE_STATUSES)
+# Identities copied from a header rather than computed from the audio bytes: they
+# say nothing about damage to the audio data itself.
+HEADER_METHODS = frozenset({"flac-streaminfo-md5"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one file fared: status, a one-line detail, and what to store."""
+
+    status: str
+    detail: str | None
+    store: str | None = None  # None, "current" (new reference) or "history" (evidence only)
+
+
+def classify(stored: sql.StoredFingerprint, outcome: HashOutcome) -> Verdict:
+    """Compare a fresh read with the stored fingerprint (pure)."""
+    if outcome.status == "missing":
+        return Verdict("missing", outcome.message or "not on disk")
+    fp = outcome.fingerprint
+    if outcome.status != "ok" or fp is None:
+        return Verdict("unreadable", outcome.message or "cannot be read")
+    if stored.sha256 is None:
+        return Verdict("ok", "first fingerprint", "current")
+    same_state = (fp.size, fp.mtime_ns) == (stored.hashed_size, stored.hashed_mtime_ns)
+    same_audio = (
+        fp.audio_hash is not None
+        and fp.audio_hash == stored.audio_hash
+        and fp.audio_hash_method == stored.audio_hash_method
+    )
+    if fp.sha256 == stored.sha256:
+        if same_state:
+            return Verdict("ok", None)
+        return Verdict("ok", "touched: new mtime, identical content", "current")
+    if same_state:
+        if fp.audio_hash_method in HEADER_METHODS:
+            audio = "the audio identity is read from the header, so it cannot locate the damage"
+        elif same_audio:
+            audio = "audio identity unchanged (the damage is outside the audio data)"
+        else:
+            audio = "the audio data differs"
+        return Verdict(
+            "changed", f"content differs while size and mtime are unchanged; {audio}", "history"
+        )
+    what = []
+    if fp.size != stored.hashed_size:
+        what.append(f"size {stored.hashed_size} -> {fp.size}")
+    if fp.mtime_ns != stored.hashed_mtime_ns:
+        what.append("mtime changed")
+    if same_audio:
+        kind = "tags only: audio identity unchanged"
+    elif fp.audio_hash_method != stored.audio_hash_method:
+        kind = (
+            f"audio identity not comparable ({stored.audio_hash_method} -> {fp.audio_hash_method})"
+        )
+    else:
+        kind = "audio changed"
+    return Verdict("modified", f"edited ({', '.join(what)}); {kind}", "current")
+
+
+@dataclass(frozen=True)
+class VerifyProgress:
+    done: int
+    total: int
+    bytes_done: int
+    bytes_total: int
+    path: bytes
+    status: str
+
+
+@dataclass
+class VerifyResult:
+    run_id: int
+    checked: int = 0
+    ok: int = 0
+    changed: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)  # path -> detail (non-ok)
+    first_fingerprints: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    resumed: bool = False
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.changed or self.missing or self.unreadable)
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented ``--json`` object (see docs/verify.md)."""
+        return {
+            "checked": self.checked,
+            "ok": self.ok,
+            "changed": self.changed,
+            "modified": self.modified,
+            "missing": self.missing,
+            "unreadable": self.unreadable,
+            "seconds": round(self.seconds, 3),
+            "run_id": self.run_id,
+            "first_fingerprints": self.first_fingerprints,
+            "interrupted": self.interrupted,
+            "details": self.details,
+        }
+
+
+def verify_files(
+    catalog_path: str | os.PathLike,
+    *,
+    where: str | None = None,
+    params: Sequence[Any] = (),
+    from_sql: str | None = None,
+    query: str | None = None,
+    resume: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[VerifyProgress], None] | None = None,
+) -> VerifyResult:
+    """Verify the catalogued files matching ``where`` (all when None); see the module doc.
+
+    ``query`` is the text stored with the run. Exceptions (Ctrl-C, a raising progress
+    callback) stop the run after committing what was checked: the run is marked
+    interrupted and the exception carries the partial result as ``exc.verify_result``."""
+    started = time.monotonic()
+    catalog = open_catalog(Path(catalog_path))
+    try:
+        conn = catalog.conn
+        previous = sql.resumable_verify_run(conn, query) if resume else None
+        with catalog.write() as wconn:
+            if previous is not None:
+                run_id = previous.id
+                sql.reopen_verify_run(wconn, run_id)
+            else:
+                run_id = sql.start_verify_run(wconn, query)
+        result = VerifyResult(run_id, resumed=previous is not None)
+        targets = sql.verify_targets(
+            conn,
+            where=where,
+            params=params,
+            from_sql=from_sql,
+            not_verified_since=previous.started_at if previous else None,
+        )
+        by_id = {t.file_id: t for t in targets}
+        bytes_total = sum(t.size for t in targets)
+        pending: list[tuple[sql.StoredFingerprint, Verdict, Fingerprint | None]] = []
+        last_commit = time.monotonic()
+        first = 0
+
+        def flush() -> None:
+            nonlocal last_commit
+            if pending:
+                at = utc_now()
+                with catalog.write() as wconn:
+                    for stored, verdict, fp in pending:
+                        if fp is not None and verdict.store is not None:
+                            sql.add_fingerprint(
+                                wconn,
+                                stored.file_id,
+                                fp,
+                                current=verdict.store == "current",
+                                verify_run_id=run_id,
+                                at=at,
+                            )
+                    sql.record_findings(
+                        wconn,
+                        run_id,
+                        [(s.file_id, v.status, v.detail) for s, v, _ in pending],
+                        at=at,
+                    )
+                pending.clear()
+            last_commit = time.monotonic()
+
+        def finish(status: str) -> None:
+            with catalog.write() as wconn:
+                sql.finish_verify_run(wconn, run_id, status, time.monotonic() - started)
+            _fill(conn, result, first)
+
+        done = bytes_done = 0
+        results = imap_unordered(
+            hash_one, ((t.file_id, t.path_bytes) for t in targets), jobs or default_jobs()
+        )
+        try:
+            for outcome in results:
+                stored = by_id[outcome.file_id]
+                verdict = classify(stored, outcome)
+                if verdict.detail == "first fingerprint":
+                    first += 1
+                pending.append((stored, verdict, outcome.fingerprint))
+                done += 1
+                bytes_done += outcome.fingerprint.size if outcome.fingerprint else 0
+                if len(pending) >= BATCH or time.monotonic() - last_commit >= BATCH_SECONDS:
+                    flush()
+                if progress is not None:
+                    progress(
+                        VerifyProgress(
+                            done,
+                            len(targets),
+                            bytes_done,
+                            bytes_total,
+                            outcome.path_bytes,
+                            verdict.status,
+                        )
+                    )
+        except BaseException as exc:
+            results.close()
+            flush()
+            result.interrupted = True
+            finish("interrupted")
+            exc.verify_result = result  # type: ignore[attr-defined]
+            raise
+        flush()
+        finish("finished")
+        return result
+    finally:
+        catalog.close()
+
+
+def _fill(conn: Any, result: VerifyResult, first: int) -> None:
+    """Counts and path lists of the whole run (a resumed run includes its earlier part)."""
+    run = sql.get_verify_run(conn, result.run_id)
+    assert run is not None
+    result.checked, result.ok, result.seconds = run.checked, run.ok, run.seconds or 0.0
+    result.first_fingerprints = first
+    for finding in sql.run_findings(conn, result.run_id):
+        getattr(result, finding.status).append(finding.path)
+        if finding.detail:
+            result.details[finding.path] = finding.detail

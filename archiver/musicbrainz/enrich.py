@@ -1,0 +1,415 @@
+"""Albums -> MusicBrainz lookups -> catalog, one committed album at a time.
+
+Per album (see docs/enrich.md):
+
+1. a MusicBrainz release id in the tags: one release lookup (method ``tag-id``);
+2. recording ids or ISRCs: the recording / ISRC lookup names the release
+   (at most 3 lookups to narrow several releases down), then one release
+   lookup (``recording-id`` / ``isrc``);
+3. otherwise one raw-Lucene release search, candidates scored without a
+   tracklist; the best, if clearly ahead, gets one release lookup and must
+   then pass the full score with the track alignment (``search``);
+4. loose tracks (no album tag): a recording lookup (id) or ISRC lookup, else
+   a recording search on title + artist + duration, then one recording lookup
+   for credits (``recording-id`` / ``isrc`` / ``recording-search``).
+
+Every answer comes from the cache when it can, so a re-run costs zero
+requests, and each album is committed on its own: an interrupted run keeps
+what it did and the next run continues. One failing album is recorded as an
+error and the run goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from archiver.catalog import musicbrainz as mbdb
+from archiver.catalog.db import Catalog
+from archiver.musicbrainz import match as m
+from archiver.musicbrainz.client import (
+    ISRC_INCLUDES,
+    RECORDING_INCLUDES,
+    RECORDING_RELEASES_INCLUDES,
+    RELEASE_INCLUDES,
+    Client,
+    MusicBrainzError,
+    OfflineMiss,
+)
+from archiver.musicbrainz.parse import (
+    Recording,
+    Release,
+    ReleaseRef,
+    recording_from_lookup,
+    recordings_from_isrc,
+    recordings_from_search,
+    release_from_lookup,
+    releases_from_search,
+)
+
+MAX_ID_LOOKUPS = 3  # recording/ISRC lookups spent narrowing down an album's release
+SEARCH_LIMIT = 10
+
+
+@dataclass
+class AlbumResult:
+    """The decision for one album (or loose track), ready to be stored."""
+
+    status: str  # matched, ambiguous, unmatched, error, skipped
+    method: str | None = None
+    release: Release | None = None
+    recording: Recording | None = None  # loose tracks
+    score: float | None = None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    assignment: m.Assignment | None = None
+    error: str | None = None
+
+
+@dataclass
+class EnrichStats:
+    albums: int = 0
+    matched: int = 0
+    ambiguous: int = 0
+    unmatched: int = 0
+    errors: int = 0
+    requests: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    skipped: int = 0  # --offline and not cached (also counted in unmatched)
+    files: int = 0
+    run_id: int | None = None
+    status: str = "running"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Sent after each album (and once at the start with done=0)."""
+
+    done: int
+    total: int
+    requests: int
+    cache_hits: int
+    album: str | None = None
+    status: str | None = None
+
+
+# -- matching one album (network through the client, no catalog writes) ---------
+
+
+def _candidate(release: Release, distance: m.Distance, stage: str) -> dict[str, Any]:
+    return {
+        "release_mbid": release.mbid,
+        "title": release.title,
+        "artist": release.artist_credit,
+        "date": release.date,
+        "country": release.country,
+        "track_count": release.track_count,
+        "score": round(distance.score, 4),
+        "penalties": distance.rounded(),
+        "stage": stage,
+    }
+
+
+def _lookup_release(client: Client, mbid: str) -> Release | None:
+    message = client.lookup("release", mbid, RELEASE_INCLUDES)
+    return release_from_lookup(message) if message else None
+
+
+def _matched_release(album: m.Album, release: Release, method: str, candidates: list | None = None) -> AlbumResult:
+    distance, assignment = m.release_distance(album, release)
+    return AlbumResult(
+        status="matched",
+        method=method,
+        release=release,
+        score=distance.score,
+        assignment=assignment,
+        candidates=candidates or [_candidate(release, distance, "full")],
+    )
+
+
+def _refs_for(client: Client, f: m.FileInfo) -> tuple[list[ReleaseRef], str] | None:
+    """Releases a tagged recording id or ISRC leads to (None: nothing to ask)."""
+    if f.recording_id:
+        message = client.lookup("recording", f.recording_id, RECORDING_RELEASES_INCLUDES)
+        if message:
+            return list(recording_from_lookup(message).releases), "recording-id"
+        return [], "recording-id"
+    if f.isrc:
+        message = client.isrc(f.isrc, ISRC_INCLUDES)
+        refs: dict[str, ReleaseRef] = {}
+        for rec in recordings_from_isrc(message) if message else []:
+            for ref in rec.releases:
+                refs.setdefault(ref.mbid, ref)
+        return list(refs.values()), "isrc"
+    return None
+
+
+def _release_from_ids(client: Client, album: m.Album) -> AlbumResult | None:
+    """Strategy 2: recording ids / ISRCs lead to the release."""
+    tagged = [f for f in album.files if f.recording_id] + [
+        f for f in album.files if f.isrc and not f.recording_id
+    ]
+    if not tagged:
+        return None
+    candidates: dict[str, ReleaseRef] | None = None
+    method = None
+    for f in tagged[:MAX_ID_LOOKUPS]:
+        found = _refs_for(client, f)
+        if found is None:
+            continue
+        refs, method = found
+        mine = {r.mbid: r for r in refs if r.mbid}
+        candidates = mine if candidates is None else {k: v for k, v in candidates.items() if k in mine}
+        if candidates is not None and len(candidates) <= 1:
+            break
+        if candidates is not None:
+            ranked = sorted((m.release_ref_score(album, r) for r in candidates.values()), reverse=True)
+            if ranked[0] - ranked[1] >= m.MARGIN:
+                break
+    if not candidates:
+        return None
+    best = max(candidates.values(), key=lambda r: (m.release_ref_score(album, r), r.mbid))
+    release = _lookup_release(client, best.mbid)
+    if release is None:
+        return None
+    return _matched_release(album, release, method or "recording-id")
+
+
+def _release_from_search(client: Client, album: m.Album) -> AlbumResult:
+    """Strategy 3: one release search, stage-1 scores, one lookup of a clear winner."""
+    message = client.search("release", m.release_query(album), limit=SEARCH_LIMIT)
+    found = [r for r in releases_from_search(message) if r.mbid]
+    if not found:
+        return AlbumResult(status="unmatched", method="search")
+    distances = [m.search_distance(album, r) for r in found]
+    candidates = [_candidate(r, d, "search") for r, d in zip(found, distances, strict=True)]
+    candidates.sort(key=lambda c: -c["score"])
+    decision = m.decide([d.score for d in distances], m.SEARCH_THRESHOLD)
+    if decision.status != "matched" or decision.best is None:
+        return AlbumResult(status=decision.status, method="search", candidates=candidates)
+    release = _lookup_release(client, found[decision.best].mbid)
+    if release is None:
+        return AlbumResult(
+            status="unmatched", method="search", candidates=candidates,
+        )
+    distance, assignment = m.release_distance(album, release)
+    full = _candidate(release, distance, "full")
+    candidates = [full] + [c for c in candidates if c["release_mbid"] != release.mbid]
+    if distance.score < m.MATCH_THRESHOLD:
+        # The search looked right but the tracklist does not fit: reject it.
+        return AlbumResult(status="unmatched", method="search", candidates=candidates, score=distance.score)
+    return AlbumResult(
+        status="matched",
+        method="search",
+        release=release,
+        score=distance.score,
+        assignment=assignment,
+        candidates=candidates,
+    )
+
+
+def _recording_candidate(rec: Recording, distance: m.Distance) -> dict[str, Any]:
+    return {
+        "recording_mbid": rec.mbid,
+        "title": rec.title,
+        "artist": rec.artist_credit,
+        "length": rec.length,
+        "score": round(distance.score, 4),
+        "penalties": distance.rounded(),
+    }
+
+
+def _match_loose(client: Client, album: m.Album) -> AlbumResult:
+    """Strategy 4: a track outside any album."""
+    f = album.files[0]
+    if f.recording_id:
+        message = client.lookup("recording", f.recording_id, RECORDING_INCLUDES)
+        if message:
+            rec = recording_from_lookup(message)
+            d = m.recording_distance(f, rec)
+            return AlbumResult(
+                status="matched", method="recording-id", recording=rec, score=d.score,
+                candidates=[_recording_candidate(rec, d)],
+            )
+    method = "recording-search"
+    threshold = m.MATCH_THRESHOLD
+    if f.isrc:
+        message = client.isrc(f.isrc, ISRC_INCLUDES)
+        found = recordings_from_isrc(message) if message else []
+        method, threshold = "isrc", 0.0  # an ISRC names the recording; scores only rank
+    else:
+        found = []
+    if not found:
+        if not f.title:
+            return AlbumResult(status="unmatched", method=method)
+        message = client.search("recording", m.recording_query(f), limit=SEARCH_LIMIT)
+        found = [r for r in recordings_from_search(message) if r.mbid]
+        method, threshold = "recording-search", m.MATCH_THRESHOLD
+    if not found:
+        return AlbumResult(status="unmatched", method=method)
+    distances = [m.recording_distance(f, r) for r in found]
+    candidates = sorted(
+        (_recording_candidate(r, d) for r, d in zip(found, distances, strict=True)),
+        key=lambda c: -c["score"],
+    )
+    decision = m.decide([d.score for d in distances], threshold)
+    if decision.status != "matched" or decision.best is None:
+        return AlbumResult(status=decision.status, method=method, candidates=candidates)
+    chosen = found[decision.best]
+    message = client.lookup("recording", chosen.mbid, RECORDING_INCLUDES)
+    rec = recording_from_lookup(message) if message else chosen
+    return AlbumResult(
+        status="matched", method=method, recording=rec,
+        score=distances[decision.best].score, candidates=candidates,
+    )
+
+
+def match_album(client: Client, album: m.Album) -> AlbumResult:
+    """Run the strategies in order; raises MusicBrainzError on request failures."""
+    if album.loose:
+        return _match_loose(client, album)
+    release_id = album.common("release_id")
+    if release_id:
+        release = _lookup_release(client, release_id)
+        if release is not None:
+            return _matched_release(album, release, "tag-id")
+    result = _release_from_ids(client, album)
+    if result is not None:
+        return result
+    return _release_from_search(client, album)
+
+
+# -- storing ----------------------------------------------------------------
+
+
+def store_result(conn, album: m.Album, result: AlbumResult, run_id: int | None) -> None:
+    """Write one album's entities and decisions (caller holds the transaction)."""
+    if result.release is not None:
+        mbdb.store_release(conn, result.release)
+    if result.recording is not None:
+        mbdb.store_recording(conn, result.recording)
+    release_mbid = result.release.mbid if result.release else None
+    mbdb.store_album_match(
+        conn,
+        album_key=album.key,
+        albumartist=album.albumartist,
+        album=album.album,
+        folder=album.folder,
+        status=result.status,
+        method=result.method,
+        release_mbid=release_mbid,
+        score=result.score,
+        candidates=result.candidates,
+        error=result.error,
+        run_id=run_id,
+    )
+    for f in album.files:
+        status, score, track_mbid, recording_mbid = result.status, None, None, None
+        if result.status == "matched" and result.recording is not None:
+            score, recording_mbid = result.score, result.recording.mbid
+        elif result.status == "matched" and result.assignment is not None:
+            pair = result.assignment.pairs.get(f.file_id)
+            if pair is None:
+                status = "unmatched"  # the release has no track for this file
+            else:
+                track, distance = pair
+                score, track_mbid, recording_mbid = 1.0 - distance, track.mbid, track.recording.mbid
+        mbdb.store_file_match(
+            conn,
+            file_id=f.file_id,
+            status=status,
+            method=result.method,
+            score=score,
+            release_mbid=release_mbid,
+            track_mbid=track_mbid,
+            recording_mbid=recording_mbid,
+            album_key=album.key,
+            error=result.error,
+            run_id=run_id,
+        )
+
+
+# -- the run ----------------------------------------------------------------
+
+
+def load_albums(catalog: Catalog, where: str | None = None, params: Any = ()) -> list[m.Album]:
+    rows = mbdb.files_to_enrich(catalog.conn, where, params)
+    return m.group_albums(m.FileInfo.from_row(r) for r in rows)
+
+
+def enrich(
+    catalog: Catalog,
+    client: Client,
+    *,
+    where: str | None = None,
+    params: Any = (),
+    query_text: str | None = None,
+    limit: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> EnrichStats:
+    """Enrich every album selected; returns the run's summary.
+
+    ``client.conn`` should be ``catalog.conn`` (the cache lives in the
+    catalog). KeyboardInterrupt marks the run interrupted and propagates.
+    """
+    started = time.monotonic()
+    stats = EnrichStats()
+    albums = load_albums(catalog, where, params)
+    if limit is not None:
+        albums = albums[: max(0, limit)]
+    stats.run_id = mbdb.start_run(catalog.conn, query_text)
+    base_requests, base_hits = client.stats.requests, client.stats.cache_hits
+
+    def sync() -> None:
+        stats.requests = client.stats.requests - base_requests
+        stats.cache_hits = client.stats.cache_hits - base_hits
+        stats.seconds = round(time.monotonic() - started, 3)
+
+    def report(done: int, album: m.Album | None, status: str | None) -> None:
+        sync()
+        if on_progress is not None:
+            label = None if album is None else (album.album or (album.files[0].title if album.files else None))
+            on_progress(Progress(done, len(albums), stats.requests, stats.cache_hits, label, status))
+
+    report(0, None, None)
+    status = "interrupted"  # stopped early through should_stop
+    try:
+        for done, album in enumerate(albums, start=1):
+            if should_stop is not None and should_stop():
+                break
+            try:
+                result = match_album(client, album)
+            except OfflineMiss:
+                result = AlbumResult(status="skipped")
+            except MusicBrainzError as exc:
+                result = AlbumResult(status="error", error=str(exc))
+            stats.albums += 1
+            stats.files += len(album.files)
+            if result.status == "skipped":
+                stats.skipped += 1
+                stats.unmatched += 1
+            else:
+                with catalog.write() as conn:
+                    store_result(conn, album, result, stats.run_id)
+                counter = {"matched": "matched", "ambiguous": "ambiguous", "unmatched": "unmatched", "error": "errors"}[result.status]
+                setattr(stats, counter, getattr(stats, counter) + 1)
+            report(done, album, result.status)
+        else:
+            status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    except BaseException:
+        status = "failed"
+        raise
+    finally:
+        sync()
+        stats.status = status
+        mbdb.finish_run(catalog.conn, stats.run_id, status, stats.as_dict())
+    return stats

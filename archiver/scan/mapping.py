@@ -1,0 +1,415 @@
+"""What every tag family normalizes into: the Picard field names (= the columns of
+the ``tags`` table) and one shared ``finalize`` that turns collected raw strings
+into typed column values.
+
+Each family module (``mapping_id3``, ``mapping_vorbis``, ``mapping_mp4``,
+``mapping_asf``, ``mapping_ape``) only *collects*: a table maps native keys to a
+field name below (or to a pseudo field starting with ``_``) and appends the
+strings it finds. Parsing "3/12", dates, flags, gains and joining values happens
+once, here, so every family behaves the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+
+from archiver.scan.record import Picture
+
+# The columns of the ``tags`` table (0001_core.sql) that the reader fills, in
+# table order. ``FileRecord.tags`` never holds any other key.
+TAG_COLUMNS: tuple[str, ...] = (
+    "title",
+    "artist",
+    "artists",
+    "album",
+    "albumartist",
+    "artistsort",
+    "albumartistsort",
+    "tracknumber",
+    "totaltracks",
+    "discnumber",
+    "totaldiscs",
+    "date",
+    "originaldate",
+    "year",
+    "genre",
+    "composer",
+    "lyricist",
+    "conductor",
+    "performer",
+    "producer",
+    "engineer",
+    "mixer",
+    "label",
+    "catalognumber",
+    "barcode",
+    "isrc",
+    "compilation",
+    "comment",
+    "has_lyrics",
+    "bpm",
+    "musicbrainz_recordingid",
+    "musicbrainz_trackid",
+    "musicbrainz_albumid",
+    "musicbrainz_artistid",
+    "musicbrainz_albumartistid",
+    "musicbrainz_releasegroupid",
+    "acoustid_id",
+    "replaygain_track_gain",
+    "replaygain_track_peak",
+    "replaygain_album_gain",
+    "replaygain_album_peak",
+)
+
+# Text columns: every distinct value kept, joined with "; ".
+TEXT_FIELDS: frozenset[str] = frozenset(
+    {
+        "title",
+        "artist",
+        "artists",
+        "album",
+        "albumartist",
+        "artistsort",
+        "albumartistsort",
+        "genre",
+        "composer",
+        "lyricist",
+        "conductor",
+        "performer",
+        "producer",
+        "engineer",
+        "mixer",
+        "label",
+        "catalognumber",
+        "barcode",
+        "isrc",
+        "comment",
+        "musicbrainz_recordingid",
+        "musicbrainz_trackid",
+        "musicbrainz_albumid",
+        "musicbrainz_artistid",
+        "musicbrainz_albumartistid",
+        "musicbrainz_releasegroupid",
+        "acoustid_id",
+    }
+)
+FLOAT_FIELDS = ("bpm", "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain", "replaygain_album_peak")
+
+# Pseudo fields a family may collect; finalize() folds them into real columns.
+LYRICS = "_lyrics"  # presence -> has_lyrics
+ORIGINALYEAR = "_originalyear"  # fallback for originaldate
+DATE_FALLBACK = "_date_fallback"  # e.g. ID3v2.3 TYER when no TDRC
+R128_TRACK = "_r128_track_gain"  # Opus R128 gain (Q7.8, -23 LUFS) -> replaygain fallback
+R128_ALBUM = "_r128_album_gain"
+RVA2_TRACK_GAIN = "_rva2_track_gain"  # ID3 RVA2 frames -> replaygain fallback
+RVA2_TRACK_PEAK = "_rva2_track_peak"
+RVA2_ALBUM_GAIN = "_rva2_album_gain"
+RVA2_ALBUM_PEAK = "_rva2_album_peak"
+
+Collected = dict[str, list[str]]
+
+_NUMBER_PAIR = re.compile(r"\s*(\d+)\s*(?:(?:/|of)\s*(\d+))?")
+_INT = re.compile(r"\s*[+]?(\d+)")
+_FLOAT = re.compile(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)")
+_YEAR = re.compile(r"\s*(\d{4})")
+_YEAR_ANYWHERE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_MAX_INT = 2**31 - 1
+_TRUE = frozenset({"1", "true", "yes", "y", "on", "t"})
+_FALSE = frozenset({"0", "false", "no", "n", "off", "f", ""})
+
+
+def add(values: Collected, field: str, items) -> None:
+    """Append the non-empty strings of ``items`` to ``values[field]``."""
+    bucket = values.get(field)
+    if bucket is None:
+        bucket = values[field] = []
+    for item in items:
+        if item is None:
+            continue
+        text = item if type(item) is str else str(item)
+        text = text.strip().strip("\x00").strip()
+        if text:
+            bucket.append(text)
+
+
+def parse_int(text: str | None) -> int | None:
+    """Leading unsigned integer of a tag value ("07" -> 7, "A1" -> None)."""
+    if not text:
+        return None
+    m = _INT.match(text)
+    if not m:
+        return None
+    n = int(m.group(1))
+    return n if n <= _MAX_INT else None
+
+
+def parse_number_pair(text: str | None) -> tuple[int | None, int | None]:
+    """ "3/12" -> (3, 12); "3" -> (3, None); "/12" or junk -> (None, None) unless a total is found."""
+    if not text:
+        return None, None
+    m = _NUMBER_PAIR.match(text)
+    if not m:
+        total = None
+        stripped = text.strip()
+        if stripped.startswith("/"):
+            total = parse_int(stripped[1:])
+        return None, total
+    number = int(m.group(1))
+    total = int(m.group(2)) if m.group(2) else None
+    return (number if number <= _MAX_INT else None), (total if total is not None and total <= _MAX_INT else None)
+
+
+def parse_float(text: str | None) -> float | None:
+    """Leading number of a value such as "-6.54 dB", "0,988" or "120" (None if absent or not finite)."""
+    if not text:
+        return None
+    m = _FLOAT.match(text)
+    if not m:
+        return None
+    try:
+        value = float(m.group(1).replace(",", "."))
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
+def parse_bool(text: str | None) -> int | None:
+    """Tag flag as 0/1 ("1", "true", "yes" -> 1; "0", "false", "no" -> 0; other numbers: nonzero -> 1)."""
+    if text is None:
+        return None
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return 1
+    if lowered in _FALSE:
+        return 0
+    n = parse_int(lowered)
+    if n is None:
+        return None
+    return 1 if n else 0
+
+
+def year_of(date: str | None) -> int | None:
+    """First four-digit year in a date ("1987-03-31" -> 1987, "31/03/1987" -> 1987)."""
+    if not date:
+        return None
+    m = _YEAR.match(date) or _YEAR_ANYWHERE.search(date)
+    return int(m.group(1)) if m else None
+
+
+def _dedup(items: list[str]) -> list[str]:
+    if len(items) < 2:
+        return items
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def _first(values: Collected, field: str) -> str | None:
+    items = values.get(field)
+    return items[0] if items else None
+
+
+def finalize(values: Collected) -> dict[str, str | int | float | None]:
+    """Typed column values from collected strings; only fields with a value are returned,
+    except ``has_lyrics`` which is always 0 or 1 (its absence is known)."""
+    out: dict[str, str | int | float | None] = {}
+    for field, items in values.items():
+        if items and field in TEXT_FIELDS:
+            out[field] = "; ".join(_dedup(items))
+
+    number, total = parse_number_pair(_first(values, "tracknumber"))
+    if number is not None:
+        out["tracknumber"] = number
+    total = parse_number_pair(_first(values, "totaltracks"))[0] or total
+    if total is not None:
+        out["totaltracks"] = total
+    number, total = parse_number_pair(_first(values, "discnumber"))
+    if number is not None:
+        out["discnumber"] = number
+    total = parse_number_pair(_first(values, "totaldiscs"))[0] or total
+    if total is not None:
+        out["totaldiscs"] = total
+
+    date = _first(values, "date") or _first(values, DATE_FALLBACK)
+    if date:
+        out["date"] = date
+        year = year_of(date)
+        if year is not None:
+            out["year"] = year
+    originaldate = _first(values, "originaldate") or _first(values, ORIGINALYEAR)
+    if originaldate:
+        out["originaldate"] = originaldate
+
+    flag = parse_bool(_first(values, "compilation"))
+    if flag is not None:
+        out["compilation"] = flag
+    out["has_lyrics"] = 1 if values.get(LYRICS) else 0
+
+    for field in FLOAT_FIELDS:
+        value = parse_float(_first(values, field))
+        if value is not None:
+            out[field] = value
+    for field, fallback in (
+        ("replaygain_track_gain", RVA2_TRACK_GAIN),
+        ("replaygain_track_peak", RVA2_TRACK_PEAK),
+        ("replaygain_album_gain", RVA2_ALBUM_GAIN),
+        ("replaygain_album_peak", RVA2_ALBUM_PEAK),
+    ):
+        if field not in out:
+            value = parse_float(_first(values, fallback))
+            if value is not None:
+                out[field] = value
+    for field, r128 in (("replaygain_track_gain", R128_TRACK), ("replaygain_album_gain", R128_ALBUM)):
+        if field not in out:
+            q78 = parse_float(_first(values, r128))
+            if q78 is not None:
+                # R128 gains are Q7.8 dB relative to -23 LUFS; ReplayGain's reference is 5 dB louder.
+                out[field] = round(q78 / 256.0 + 5.0, 2)
+    return out
+
+
+def merge(primary: dict, secondary: dict) -> dict:
+    """Fields of ``primary`` win; ``secondary`` (e.g. APEv2 next to ID3 on an MP3) fills gaps.
+    ``has_lyrics`` is 1 if either says so."""
+    if not secondary:
+        return primary
+    out = dict(secondary)
+    out.update(primary)
+    if primary.get("has_lyrics") or secondary.get("has_lyrics"):
+        out["has_lyrics"] = 1
+    return out
+
+
+# --- pictures -------------------------------------------------------------
+
+# ID3 APIC / FLAC / WM/Picture picture types (ID3v2.4 section 4.14).
+PICTURE_TYPES: tuple[str, ...] = (
+    "other",
+    "file icon",
+    "other file icon",
+    "front cover",
+    "back cover",
+    "leaflet page",
+    "media",
+    "lead artist",
+    "artist",
+    "conductor",
+    "band",
+    "composer",
+    "lyricist",
+    "recording location",
+    "during recording",
+    "during performance",
+    "screen capture",
+    "fish",
+    "illustration",
+    "band logotype",
+    "publisher logotype",
+)
+
+
+def picture_type_name(code) -> str | None:
+    """ "front cover" for 3; None when unknown."""
+    try:
+        index = int(code)
+    except (TypeError, ValueError):
+        return None
+    if 0 <= index < len(PICTURE_TYPES):
+        return PICTURE_TYPES[index]
+    return None
+
+
+_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def image_info(data: bytes) -> tuple[str | None, int | None, int | None]:
+    """(mime, width, height) sniffed from the first bytes of an image; Nones when unknown."""
+    try:
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+            width, height = struct.unpack(">II", data[16:24])
+            return "image/png", width, height
+        if data[:2] == b"\xff\xd8":
+            return "image/jpeg", *_jpeg_size(data)
+        if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+            width, height = struct.unpack("<HH", data[6:10])
+            return "image/gif", width, height
+        if data[:2] == b"BM" and len(data) >= 26:
+            width, height = struct.unpack("<ii", data[18:26])
+            return "image/bmp", abs(width), abs(height)
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            return "image/webp", None, None
+    except struct.error:
+        pass
+    return None, None, None
+
+
+def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:
+    pos = 2
+    end = len(data)
+    # Segments are short; a few hops reach the SOF marker in real covers.
+    while pos + 9 <= end:
+        if data[pos] != 0xFF:
+            pos += 1
+            continue
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        length = (data[pos + 2] << 8) | data[pos + 3]
+        if marker in _SOF_MARKERS:
+            height = (data[pos + 5] << 8) | data[pos + 6]
+            width = (data[pos + 7] << 8) | data[pos + 8]
+            return width, height
+        if marker == 0xDA or length < 2:
+            break
+        pos += 2 + length
+    return None, None
+
+
+def make_picture(
+    data: bytes,
+    picture_type: str | None,
+    mime: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> Picture:
+    """A Picture record (size, sha256, sniffed dimensions) - never the bytes themselves."""
+    sniffed_mime, sniffed_w, sniffed_h = image_info(data)
+    mime = (mime or "").strip().lower() or sniffed_mime
+    if mime in ("jpg", "image/jpg"):
+        mime = "image/jpeg"
+    elif mime == "png":
+        mime = "image/png"
+    return Picture(
+        picture_type=picture_type,
+        mime=mime,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=width or sniffed_w,
+        height=height or sniffed_h,
+    )
+
+
+def summarize_bytes(key: str, data: bytes) -> str:
+    """How binary values appear in raw tags: ``<APIC 1234 bytes>``."""
+    return f"<{key} {len(data)} bytes>"
+
+
+def clean_text(text: str) -> str:
+    """A value safe to store as UTF-8 JSON/TEXT (lone surrogates become \\udcNN escapes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text

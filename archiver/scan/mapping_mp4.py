@@ -1,0 +1,139 @@
+"""MP4 / M4A atoms (incl. ``----:com.apple.iTunes:NAME`` freeform) -> Picard fields."""
+
+from __future__ import annotations
+
+from archiver.scan import mapping as m
+from archiver.scan.record import Picture
+
+MP4_ATOMS: dict[str, str] = {
+    "\xa9nam": "title",
+    "\xa9ART": "artist",
+    "\xa9alb": "album",
+    "aART": "albumartist",
+    "soar": "artistsort",
+    "soaa": "albumartistsort",
+    "\xa9day": "date",
+    "\xa9gen": "genre",
+    "\xa9wrt": "composer",
+    "\xa9cmt": "comment",
+    "\xa9lyr": m.LYRICS,
+    "cpil": "compilation",
+    "tmpo": "bpm",
+}
+# (number, total) tuple atoms.
+PAIR_ATOMS: dict[str, tuple[str, str]] = {
+    "trkn": ("tracknumber", "totaltracks"),
+    "disk": ("discnumber", "totaldiscs"),
+}
+# Freeform names (lower-case, namespace dropped) -> field.
+FREEFORM_NAMES: dict[str, str] = {
+    "artists": "artists",
+    "musicbrainz track id": "musicbrainz_recordingid",
+    "musicbrainz release track id": "musicbrainz_trackid",
+    "musicbrainz album id": "musicbrainz_albumid",
+    "musicbrainz artist id": "musicbrainz_artistid",
+    "musicbrainz album artist id": "musicbrainz_albumartistid",
+    "musicbrainz release group id": "musicbrainz_releasegroupid",
+    "acoustid id": "acoustid_id",
+    "label": "label",
+    "catalognumber": "catalognumber",
+    "barcode": "barcode",
+    "isrc": "isrc",
+    "lyricist": "lyricist",
+    "conductor": "conductor",
+    "performer": "performer",
+    "producer": "producer",
+    "engineer": "engineer",
+    "mixer": "mixer",
+    "originaldate": "originaldate",
+    "originalyear": m.ORIGINALYEAR,
+    "replaygain_track_gain": "replaygain_track_gain",
+    "replaygain_track_peak": "replaygain_track_peak",
+    "replaygain_album_gain": "replaygain_album_gain",
+    "replaygain_album_peak": "replaygain_album_peak",
+}
+FREEFORM_PREFIX = "----:"
+COVER_ATOM = "covr"
+# MP4Cover.imageformat codes.
+_COVER_MIME = {13: "image/jpeg", 14: "image/png", 27: "image/bmp", 12: "image/gif"}
+
+
+def freeform_name(key: str) -> str:
+    """ "----:com.apple.iTunes:MusicBrainz Album Id" -> "musicbrainz album id"."""
+    return key.rsplit(":", 1)[-1].strip().lower()
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def collect_mp4(tags) -> m.Collected:
+    """Raw strings per Picard field from ``mutagen.mp4.MP4Tags`` (a dict of atom -> values)."""
+    values: m.Collected = {}
+    for key, value in tags.items():
+        field = MP4_ATOMS.get(key)
+        if field is not None:
+            m.add(values, field, [_text(v) for v in _as_list(value)])
+            continue
+        pair = PAIR_ATOMS.get(key)
+        if pair is not None:
+            for item in _as_list(value):
+                if isinstance(item, tuple) and item:
+                    if item[0]:
+                        m.add(values, pair[0], [str(item[0])])
+                    if len(item) > 1 and item[1]:
+                        m.add(values, pair[1], [str(item[1])])
+            continue
+        if key.startswith(FREEFORM_PREFIX):
+            field = FREEFORM_NAMES.get(freeform_name(key))
+            if field is not None:
+                m.add(values, field, [_text(v) for v in _as_list(value)])
+    return values
+
+
+def normalize_mp4(tags) -> dict:
+    """Picard-named, typed fields from MP4 atoms."""
+    return m.finalize(collect_mp4(tags))
+
+
+def _raw_value(key: str, value) -> str:
+    if isinstance(value, tuple):
+        return "/".join(str(v) for v in value)
+    if isinstance(value, bytes):
+        if key.startswith(FREEFORM_PREFIX) and getattr(value, "dataformat", 1) in (1, 2):
+            return m.clean_text(value.decode("utf-8" if getattr(value, "dataformat", 1) == 1 else "utf-16-be", "replace"))
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return m.summarize_bytes(key, value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return m.clean_text(str(value))
+
+
+def raw_mp4(tags) -> tuple[dict[str, list[str]], list[Picture]]:
+    """Every atom by key with its values as text (covers summarized) and the cover pictures."""
+    raw: dict[str, list[str]] = {}
+    pictures: list[Picture] = []
+    for key, value in tags.items():
+        ckey = m.clean_text(key)
+        if key == COVER_ATOM:
+            out = []
+            for cover in _as_list(value):
+                data = bytes(cover)
+                mime = _COVER_MIME.get(getattr(cover, "imageformat", None))
+                # iTunes has no picture type; covr is the front cover by convention (Picard).
+                pictures.append(m.make_picture(data, "front cover", mime))
+                out.append(m.summarize_bytes(key, data))
+            raw[ckey] = out
+            continue
+        raw[ckey] = [_raw_value(key, v) for v in _as_list(value)]
+    return raw, pictures

@@ -1,0 +1,423 @@
+"""Running a scan: walk and plan, read in a process pool, write from one place.
+
+The main process walks the folders, decides from (size, mtime_ns) what needs
+reading, feeds batches of paths to a process pool, and is the only writer
+(:class:`archiver.catalog.files.ScanWriter`). In-flight work is bounded, so
+memory stays flat however big the library is. Progress is reported through a
+plain callback with :class:`ScanProgress` events (no rich, no textual here).
+
+A pathological file cannot stall or kill the scan: each file read in a worker
+has a time limit (SIGALRM), and if a worker process dies, the files of the
+batches it took down are re-read one at a time in a fresh pool to find the
+culprit, which becomes a scan error; the scan goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+
+from archiver.catalog import files as store
+from archiver.catalog.db import Catalog
+from archiver.scan.plan import Action, Known, decide, gone
+from archiver.scan.read import read_file
+from archiver.scan.record import display_path
+from archiver.scan.walk import Found, WalkError, WalkStats, walk
+
+DEFAULT_FILE_TIMEOUT = 60.0  # seconds one file may take to read in a worker
+# Fault injection for the tests of the pool's recovery: "crash:<text>" makes
+# the worker reading a path containing <text> die, "hang:<text>" makes it hang.
+FAULT_ENV = "ARCHIVER_SCAN_FAULT"
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """One progress event. ``phase`` is "discover" (walking: ``done`` files
+    found so far, ``total`` 0), "read" (``done`` of ``total`` files to read),
+    or "finish" (marking missing files, detecting moves)."""
+
+    phase: str
+    done: int
+    total: int
+    path: str | None = None
+
+
+@dataclass
+class ScanSummary:
+    """What a scan did. ``files_found`` = added + updated + unchanged; ``returned``
+    (files marked missing before, seen again) and files with read errors are
+    counted within those; ``errors`` counts the run's ``scan_errors`` rows."""
+
+    scan_id: int
+    status: str = "running"
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    returned: int = 0
+    errors: int = 0
+    skipped: int = 0
+    moved: int = 0
+    files_found: int = 0
+    seconds: float = 0.0
+    roots: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ScanInterrupted(Exception):
+    """The scan was stopped (Ctrl-C or ``should_stop``); what was read is kept."""
+
+    def __init__(self, summary: ScanSummary) -> None:
+        super().__init__(f"scan {summary.scan_id} interrupted")
+        self.summary = summary
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One part of the catalog a scan covers: a root, or a subtree of a root."""
+
+    root_id: int
+    top: bytes  # the folder or file walked
+
+
+# --- worker side ---------------------------------------------------------------
+
+
+class _FileTimeout(BaseException):
+    """Raised by SIGALRM inside a worker; a BaseException so that no
+    ``except Exception`` in a parser swallows it."""
+
+
+def _on_alarm(signum, frame):  # pragma: no cover - runs in workers
+    raise _FileTimeout
+
+
+def _worker_init() -> None:  # pragma: no cover - runs in workers
+    # Ctrl-C is the main process's business: it stops the pool cleanly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+
+def _fault(path: bytes) -> None:
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    what, _, text = spec.partition(":")
+    if text and os.fsencode(text) in path:
+        if what == "crash":
+            os._exit(70)
+        if what == "hang":
+            while True:
+                time.sleep(1)
+
+
+Task = tuple[tuple[tuple[bytes, int, bool], ...], int, int, tuple[str, ...], float]
+Result = tuple[bytes, int, "store.Rows | None"]
+
+
+def read_task(task: Task) -> list[Result]:
+    """Read a batch of files into rows. ``(path, action, rows)`` per file;
+    ``rows`` is None for a file picked by content that mutagen does not know
+    (it is skipped, not an error). Never raises for one bad file."""
+    items, root_id, scan_id, tag_cols, timeout = task
+    use_alarm = timeout > 0 and threading.current_thread() is threading.main_thread()
+    use_alarm = use_alarm and signal.getsignal(signal.SIGALRM) is _on_alarm
+    out: list[Result] = []
+    for path, action, sniffed in items:
+        try:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            try:
+                _fault(path)
+                record = read_file(path)
+            finally:
+                if use_alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except _FileTimeout:
+            out.append((path, action, _error_rows(path, root_id, scan_id, tag_cols, "timeout",
+                                                  f"reading took longer than {timeout:g} s")))
+            continue
+        if sniffed and record.error and record.error[0] == "unsupported":
+            out.append((path, action, None))
+            continue
+        out.append((path, action, store.record_rows(record, root_id, scan_id, tag_cols)))
+    return out
+
+
+def _error_rows(
+    path: bytes, root_id: int, scan_id: int, tag_cols: Sequence[str], kind: str, message: str
+) -> store.Rows:
+    from archiver.scan.record import FileRecord
+
+    try:
+        st = os.stat(path)
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime_ns = 0, 0
+    record = FileRecord(path, size, mtime_ns, error=(kind, message))
+    return store.record_rows(record, root_id, scan_id, tag_cols)
+
+
+# --- main side -----------------------------------------------------------------
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """fork is cheapest, but forking a process with threads (the TUI runs a
+    scan in a worker thread) can deadlock: use forkserver then."""
+    if os.name != "posix":
+        return multiprocessing.get_context("spawn")
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
+class _Pool:
+    """A process pool with bounded in-flight batches and crash recovery."""
+
+    def __init__(self, jobs: int, timeout: float) -> None:
+        self.jobs = jobs
+        self.timeout = timeout
+        self.ctx = _mp_context()
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=_worker_init)
+
+    def close(self, *, cancel: bool = False) -> None:
+        if cancel:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            for proc in list(getattr(self.executor, "_processes", {}).values()):
+                if proc.is_alive():
+                    proc.terminate()
+        self.executor.shutdown(wait=True, cancel_futures=cancel)
+
+    def _restart(self) -> None:
+        self.close(cancel=True)
+        self.executor = self._new()
+
+    def run(self, tasks: Iterator[Task], inflight: int) -> Iterator[list[Result]]:
+        pending: dict[Future, Task] = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < inflight:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending[self.executor.submit(read_task, task)] = task
+            if not pending:
+                return
+            # A batch may take at most (files x per-file limit) plus slack; a
+            # wait that long with nothing finishing means a worker is stuck
+            # somewhere SIGALRM cannot reach: treat it like a crash.
+            limit = self.timeout * 64 + 30 if self.timeout > 0 else None
+            done, _ = wait(pending, timeout=limit, return_when=FIRST_COMPLETED)
+            broken: list[Task] = []
+            if not done:
+                broken = list(pending.values())
+                pending.clear()
+            for fut in done:
+                task = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+            if broken:
+                for fut, task in list(pending.items()):
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        yield fut.result()
+                    else:
+                        broken.append(task)
+                pending.clear()
+                self._restart()
+                yield from self._isolate(broken)
+
+    def _isolate(self, broken: list[Task]) -> Iterator[list[Result]]:
+        """Re-read the files of failed batches one by one to find the culprit."""
+        for items, root_id, scan_id, tag_cols, timeout in broken:
+            for item in items:
+                fut = self.executor.submit(read_task, ((item,), root_id, scan_id, tag_cols, timeout))
+                limit = timeout + 30 if timeout > 0 else None
+                try:
+                    yield fut.result(timeout=limit)
+                    continue
+                except BrokenProcessPool:
+                    message = "the reader process crashed on this file"
+                    kind = "internal"
+                except TimeoutError:
+                    message = "the reader process stopped responding on this file"
+                    kind = "timeout"
+                self._restart()
+                path, action, _ = item
+                yield [(path, action, _error_rows(path, root_id, scan_id, tag_cols, kind, message))]
+
+
+def _batches(
+    to_read: Sequence[tuple[bytes, int, bool, int]],
+    size: int,
+    scan_id: int,
+    tag_cols: tuple[str, ...],
+    timeout: float,
+) -> Iterator[Task]:
+    """Cut the read list into tasks of up to ``size`` files of one root."""
+    batch: list[tuple[bytes, int, bool]] = []
+    root = None
+    for path, action, sniffed, root_id in to_read:
+        if batch and (root_id != root or len(batch) >= size):
+            yield tuple(batch), root, scan_id, tag_cols, timeout
+            batch = []
+        root = root_id
+        batch.append((path, action, sniffed))
+    if batch:
+        yield tuple(batch), root, scan_id, tag_cols, timeout
+
+
+def run_scan(
+    catalog: Catalog,
+    scan_id: int,
+    scopes: Sequence[Scope],
+    *,
+    jobs: int,
+    full: bool = False,
+    progress: Callable[[ScanProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    file_timeout: float = DEFAULT_FILE_TIMEOUT,
+    errors: Sequence[tuple[bytes, str, str]] = (),
+    roots: Sequence[str] = (),
+) -> ScanSummary:
+    """Scan ``scopes`` into run ``scan_id`` (already started). The caller holds the
+    scan lock. Raises :class:`ScanInterrupted` on Ctrl-C or ``should_stop``."""
+    started = time.monotonic()
+    summary = ScanSummary(scan_id, roots=list(roots))
+    tag_cols = store.tag_columns(catalog)
+    writer = store.ScanWriter(catalog, scan_id, tag_cols)
+    counts = writer.counts
+    for key in store.RUN_COUNTS:
+        counts.setdefault(key, 0)
+    emit = progress or (lambda event: None)
+    stop = should_stop or (lambda: False)
+    pool: _Pool | None = None
+    leftovers: list[tuple[Scope, dict[bytes, Known], list[bytes]]] = []
+
+    def add_error(path: bytes, kind: str, message: str) -> None:
+        writer.add_error(path, kind, message)
+        counts["errors"] += 1
+
+    try:
+        for path, kind, message in errors:  # e.g. remembered roots that are not there
+            add_error(path, kind, message)
+        # 1. Discover and plan: a stat per file; unchanged files are done here.
+        to_read: list[tuple[bytes, int, bool, int]] = []
+        returning: set[bytes] = set()
+        last_event = 0.0
+        for scope in scopes:
+            known = store.known_files(catalog, scope.root_id, scope.top)
+            stats = WalkStats()
+            for item in walk(scope.top, stats):
+                if isinstance(item, WalkError):
+                    add_error(item.path_bytes, item.kind, item.message)
+                    continue
+                assert isinstance(item, Found)
+                counts["files_found"] += 1
+                k = known.pop(item.path_bytes, None)
+                action = decide(k, item.size, item.mtime_ns, full)
+                if action is Action.UNCHANGED:
+                    assert k is not None
+                    writer.add_unchanged(k.id, returned=k.missing)
+                    counts["unchanged"] += 1
+                    counts["returned"] += k.missing
+                else:
+                    if k is not None and k.missing:
+                        returning.add(item.path_bytes)
+                    to_read.append((item.path_bytes, int(action), item.sniffed, scope.root_id))
+                writer.maybe_flush()
+                now = time.monotonic()
+                if now - last_event >= 0.1:
+                    last_event = now
+                    emit(ScanProgress("discover", counts["files_found"], 0, display_path(scope.top)))
+                    if stop():
+                        raise KeyboardInterrupt
+            counts["skipped"] += stats.skipped + stats.special
+            leftovers.append((scope, known, stats.unlisted_dirs))
+        emit(ScanProgress("discover", counts["files_found"], 0, None))
+
+        # 2. Read what changed, in a pool (or in this process with jobs=1).
+        total = len(to_read)
+        done = 0
+        emit(ScanProgress("read", 0, total))
+        size = max(1, min(64, total // max(1, jobs * 4)))
+        tasks = _batches(to_read, size, scan_id, tag_cols, file_timeout if jobs > 1 else 0)
+        if jobs > 1 and total > size:
+            pool = _Pool(jobs, file_timeout)
+            results: Iterator[list[Result]] = pool.run(tasks, inflight=jobs * 4)
+        else:
+            results = map(read_task, tasks)
+        for batch in results:
+            for path, action, rows in batch:
+                done += 1
+                if rows is None:
+                    counts["skipped"] += 1
+                    counts["files_found"] -= 1
+                    continue
+                changed = action == Action.CHANGED
+                writer.add_rows(rows, replace=changed)
+                counts["updated" if changed else "added"] += 1
+                if rows.error:
+                    counts["errors"] += 1
+                if path in returning:
+                    counts["returned"] += 1
+            writer.maybe_flush()
+            emit(ScanProgress("read", done, total))
+            if stop():
+                raise KeyboardInterrupt
+        del to_read
+        if pool:
+            pool.close()
+            pool = None
+        writer.flush()
+
+        # 3. Finish: files not found are marked missing; moves are recognised.
+        emit(ScanProgress("finish", 0, 0))
+        for scope, remaining, unlisted in leftovers:
+            counts["missing"] += store.mark_missing(catalog, gone(remaining, unlisted), scan_id)
+            store.mark_root_scanned(catalog, scope.root_id, scan_id)
+        from archiver.integrity.moves import detect_moves
+
+        summary.moved = detect_moves(catalog, scan_id) or 0
+        summary.status = "finished"
+    except KeyboardInterrupt:
+        if pool:
+            pool.close(cancel=True)
+            pool = None
+        writer.flush()
+        summary.status = "interrupted"
+        _fill(summary, counts, started)
+        store.finish_run(catalog, scan_id, counts, status="interrupted", seconds=summary.seconds)
+        raise ScanInterrupted(summary) from None
+    except BaseException:
+        if pool:
+            pool.close(cancel=True)
+        try:
+            _fill(summary, counts, started)
+            store.finish_run(catalog, scan_id, counts, status="failed", seconds=summary.seconds)
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            pass
+        raise
+    _fill(summary, counts, started)
+    store.finish_run(catalog, scan_id, counts, status="finished", seconds=summary.seconds)
+    return summary
+
+
+def _fill(summary: ScanSummary, counts: dict[str, int], started: float) -> None:
+    for key in store.RUN_COUNTS:
+        setattr(summary, key, counts.get(key, 0))
+    summary.seconds = round(time.monotonic() - started, 3)

@@ -1,0 +1,281 @@
+"""The Textual application: which screen to open, and the long jobs.
+
+The app never writes the catalog itself. Reads go through
+``archiver.catalog.browse`` on connections that belong to their thread: one
+for the UI thread (small page reads by id) and a fresh one inside every
+worker. Rescans and enrichment call the same entry points as the CLI in an
+exclusive thread worker and report back with messages; the UI stays usable.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
+
+from archiver.catalog import CatalogError, open_catalog
+from archiver.catalog.browse import catalog_status
+from archiver.tui.messages import CatalogChanged, JobFinished, JobProgress
+
+
+class ArchiverApp(App[None]):
+    """``archiver tui``: browse the catalog at ``db_path``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "archiver"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("c", "cancel_job", "Cancel job", show=False),
+    ]
+
+    def __init__(self, db_path: str | Path, *, jobs: int | None = None) -> None:
+        super().__init__()
+        self.db_path = Path(db_path).expanduser()
+        self.scan_jobs = jobs
+        self.reader: sqlite3.Connection | None = None
+        self.job_kind: str | None = None
+        self._stop = threading.Event()
+
+    # ------------------------------------------------------------ start-up
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.open_first_screen()
+
+    def open_first_screen(self) -> None:
+        """Main browser, or the welcome screen for an empty or absent catalog,
+        or a message for a catalog that cannot be read. Never a traceback."""
+        from archiver.tui.screens.main import MainScreen
+        from archiver.tui.screens.welcome import WelcomeScreen
+
+        if not self.db_path.exists():
+            self.switch_or_push(WelcomeScreen(self.db_path, missing=True))
+            return
+        try:
+            if self.reader is None:
+                self.reader = self.open_connection()
+            status = catalog_status(self.reader)
+        except (CatalogError, sqlite3.Error) as exc:
+            from archiver.tui.screens.message import MessageScreen
+
+            self.switch_or_push(MessageScreen("Cannot open the catalog", _one_line(exc)))
+            return
+        if status.tracks == 0:
+            self.switch_or_push(WelcomeScreen(self.db_path, missing=False, status=status))
+        else:
+            self.switch_or_push(MainScreen())
+
+    def switch_or_push(self, screen: Any) -> None:
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_connection(self) -> sqlite3.Connection:
+        """A read connection for the calling thread (never creates a catalog)."""
+        return open_catalog(self.db_path, create=False, migrate=False).conn
+
+    def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(conn, *args)`` on a fresh connection in the calling (worker) thread."""
+        conn = self.open_connection()
+        try:
+            return fn(conn, *args)
+        finally:
+            conn.close()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        if self.reader is not None:
+            self.reader.close()
+
+    # ------------------------------------------------------------ actions
+
+    def action_help(self) -> None:
+        from archiver.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_cancel_job(self) -> None:
+        if self.job_kind:
+            self._stop.set()
+            self.notify(f"Stopping the {self.job_kind}…")
+
+    # ------------------------------------------------------------ jobs
+
+    def start_scan(self, paths: list[str] | None = None) -> None:
+        """Rescan ``paths`` (or every remembered root) in the background."""
+        if self._job_busy():
+            return
+        self.job_kind = "scan"
+        self._stop.clear()
+        self._announce(JobProgress("scan", 0, None, "starting scan…"))
+        self.run_worker(
+            lambda: self._scan_worker(paths or []),
+            thread=True,
+            exclusive=True,
+            group="job",
+            name="scan",
+            exit_on_error=False,
+        )
+
+    def start_enrich(self, query: str, label: str) -> None:
+        """Enrich the tracks matching ``query`` from MusicBrainz in the background."""
+        if self._job_busy():
+            return
+        self.job_kind = "enrichment"
+        self._stop.clear()
+        self._announce(JobProgress("enrich", 0, None, f"enriching {label}…"))
+        self.run_worker(
+            lambda: self._enrich_worker(query),
+            thread=True,
+            exclusive=True,
+            group="job",
+            name="enrich",
+            exit_on_error=False,
+        )
+
+    def _job_busy(self) -> bool:
+        if self.job_kind:
+            self.notify(f"A {self.job_kind} is already running (c cancels it).", severity="warning")
+            return True
+        return False
+
+    def _scan_worker(self, paths: list[str]) -> None:
+        from archiver.scan import ScanInterrupted, scan
+
+        worker = get_current_worker()
+
+        def progress(event: Any) -> None:
+            total = event.total or None
+            if event.phase == "discover":
+                text = f"finding files… {event.done:,}"
+            elif event.phase == "read":
+                text = f"reading {event.done:,} of {event.total:,}"
+            else:
+                text = "finishing…"
+            self.post_message(JobProgress("scan", event.done, total, text))
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or worker.is_cancelled
+
+        try:
+            summary = scan(
+                self.db_path, paths, jobs=self.scan_jobs, progress=progress, should_stop=should_stop
+            )
+        except ScanInterrupted as exc:
+            self.post_message(JobFinished("scan", _scan_summary(getattr(exc, "summary", None)), cancelled=True))
+        except Exception as exc:  # one line for the user, whatever the scanner raised
+            self.post_message(JobFinished("scan", "", error=_one_line(exc)))
+        else:
+            self.post_message(JobFinished("scan", _scan_summary(summary)))
+
+    def _enrich_worker(self, query: str) -> None:
+        worker = get_current_worker()
+        try:
+            from archiver.musicbrainz import enrich as enrich_module  # type: ignore[attr-defined]
+        except ImportError:
+            self.post_message(JobFinished("enrich", "", error="MusicBrainz enrichment is not available in this build"))
+            return
+        enrich_fn = getattr(enrich_module, "enrich", None)
+        if enrich_fn is None:
+            self.post_message(JobFinished("enrich", "", error="MusicBrainz enrichment is not available in this build"))
+            return
+
+        def progress(event: Any) -> None:
+            done = getattr(event, "done", 0)
+            total = getattr(event, "total", None) or None
+            text = getattr(event, "text", None) or getattr(event, "album", None) or "enriching…"
+            self.post_message(JobProgress("enrich", done, total, f"{text} ({done:,}/{total or '?'})"))
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or worker.is_cancelled
+
+        try:
+            result = _call_enrich(enrich_fn, self.db_path, query, progress, should_stop)
+        except Exception as exc:
+            cancelled = type(exc).__name__ in {"EnrichInterrupted", "Interrupted"}
+            self.post_message(JobFinished("enrich", "", error=None if cancelled else _one_line(exc), cancelled=cancelled))
+        else:
+            self.post_message(JobFinished("enrich", _enrich_summary(result)))
+
+    def _announce(self, message: Any) -> None:
+        self.screen.post_message(message)
+
+    def on_job_progress(self, message: JobProgress) -> None:
+        self.screen.post_message(JobProgress(message.kind, message.done, message.total, message.text))
+
+    def on_job_finished(self, message: JobFinished) -> None:
+        self.job_kind = None
+        self._stop.clear()
+        kind = "Scan" if message.kind == "scan" else "Enrichment"
+        if message.error:
+            self.notify(f"{kind} failed: {message.error}", severity="error", timeout=10)
+        elif message.cancelled:
+            self.notify(f"{kind} cancelled. {message.summary}".strip(), severity="warning")
+        else:
+            self.notify(f"{kind} finished. {message.summary}".strip())
+        self.screen.post_message(JobFinished(message.kind, message.summary, message.error, message.cancelled))
+        from archiver.tui.screens.welcome import WelcomeScreen
+
+        if isinstance(self.screen, WelcomeScreen):
+            self.open_first_screen()
+        else:
+            for screen in self.screen_stack:
+                screen.post_message(CatalogChanged())
+
+
+def _call_enrich(fn: Callable[..., Any], db_path: Path, query: str, progress: Any, should_stop: Any) -> Any:
+    """Call the enrichment entry point with the keywords it accepts."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    kwargs: dict[str, Any] = {}
+    if "progress" in params:
+        kwargs["progress"] = progress
+    if "should_stop" in params:
+        kwargs["should_stop"] = should_stop
+    if "query" in params:
+        kwargs["query"] = query
+        return fn(db_path, **kwargs)
+    return fn(db_path, query, **kwargs)
+
+
+def _scan_summary(summary: Any) -> str:
+    if summary is None:
+        return ""
+    parts = []
+    for name in ("added", "updated", "unchanged", "missing", "errors"):
+        value = getattr(summary, name, None)
+        if value:
+            parts.append(f"{value:,} {name}")
+    return ", ".join(parts) or "nothing changed"
+
+
+def _enrich_summary(result: Any) -> str:
+    parts = []
+    for name in ("albums", "matched", "ambiguous", "unmatched", "errors"):
+        value = getattr(result, name, None)
+        if value is None and isinstance(result, dict):
+            value = result.get(name)
+        if value:
+            parts.append(f"{value:,} {name}")
+    return ", ".join(parts)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,60 @@
+"""Small, pure formatters for numbers the UI shows (no Textual here)."""
+
+from __future__ import annotations
+
+
+def duration(seconds: float | None) -> str:
+    """``3:07``, ``1:02:03``; empty for unknown."""
+    if seconds is None:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def long_duration(seconds: float | None) -> str:
+    """Totals: ``2d 3h 04m``, ``3h 04m``, ``12m 05s``."""
+    total = int(round(seconds or 0))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s"
+
+
+def size(n: int | float | None) -> str:
+    """Bytes in decimal units: ``512 B``, ``4.2 MB``, ``1.31 TB``."""
+    value = float(n or 0)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+        value /= 1000
+    return f"{value:.1f} PB"  # pragma: no cover
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 track``, ``12,345 tracks``."""
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def track_number(disc: int | None, track: int | None) -> str:
+    if track is None:
+        return ""
+    return f"{disc}-{track:02d}" if disc and disc > 1 else str(track)
+
+
+def mb_status(status: str | None) -> str:
+    return status or "—"
+
+
+def timestamp(iso: str | None) -> str:
+    """``2026-01-01 12:00 UTC`` from the catalog's ISO 8601 UTC text."""
+    if not iso:
+        return "never"
+    return iso[:16].replace("T", " ") + " UTC"

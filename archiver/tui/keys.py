@@ -1,0 +1,52 @@
+"""Every key the app answers to, described once: the help screen is drawn from
+this table and a test checks it against the bindings actually declared."""
+
+from __future__ import annotations
+
+# (keys as shown, what they do, where)
+KEYS: list[tuple[str, str, str]] = [
+    ("↑ ↓  k j", "move the cursor", "lists"),
+    ("PgUp PgDn  ctrl+b ctrl+f", "move a page", "lists"),
+    ("ctrl+u ctrl+d", "move half a page", "lists"),
+    ("Home End  g G", "first / last row", "lists"),
+    ("Enter  l  →", "drill in (open a track's details)", "lists"),
+    ("Backspace  h  ←", "go back one column", "browser"),
+    ("Tab  shift+Tab", "next / previous column", "browser"),
+    ("/", "filter the current view (query language, see docs/query.md)", "browser"),
+    ("Esc", "clear the filter and return to the list; close a screen", "everywhere"),
+    ("s  S", "sort All tracks by the next column / reverse the order", "All tracks"),
+    ("a", "jump to All tracks", "browser"),
+    ("r", "rescan the library roots (or pick a folder)", "browser, welcome"),
+    ("e", "enrich the selected album (or everything in view) from MusicBrainz", "browser"),
+    ("x", "export the current view to CSV", "browser"),
+    ("c", "cancel the running scan or enrichment", "browser, welcome"),
+    ("ctrl+r", "reload from the catalog", "browser"),
+    ("ctrl+t", "switch between dark and light themes", "everywhere"),
+    ("ctrl+p", "command palette (themes, keys, quit)", "everywhere"),
+    ("?", "this help", "everywhere"),
+    ("q", "quit", "everywhere"),
+]
+
+# Binding keys each row above stands for (checked by tests/tui/test_keys.py).
+BOUND: dict[str, set[str]] = {
+    "↑ ↓  k j": {"up", "down", "k", "j"},
+    "PgUp PgDn  ctrl+b ctrl+f": {"pageup", "pagedown", "ctrl+b", "ctrl+f"},
+    "ctrl+u ctrl+d": {"ctrl+u", "ctrl+d"},
+    "Home End  g G": {"home", "end", "g", "G"},
+    "Enter  l  →": {"enter", "l", "right"},
+    "Backspace  h  ←": {"backspace", "h", "left"},
+    "Tab  shift+Tab": {"tab", "shift+tab"},
+    "/": {"slash"},
+    "Esc": {"escape"},
+    "s  S": {"s", "S"},
+    "a": {"a"},
+    "r": {"r"},
+    "e": {"e"},
+    "x": {"x"},
+    "c": {"c"},
+    "ctrl+r": {"ctrl+r"},
+    "ctrl+t": {"ctrl+t"},
+    "ctrl+p": {"ctrl+p"},
+    "?": {"question_mark"},
+    "q": {"q"},
+}

@@ -1,0 +1,260 @@
+"""One track, everything the catalog knows: file and audio properties, every
+normalized tag, MusicBrainz beside the file's tags (differences marked ≠, so
+they show without colour too), credits, pictures and the raw tags as read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from archiver.catalog import browse
+from archiver.catalog.browse import TrackDetail
+from archiver.tui import format as fmt
+
+FILE_FIELDS = [
+    ("path", "Path"),
+    ("size", "Size"),
+    ("mtime", "Modified"),
+    ("format", "Format"),
+    ("codec", "Codec"),
+    ("duration", "Length"),
+    ("bitrate", "Bitrate"),
+    ("sample_rate", "Sample rate"),
+    ("channels", "Channels"),
+    ("bits_per_sample", "Bits per sample"),
+    ("lossless", "Lossless"),
+    ("tag_formats", "Tag formats"),
+    ("read_error", "Read error"),
+    ("missing", "Missing"),
+    ("missing_since", "Missing since"),
+    ("first_seen_at", "First seen"),
+    ("last_seen_at", "Last seen"),
+    ("sha256", "SHA-256"),
+    ("audio_hash", "Audio hash"),
+    ("last_verified_at", "Last verified"),
+    ("last_verify_status", "Verify status"),
+]
+CREDIT_TAGS = ["composer", "lyricist", "conductor", "performer", "producer", "engineer", "mixer"]
+
+
+def _file_value(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "size":
+        return f"{fmt.size(value)} ({value:,} bytes)"
+    if name == "duration":
+        return f"{fmt.duration(value)} ({value:.3f} s)"
+    if name == "bitrate":
+        return f"{round(value / 1000):,} kbps"
+    if name == "sample_rate":
+        return f"{value:,} Hz"
+    if name in ("lossless", "missing"):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _kv_table(title: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", box=None, show_header=False, expand=True)
+    table.add_column("field", style="dim", no_wrap=True, width=18)
+    table.add_column("value", overflow="fold")
+    return table
+
+
+def render_detail(d: TrackDetail) -> RenderableType:
+    """The whole detail as one renderable (kept pure for tests and snapshots)."""
+    parts: list[RenderableType] = []
+    title = d.tags.get("title") or str(d.file.get("path", "")).rsplit("/", 1)[-1]
+    head = Text(title, style="bold")
+    if d.tags.get("artist"):
+        head.append(f" — {d.tags['artist']}")
+    if d.tags.get("album"):
+        head.append(f" · {d.tags['album']}", style="italic")
+    parts.append(head)
+    parts.append(Text(""))
+
+    file_table = _kv_table("File")
+    for name, label in FILE_FIELDS:
+        value = d.file.get(name)
+        if value is None or (name in ("missing",) and not value):
+            continue
+        style = "bold" if name in ("read_error", "missing") else None
+        file_table.add_row(label, Text(_file_value(name, value), style=style or ""))
+    parts.append(file_table)
+    parts.append(Text(""))
+
+    if d.match is not None:
+        mb = _kv_table("MusicBrainz match")
+        m = d.match
+        mb.add_row("Status", Text(str(m.get("status")), style="bold"))
+        if m.get("method"):
+            mb.add_row("Method", str(m["method"]))
+        if m.get("score") is not None:
+            mb.add_row("Score", f"{float(m['score']):.2f}")
+        if m.get("error"):
+            mb.add_row("Error", str(m["error"]))
+        if d.release:
+            r = d.release
+            line = f"{r.get('title')} — {r.get('artist_credit') or ''}"
+            extra = ", ".join(str(x) for x in (r.get("date"), r.get("country"), r.get("status")) if x)
+            mb.add_row("Release", line + (f" ({extra})" if extra else ""))
+            mb.add_row("Release id", str(r.get("mbid")))
+        if d.recording:
+            mb.add_row("Recording id", str(d.recording.get("mbid")))
+        if d.labels:
+            mb.add_row(
+                "Labels",
+                "; ".join(
+                    f"{x.get('label_name') or '?'} {x.get('catalog_number') or ''}".strip() for x in d.labels
+                ),
+            )
+        if d.isrcs:
+            mb.add_row("ISRCs", ", ".join(d.isrcs))
+        if m.get("matched_at"):
+            mb.add_row("Matched", fmt.timestamp(m["matched_at"]))
+        parts.append(mb)
+        parts.append(Text(""))
+        if d.album_match and d.album_match.get("candidates") and m.get("status") != "matched":
+            cands = Table(title="Album candidates", title_justify="left", title_style="bold", box=None, expand=True)
+            cands.add_column("Score", justify="right", width=6)
+            cands.add_column("Release")
+            cands.add_column("Why it differs", style="dim")
+            for c in d.album_match["candidates"][:10]:
+                penalties = c.get("penalties") or {}
+                why = ", ".join(f"{k} {v:.2f}" if isinstance(v, int | float) else str(k) for k, v in penalties.items()) if isinstance(penalties, dict) else str(penalties)
+                score = c.get("score")
+                cands.add_row(
+                    f"{score:.2f}" if isinstance(score, int | float) else "",
+                    f"{c.get('title', '')} — {c.get('artist', '')}",
+                    why,
+                )
+            parts.append(cands)
+            parts.append(Text(""))
+
+    if d.comparison:
+        cmp = Table(title="Tags beside MusicBrainz", title_justify="left", title_style="bold", box=None, expand=True)
+        cmp.add_column("", width=1)
+        cmp.add_column("Field", style="dim", no_wrap=True)
+        cmp.add_column("File", overflow="fold")
+        cmp.add_column("MusicBrainz", overflow="fold")
+        differing = 0
+        for diff in d.comparison:
+            mark = "≠" if diff.differs else ""
+            style = "bold red" if diff.differs else ""
+            differing += diff.differs
+            cmp.add_row(
+                Text(mark, style=style),
+                diff.field,
+                Text(diff.file_value or "—", style=style),
+                Text(diff.mb_value or "—", style="bold green" if diff.differs else ""),
+            )
+        parts.append(cmp)
+        parts.append(Text(f"{differing} of {len(d.comparison)} fields differ", style="dim"))
+        parts.append(Text(""))
+
+    credits = _kv_table("Credits")
+    for name in CREDIT_TAGS:
+        if d.tags.get(name):
+            credits.add_row(f"{name} (tag)", str(d.tags[name]))
+    for c in d.credits:
+        who = c.get("artist_name") or ""
+        if c.get("attributes"):
+            who += f" ({c['attributes']})"
+        if c.get("work_title"):
+            who += f" — {c['work_title']}"
+        credits.add_row(f"{c.get('role')} (MB)", who)
+    if credits.row_count:
+        parts.append(credits)
+        parts.append(Text(""))
+
+    tags = _kv_table("Tags (normalized)")
+    for name, value in d.tags.items():
+        if value is not None and value != "":
+            tags.add_row(name, str(value))
+    if not tags.row_count:
+        tags.add_row("", Text("no tags", style="italic"))
+    parts.append(tags)
+    parts.append(Text(""))
+
+    if d.pictures:
+        pics = _kv_table("Pictures")
+        for p in d.pictures:
+            dims = f"{p['width']}×{p['height']}" if p.get("width") else ""
+            pics.add_row(
+                str(p.get("picture_type") or "picture"),
+                " ".join(x for x in (p.get("mime") or "", dims, fmt.size(p.get("size"))) if x),
+            )
+        parts.append(pics)
+        parts.append(Text(""))
+
+    raw = _kv_table("Raw tags (as read)")
+    for key, values in sorted(d.raw.items()):
+        if isinstance(values, list):
+            shown = "; ".join(str(v) for v in values)
+        else:
+            shown = json.dumps(values, ensure_ascii=False)
+        raw.add_row(str(key), shown)
+    if not raw.row_count:
+        raw.add_row("", Text("none", style="italic"))
+    parts.append(raw)
+    return Group(*parts)
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace,h,left", "close", "Back"),
+        Binding("j,down", "scroll(1)", "Down", show=False),
+        Binding("k,up", "scroll(-1)", "Up", show=False),
+        Binding("ctrl+d,pagedown,space", "scroll_page(1)", "Page down", show=False),
+        Binding("ctrl+u,pageup", "scroll_page(-1)", "Page up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, file_id: int) -> None:
+        super().__init__()
+        self.file_id = file_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail"):
+            yield Static("Loading…", id="detail-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Primary-key lookups, well under a millisecond: read on the UI thread.
+        reader = self.app.reader  # type: ignore[attr-defined]
+        body = self.query_one("#detail-body", Static)
+        try:
+            detail = browse.track_detail(reader, self.file_id)
+        except Exception as exc:
+            body.update(Text(f"Could not read this track: {exc}"))
+            return
+        if detail is None:
+            body.update(Text("This track is no longer in the catalog."))
+            return
+        body.update(render_detail(detail))
+        self.query_one("#detail").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#detail", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_page(self, pages: int) -> None:
+        view = self.query_one("#detail", VerticalScroll)
+        view.scroll_relative(y=pages * max(1, view.size.height - 2), animate=False)
+
+    def action_top(self) -> None:
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.query_one("#detail", VerticalScroll).scroll_end(animate=False)

@@ -1,0 +1,673 @@
+"""The browser: Miller columns (category → entries → albums → tracks) and the
+"All tracks" view, with the `/` filter, status bar and job progress.
+
+All reading happens in exclusive thread workers, one group per pane, each on
+its own SQLite connection; a newer request interrupts the older query
+(``Connection.interrupt``) and stale results are dropped by a token, so
+holding `j` on 10,000 artists or typing fast in the filter never stutters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.events import DescendantFocus
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label
+from textual.worker import get_current_worker
+
+from archiver.catalog import browse
+from archiver.catalog.browse import CATEGORIES, CATEGORY_BY_KEY, AlbumRow, Entry, Scope, ScanErrorRow, TrackRow
+from archiver.tui import format as fmt
+from archiver.tui.filtering import Filter, FilterError, compile_filter
+from archiver.tui.messages import CatalogChanged, JobFinished, JobProgress
+from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
+from archiver.tui.widgets.job_bar import JobBar
+from archiver.tui.widgets.paged_table import Column, PagedTable
+from archiver.tui.widgets.status_bar import StatusBar
+
+PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
+FILTER_DEBOUNCE = 0.15  # s: typing faster than this is coalesced
+
+CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=6, align="right")]
+ENTRY_COLUMNS = [Column("Name", flex=1), Column("Tracks", width=6, align="right", hide_below=22)]
+ALBUM_COLUMNS = [
+    Column("Year", width=4, align="right"),
+    Column("Album", flex=3),
+    Column("Artist", flex=2, hide_below=56),  # dropped when browsing by album artist
+    Column("Tr", width=3, align="right"),
+    Column("Length", width=7, align="right", hide_below=36),
+    Column("Format", width=6, hide_below=62),
+    Column("MB", width=9, hide_below=46),
+]
+TRACK_COLUMNS = [
+    Column("#", width=5, align="right"),
+    Column("Title", flex=3),
+    Column("Artist", flex=2, hide_below=48),
+    Column("Length", width=7, align="right"),
+    Column("Format", width=6, hide_below=64),
+    Column("MB", width=9, hide_below=56),
+]
+ERROR_COLUMNS = [Column("Path", flex=3), Column("Problem", flex=2)]
+LEVELS = ("categories", "entries", "albums", "tracks")
+
+
+def _album_cells(a: AlbumRow) -> tuple[str, ...]:
+    return (
+        str(a.year or ""),
+        a.album if a.album is not None else "(no album)",
+        a.albumartist or "",
+        str(a.tracks),
+        fmt.duration(a.duration),
+        a.formats,
+        a.mb_status,
+    )
+
+
+def _album_cells_no_artist(a: AlbumRow) -> tuple[str, ...]:
+    cells = _album_cells(a)
+    return cells[:2] + cells[3:]
+
+
+def _track_cells(t: TrackRow) -> tuple[str, ...]:
+    return (
+        fmt.track_number(t.disc, t.track),
+        t.title or t.path.rsplit("/", 1)[-1],
+        t.artist or "",
+        fmt.duration(t.duration),
+        t.format or "?",
+        fmt.mb_status(t.mb_status),
+    )
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_pane", "Next column", show=False, priority=True),
+        Binding("shift+tab", "previous_pane", "Previous column", show=False, priority=True),
+        Binding("h,left,backspace", "back", "Back", show=False),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "escape", "Clear filter", show=False),
+        Binding("a", "all_tracks", "All tracks", show=False),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("r", "rescan", "Rescan"),
+        Binding("e", "enrich", "Enrich"),
+        Binding("x", "export", "Export"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.category = "albumartist"
+        self.level = 1
+        self.filter = Filter()
+        self.entry: Entry | None = None
+        self.album: AlbumRow | None = None
+        self.sort_key = "artist"
+        self.sort_descending = False
+        self._load_tokens: dict[str, int] = {}
+        self._load_conns: dict[str, sqlite3.Connection] = {}
+        self._pending: dict[str, Timer] = {}
+        self._ids_loaded = False
+        self.loaded_once = False  # set when the first view has data (benchmarks, tests)
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield PagedTable(id="categories", classes="pane")
+            yield PagedTable(id="entries", classes="pane", empty_text="Loading…")
+            yield PagedTable(id="albums", classes="pane")
+            yield PagedTable(id="tracks", classes="pane")
+            yield PagedTable(id="alltracks", classes="pane", empty_text="Loading…")
+        with Horizontal(id="filter-bar"):
+            yield Label("/", id="filter-prompt")
+            yield Input(placeholder="words or field:value, e.g. artist:beatles year:1965..1969", id="filter")
+            yield Label("", id="filter-error")
+        yield JobBar(id="job-bar")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table("categories").border_title = "archiver"
+        self._show_categories({})
+        self.table("categories").move_cursor(self._category_index(self.category))
+        self.table("entries").focus()
+        self._layout()
+        self._load_entries()
+        self._load_catalog_status()
+        self.set_interval(10, self._load_catalog_status)
+
+    def table(self, name: str) -> PagedTable:
+        return self.query_one(f"#{name}", PagedTable)
+
+    def _category_index(self, key: str) -> int:
+        return next(i for i, c in enumerate(CATEGORIES) if c.key == key)
+
+    def _layout(self) -> None:
+        panes = self.query_one("#panes")
+        all_mode = self.category == "all"
+        panes.set_class(all_mode, "-all")
+        panes.set_class(self.category == "errors", "-errors")
+        panes.set_class(not all_mode and self.category != "errors" and self.level >= 2, "-deep")
+        label = CATEGORY_BY_KEY[self.category].label
+        self.table("entries").border_title = label
+        entry = self.entry.label if self.entry else ""
+        self.table("albums").border_title = (
+            f"Scan errors: {entry}" if self.category == "errors" else f"Albums · {entry}" if entry else "Albums"
+        )
+        album = self.album.album if self.album and self.album.album is not None else ""
+        self.table("tracks").border_title = f"Tracks · {album}" if album else "Tracks"
+        all_title = "All tracks"
+        if self.filter.text:
+            all_title += f" · /{self.filter.text}"
+        self.table("alltracks").border_title = all_title
+
+    def focused_level(self) -> int:
+        focused = self.focused
+        if isinstance(focused, PagedTable) and focused.id in LEVELS:
+            return LEVELS.index(focused.id)
+        if isinstance(focused, PagedTable) and focused.id == "alltracks":
+            return 1
+        return self.level
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        widget = event.widget
+        if isinstance(widget, PagedTable):
+            level = 1 if widget.id == "alltracks" else LEVELS.index(widget.id or "entries")
+            if level != self.level:
+                self.level = level
+                self._layout()
+                self._load_stats()
+
+    def _visible_panes(self) -> list[PagedTable]:
+        return [t for t in self.query(".pane").results(PagedTable) if t.display and t.styles.display != "none"]
+
+    def _focus_level(self, level: int) -> None:
+        if self.category == "all":
+            name = "categories" if level <= 0 else "alltracks"
+        elif self.category == "errors":
+            name = LEVELS[max(0, min(level, 2))]
+        else:
+            name = LEVELS[max(0, min(level, 3))]
+        self.level = LEVELS.index(name) if name in LEVELS else 1
+        self._layout()
+        self.table(name).focus()
+
+    # ------------------------------------------------------------ actions
+
+    def action_next_pane(self) -> None:
+        deepest = 1 if self.category == "all" else 2 if self.category == "errors" else 3
+        level = self.focused_level()
+        self._focus_level(0 if level >= deepest or isinstance(self.focused, Input) else level + 1)
+
+    def action_previous_pane(self) -> None:
+        deepest = 1 if self.category == "all" else 2 if self.category == "errors" else 3
+        level = self.focused_level()
+        self._focus_level(deepest if level <= 0 else level - 1)
+
+    def action_back(self) -> None:
+        self._focus_level(max(0, self.focused_level() - 1))
+
+    def action_all_tracks(self) -> None:
+        self.table("categories").move_cursor(0)
+        self._set_category("all")
+        self._focus_level(1)
+
+    def action_filter(self) -> None:
+        bar = self.query_one("#filter-bar")
+        bar.add_class("-active")
+        self.query_one("#filter", Input).focus()
+
+    def action_escape(self) -> None:
+        """Esc: leave and clear the filter; the list gets the focus (so `q` quits)."""
+        if self.filter.text or self.query_one("#filter", Input).value:
+            self.query_one("#filter", Input).value = ""
+            self._apply_filter(Filter())
+        self.query_one("#filter-bar").remove_class("-active")
+        self.query_one("#filter-error", Label).update("")
+        self._focus_level(self.level)
+
+    def action_sort(self) -> None:
+        if self.category != "all":
+            self.notify("Sorting applies to All tracks (press a).", timeout=3)
+            return
+        index = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
+        self.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
+        self.sort_descending = False
+        self._load_all_ids(keep=True)
+
+    def action_sort_reverse(self) -> None:
+        if self.category != "all":
+            self.notify("Sorting applies to All tracks (press a).", timeout=3)
+            return
+        self.sort_descending = not self.sort_descending
+        self._load_all_ids(keep=True)
+
+    def action_reload(self) -> None:
+        self.on_catalog_changed(CatalogChanged())
+
+    def action_rescan(self) -> None:
+        from archiver.tui.screens.prompt import PromptScreen
+
+        status = self.query_one(StatusBar).catalog
+        if status is not None and status.scan_running_since:
+            self.notify("A scan is already running in another process; wait for it to finish.", severity="warning")
+            return
+        if status is not None and status.roots:
+            self.app.start_scan([])  # type: ignore[attr-defined]
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.app.start_scan([path])  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen)
+
+    def action_enrich(self) -> None:
+        from archiver.tui.screens.prompt import ConfirmScreen
+
+        target = self._enrich_target()
+        if target is None:
+            return
+        query, label = target
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.start_enrich(query, label)  # type: ignore[attr-defined]
+
+        self.app.push_screen(ConfirmScreen(f"Enrich {label} from MusicBrainz?"), confirmed)
+
+    def _enrich_target(self) -> tuple[str, str] | None:
+        """The selected album when an album or track is focused, else the whole view."""
+        if self.category not in ("all", "errors") and self.level >= 2 and self.album is not None:
+            parts = []
+            if self.album.albumartist is not None:
+                parts.append(f"albumartist:={_quote(self.album.albumartist)}")
+            if self.album.album is not None:
+                parts.append(f"album:={_quote(self.album.album)}")
+            return " ".join(parts), f"the album “{self.album.album or '(no album)'}”"
+        text = self.filter.text
+        return text, f"everything matching “{text}”" if text else "the whole catalog"
+
+    def action_export(self) -> None:
+        from archiver.tui.screens.prompt import PromptScreen
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._export(name)
+
+        self.app.push_screen(PromptScreen("Export this view to CSV file:", "archiver-export.csv"), chosen)
+
+    def _export(self, filename: str) -> None:
+        from pathlib import Path
+
+        from archiver.tui.export import export_view
+
+        scope = self.view_scope()
+        path = Path(filename).expanduser()
+        app = self.app
+
+        def work() -> None:
+            try:
+                rows = export_view(app.db_path, scope, self.sort_key if self.category == "all" else None, path)  # type: ignore[attr-defined]
+            except Exception as exc:  # a one-line message, never a traceback
+                app.call_from_thread(app.notify, f"Export failed: {exc}", severity="error", timeout=10)
+            else:
+                app.call_from_thread(app.notify, f"Exported {rows:,} tracks to {path}")
+
+        self.run_worker(work, thread=True, exclusive=True, group="export", exit_on_error=False)
+
+    # ------------------------------------------------------------ scopes
+
+    def base_scope(self) -> Scope:
+        f = self.filter
+        return Scope(self.category, where=f.where, params=f.params, include_missing=f.include_missing)
+
+    def view_scope(self) -> Scope:
+        """What the status bar and export describe: narrowed to the focused column."""
+        scope = self.base_scope()
+        if self.category in ("all", "errors"):
+            return scope if self.category == "all" else scope.with_(category="albumartist")
+        if self.level >= 2 and self.entry is not None:
+            scope = scope.with_(entry=self.entry.key)
+        if self.level >= 3 and self.album is not None:
+            scope = scope.with_(album=(self.album.albumartist, self.album.album))
+        return scope
+
+    # ------------------------------------------------------------ loading
+
+    def _load(self, group: str, fn: Callable[..., Any], args: tuple, then: Callable[[Any], None]) -> None:
+        """Run ``fn(conn, *args)`` in an exclusive worker; ``then(result)`` on the UI
+        thread unless a newer request of the same group came meanwhile."""
+        token = self._load_tokens.get(group, 0) + 1
+        self._load_tokens[group] = token
+        old = self._load_conns.pop(group, None)
+        if old is not None:
+            try:
+                old.interrupt()
+            except sqlite3.Error:
+                pass
+        app = self.app
+
+        def work() -> None:
+            worker = get_current_worker()
+            try:
+                conn = app.open_connection()  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._deliver(app, group, token, None, str(exc))
+                return
+            self._load_conns[group] = conn
+            try:
+                result = fn(conn, *args)
+            except sqlite3.OperationalError as exc:
+                if "interrupt" in str(exc):
+                    return
+                self._deliver(app, group, token, None, str(exc))
+                return
+            except Exception as exc:
+                self._deliver(app, group, token, None, str(exc))
+                return
+            finally:
+                if self._load_conns.get(group) is conn:
+                    self._load_conns.pop(group, None)
+                conn.close()
+            if not worker.is_cancelled:
+                self._deliver(app, group, token, lambda: then(result), None)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
+
+    def _deliver(self, app: Any, group: str, token: int, callback: Callable[[], None] | None, error: str | None) -> None:
+        def run() -> None:
+            if self._load_tokens.get(group) != token or not self.is_attached:
+                return
+            if error:
+                self.notify(f"Could not read the catalog: {error}", severity="error", timeout=8)
+            elif callback:
+                callback()
+
+        try:
+            app.call_from_thread(run)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _later(self, name: str, delay: float, callback: Callable[[], None]) -> None:
+        timer = self._pending.pop(name, None)
+        if timer is not None:
+            timer.stop()
+        self._pending[name] = self.set_timer(delay, callback)
+
+    def _load_catalog_status(self) -> None:
+        self._load("status", browse.catalog_status, (), self._show_catalog_status)
+
+    def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
+        self.query_one(StatusBar).catalog = status
+        self._show_categories(
+            {"review": status.needs_review, "missing": status.missing, "errors": status.scan_errors}
+        )
+
+    def _show_categories(self, badges: dict[str, int]) -> None:
+        def cells(c: browse.Category) -> tuple[str, ...]:
+            n = badges.get(c.key)
+            return (c.label, f"{n:,}" if n else "")
+
+        table = self.table("categories")
+        table.set_source(ListSource(CATEGORY_COLUMNS, list(CATEGORIES), cells), cursor=None)
+
+    def _load_entries(self) -> None:
+        if self.category == "all":
+            self._load_all_ids(keep=True)
+            return
+        scope = self.base_scope()
+        fn = browse.scan_error_kinds if self.category == "errors" else browse.entries
+        args: tuple = () if self.category == "errors" else (scope,)
+        category = self.category
+        self._load("entries", fn, args, lambda rows: self._show_entries(category, rows))
+        self._load_stats()
+
+    def _show_entries(self, category: str, rows: list[Entry]) -> None:
+        if category != self.category:
+            return
+        table = self.table("entries")
+        old = self.entry.key if self.entry else None
+        index = next((i for i, e in enumerate(rows) if e.key == old), 0)
+        label = CATEGORY_BY_KEY[category].label
+        empty = "Nothing matches the filter (Esc clears it)." if self.filter.text else f"No {label.lower()}."
+        table.set_source(
+            ListSource(ENTRY_COLUMNS, rows, lambda e: (e.label, f"{e.tracks:,}")), cursor=index, empty_text=empty
+        )
+        table.border_subtitle = f"{len(rows):,}"
+        if not rows:
+            self.entry = None
+            self._show_albums(category, None, [])
+        self.loaded_once = True
+
+    def _load_albums(self) -> None:
+        entry = self.entry
+        category = self.category
+        if entry is None or category == "all":
+            return
+        if category == "errors":
+            self._load("albums", browse.scan_errors, (entry.key[0],), lambda rows: self._show_errors(entry, rows))
+            return
+        scope = self.base_scope().with_(entry=entry.key)
+        self._load("albums", browse.albums, (scope,), lambda rows: self._show_albums(category, entry, rows))
+
+    def _show_albums(self, category: str, entry: Entry | None, rows: list[AlbumRow]) -> None:
+        if category != self.category or entry != self.entry:
+            return
+        table = self.table("albums")
+        old = (self.album.albumartist, self.album.album) if self.album else None
+        index = next((i for i, a in enumerate(rows) if (a.albumartist, a.album) == old), 0)
+        columns = ALBUM_COLUMNS
+        if category in ("albumartist", "album", "missing"):
+            columns = [c for c in ALBUM_COLUMNS if c.title != "Artist"]
+        cells = _album_cells if columns is ALBUM_COLUMNS else _album_cells_no_artist
+        table.set_source(ListSource(columns, rows, cells), cursor=index, empty_text="No albums.")
+        table.border_subtitle = fmt.count(len(rows), "album")
+        if not rows:
+            self.album = None
+            self.table("tracks").set_source(ListSource(TRACK_COLUMNS, [], _track_cells), empty_text="")
+        self._layout()
+
+    def _show_errors(self, entry: Entry, rows: list[ScanErrorRow]) -> None:
+        if self.category != "errors" or entry != self.entry:
+            return
+        table = self.table("albums")
+        table.set_source(
+            ListSource(ERROR_COLUMNS, rows, lambda e: (e.path, e.message)), cursor=0, empty_text="No errors."
+        )
+        table.border_subtitle = fmt.count(len(rows), "file")
+        self._layout()
+
+    def _load_tracks(self) -> None:
+        entry, album, category = self.entry, self.album, self.category
+        if entry is None or album is None or category in ("all", "errors"):
+            return
+        scope = self.base_scope().with_(entry=entry.key, album=(album.albumartist, album.album))
+        self._load("tracks", browse.album_tracks, (scope,), lambda rows: self._show_tracks(entry, album, rows))
+
+    def _show_tracks(self, entry: Entry, album: AlbumRow, rows: list[TrackRow]) -> None:
+        if entry != self.entry or album != self.album:
+            return
+        table = self.table("tracks")
+        old = table.current_key.id if table.row_count and isinstance(table.current_key, TrackRow) else None
+        index = next((i for i, t in enumerate(rows) if t.id == old), 0)
+        table.set_source(
+            ListSource(TRACK_COLUMNS, rows, _track_cells, dim=lambda t: t.missing), cursor=index, empty_text=""
+        )
+        table.border_subtitle = f"{fmt.count(len(rows), 'track')} · {fmt.duration(sum(t.duration or 0 for t in rows))}"
+
+    def _load_all_ids(self, *, keep: bool) -> None:
+        table = self.table("alltracks")
+        old_id = table.current_key if keep and table.row_count else None
+        scope = self.base_scope()
+        self._load(
+            "all",
+            browse.track_ids,
+            (scope, self.sort_key, self.sort_descending),
+            lambda ids: self._show_all(ids, old_id),
+        )
+        self._load_stats()
+
+    def _show_all(self, ids: Any, old_id: int | None) -> None:
+        table = self.table("alltracks")
+        reader = self.app.reader  # type: ignore[attr-defined]
+        cursor = 0
+        if old_id is not None:
+            try:
+                cursor = ids.index(old_id)
+            except ValueError:
+                cursor = 0
+        table.sort_key = self.sort_key
+        table.sort_descending = self.sort_descending
+        empty = "Nothing matches the filter (Esc clears it)." if self.filter.text else "No tracks."
+        table.set_source(TrackPages(reader, ids), cursor=cursor, empty_text=empty)
+        table.border_subtitle = fmt.count(len(ids), "track")
+        self._layout()
+        self.loaded_once = True
+
+    def _load_stats(self) -> None:
+        scope = self.view_scope()
+        self._later("stats", 0.05, lambda: self._load("stats", browse.view_stats, (scope,), self._show_stats))
+
+    def _show_stats(self, stats: browse.ViewStats) -> None:
+        self.query_one(StatusBar).stats = stats
+
+    # ------------------------------------------------------------ events
+
+    @on(PagedTable.Highlighted, "#categories")
+    def _category_highlighted(self, event: PagedTable.Highlighted) -> None:
+        key = event.table.current_key
+        if isinstance(key, browse.Category) and key.key != self.category:
+            self._set_category(key.key)
+
+    def _set_category(self, key: str) -> None:
+        self.category = key
+        self.entry = None
+        self.album = None
+        entries = self.table("entries")
+        entries.set_source(ListSource(ENTRY_COLUMNS, [], lambda e: ()), empty_text="Loading…")
+        entries.border_subtitle = ""
+        self.table("albums").set_source(ListSource(ALBUM_COLUMNS, [], _album_cells), empty_text="")
+        self.table("albums").border_subtitle = ""
+        self.table("tracks").set_source(ListSource(TRACK_COLUMNS, [], _track_cells), empty_text="")
+        self.table("tracks").border_subtitle = ""
+        self._layout()
+        self._later("entries", PREVIEW_DELAY, self._load_entries)
+
+    @on(PagedTable.Highlighted, "#entries")
+    def _entry_highlighted(self, event: PagedTable.Highlighted) -> None:
+        key = event.table.current_key
+        entry = key if isinstance(key, Entry) else None
+        if entry != self.entry:
+            self.entry = entry
+            self.album = None
+            self._layout()
+            if entry is not None:
+                self._later("albums", PREVIEW_DELAY, self._load_albums)
+
+    @on(PagedTable.Highlighted, "#albums")
+    def _album_highlighted(self, event: PagedTable.Highlighted) -> None:
+        key = event.table.current_key
+        album = key if isinstance(key, AlbumRow) else None
+        if album != self.album:
+            self.album = album
+            self._layout()
+            if album is not None:
+                self._later("tracks", PREVIEW_DELAY, self._load_tracks)
+            if self.level >= 2:
+                self._load_stats()
+
+    @on(PagedTable.Selected, "#categories")
+    def _category_selected(self, event: PagedTable.Selected) -> None:
+        self._focus_level(1)
+
+    @on(PagedTable.Selected, "#entries")
+    def _entry_selected(self, event: PagedTable.Selected) -> None:
+        self._focus_level(2)
+
+    @on(PagedTable.Selected, "#albums")
+    def _album_selected(self, event: PagedTable.Selected) -> None:
+        key = event.table.current_key
+        if isinstance(key, ScanErrorRow):
+            from archiver.tui.screens.message import MessageScreen
+
+            self.app.push_screen(
+                MessageScreen(f"Scan error: {key.kind}", f"{key.path}\n\n{key.message}\n\n{fmt.timestamp(key.occurred_at)}")
+            )
+            return
+        self._focus_level(3)
+
+    @on(PagedTable.Selected, "#tracks")
+    @on(PagedTable.Selected, "#alltracks")
+    def _track_selected(self, event: PagedTable.Selected) -> None:
+        from archiver.tui.screens.detail import DetailScreen
+
+        key = event.table.current_key
+        file_id = key.id if isinstance(key, TrackRow) else key
+        if file_id is not None:
+            self.app.push_screen(DetailScreen(int(file_id)))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._later("filter", FILTER_DEBOUNCE, lambda: self._compile_filter(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        timer = self._pending.pop("filter", None)
+        if timer is not None:
+            timer.stop()
+        if self._compile_filter(event.value):
+            if not event.value.strip():
+                self.query_one("#filter-bar").remove_class("-active")
+            self._focus_level(self.level)
+
+    def _compile_filter(self, text: str) -> bool:
+        error = self.query_one("#filter-error", Label)
+        try:
+            new = compile_filter(text)
+        except FilterError as exc:
+            error.update(str(exc))
+            return False
+        except Exception as exc:  # the parser is someone else's code: never crash the UI
+            error.update(f"bad query: {exc}")
+            return False
+        error.update("")
+        if new != self.filter:
+            self._apply_filter(new)
+        return True
+
+    def _apply_filter(self, new: Filter) -> None:
+        self.filter = new
+        self.query_one(StatusBar).filter_text = new.text
+        self._layout()
+        self._load_entries()
+        if self.category not in ("all",) and self.entry is not None:
+            self._later("albums", PREVIEW_DELAY, self._load_albums)
+
+    def on_job_progress(self, message: JobProgress) -> None:
+        self.query_one(JobBar).show_progress(message)
+
+    def on_job_finished(self, message: JobFinished) -> None:
+        self.query_one(JobBar).hide()
+
+    def on_catalog_changed(self, message: CatalogChanged) -> None:
+        """Reload every column, keeping the selection where it still exists."""
+        self._load_catalog_status()
+        self._load_entries()
+        if self.category not in ("all",) and self.entry is not None:
+            self._load_albums()
+            if self.album is not None:
+                self._load_tracks()
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '\\"') + '"'

@@ -1,0 +1,40 @@
+"""A plain message (cannot open the catalog, a scan error's details)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class MessageScreen(ModalScreen[None]):
+    """Esc or Enter closes it; when it is the only screen, q quits."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.text, classes="dialog-body", markup=False)
+            yield Label("Esc to close · q to quit", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        if len(self.app.screen_stack) <= 2 and not _has_browser(self.app):
+            self.app.exit()
+        else:
+            self.dismiss(None)
+
+
+def _has_browser(app) -> bool:  # type: ignore[no-untyped-def]
+    from archiver.tui.screens.main import MainScreen
+
+    return any(isinstance(s, MainScreen) for s in app.screen_stack)

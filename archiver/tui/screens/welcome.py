@@ -1,0 +1,78 @@
+"""Shown instead of an empty grid: how to get music into the catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from archiver.catalog.browse import CatalogStatus
+from archiver.tui.messages import JobFinished, JobProgress
+from archiver.tui.widgets.job_bar import JobBar
+
+
+class WelcomeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "scan", "Scan a folder")]
+
+    def __init__(self, db_path: Path, *, missing: bool, status: CatalogStatus | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.missing = missing
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        if self.missing:
+            intro = (
+                f"There is no catalog at\n  {self.db_path}\n\n"
+                "Nothing has been created. To make one, scan your music:"
+            )
+        else:
+            intro = f"The catalog at\n  {self.db_path}\nholds no tracks yet. Scan your music:"
+            if self.status and self.status.roots:
+                intro += "\n\n(Its library roots: " + ", ".join(self.status.roots) + ")"
+        text = (
+            "[b]Welcome to archiver[/b]\n\n"
+            f"{_escape(intro)}\n\n"
+            "  • press [b]r[/b] and type a folder: it is scanned here, in the background\n"
+            "  • or quit and run  [b]archiver scan ~/Music[/b]\n\n"
+            "Your files are only ever read, never changed.\n\n"
+            "[dim]? help · q quit[/dim]"
+        )
+        with Center():
+            with Vertical(id="welcome"):
+                yield Static(text, id="welcome-text")
+        yield JobBar(id="job-bar")
+        yield Footer()
+
+    def action_scan(self) -> None:
+        from archiver.tui.screens.prompt import PromptScreen
+
+        if self.app.job_kind:  # type: ignore[attr-defined]
+            self.notify("A scan is already running (c cancels it).", severity="warning")
+            return
+        if self.status and self.status.roots:
+            self.app.start_scan([])  # type: ignore[attr-defined]
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.app.start_scan([path])  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen)
+
+    def on_job_progress(self, message: JobProgress) -> None:
+        self.query_one(JobBar).show_progress(message)
+
+    def on_job_finished(self, message: JobFinished) -> None:
+        self.query_one(JobBar).hide()
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

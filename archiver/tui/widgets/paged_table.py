@@ -1,0 +1,323 @@
+"""A Line-API table that draws only the rows on screen.
+
+The built-in DataTable measures every cell on the event loop (over 10 s for
+100,000 rows), so every list in the app is this widget instead: the virtual
+height is the row count and ``render_line`` asks a :class:`RowSource` for the
+visible rows. Sources either hold a bounded list in memory or page rows from
+SQLite by id through an LRU cache (see ``archiver.tui.sources``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+@dataclass(frozen=True)
+class Column:
+    """``width`` > 0 is fixed; otherwise ``flex`` shares what is left."""
+
+    title: str
+    width: int = 0
+    flex: int = 1
+    min_width: int = 4
+    align: str = "left"
+    sort: str | None = None  # sort key understood by the source, if sortable
+    hide_below: int = 0  # dropped when the table is narrower than this
+
+
+class RowSource(Protocol):
+    columns: list[Column]
+
+    def __len__(self) -> int: ...
+
+    def cells(self, index: int) -> tuple[str, ...]: ...
+
+    def key(self, index: int) -> Any: ...
+
+    def dim(self, index: int) -> bool: ...
+
+
+class EmptySource:
+    columns: list[Column] = []
+
+    def __len__(self) -> int:
+        return 0
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        return ()
+
+    def key(self, index: int) -> Any:
+        return None
+
+    def dim(self, index: int) -> bool:
+        return False
+
+
+def fit(text: str, width: int, align: str = "left") -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, with … when cut."""
+    if width <= 0:
+        return ""
+    text = text.replace("\n", " ").replace("\t", " ")
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - length)
+    return pad + text if align == "right" else text + pad
+
+
+def column_widths(columns: list[Column], total: int) -> list[int]:
+    """Fixed columns first, flexible ones share the rest; one space between."""
+    if not columns:
+        return []
+    available = total - (len(columns) - 1)
+    fixed = sum(c.width for c in columns if c.width > 0)
+    flex_cols = [c for c in columns if c.width <= 0]
+    rest = max(0, available - fixed)
+    weights = sum(c.flex for c in flex_cols) or 1
+    widths: list[int] = []
+    given = 0
+    for c in columns:
+        if c.width > 0:
+            widths.append(c.width)
+        else:
+            w = max(c.min_width, rest * c.flex // weights)
+            widths.append(w)
+            given += w
+    # Hand rounding leftovers to the last flexible column.
+    if flex_cols and given < rest:
+        last = max(i for i, c in enumerate(columns) if c.width <= 0)
+        widths[last] += rest - given
+    return widths
+
+
+class PagedTable(ScrollView, can_focus=True):
+    """A keyboard-driven table over a :class:`RowSource`, header on line 0."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter,l,right", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paged-table--header",
+        "paged-table--cursor",
+        "paged-table--cursor-blurred",
+        "paged-table--dim",
+        "paged-table--empty",
+    }
+
+    DEFAULT_CSS = """
+    PagedTable {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    PagedTable > .paged-table--header { text-style: bold; color: $text-accent; }
+    PagedTable > .paged-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    PagedTable > .paged-table--cursor-blurred { background: $block-cursor-blurred-background; }
+    PagedTable > .paged-table--dim { color: $text-muted; }
+    PagedTable > .paged-table--empty { color: $text-muted; text-style: italic; }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, table: PagedTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter (or l, right, a click on the cursor row) on a row."""
+
+        def __init__(self, table: PagedTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    def __init__(
+        self,
+        source: RowSource | None = None,
+        *,
+        empty_text: str = "",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.source: RowSource = source or EmptySource()
+        self.cursor = 0
+        self.empty_text = empty_text
+        self.sort_key: str | None = None
+        self.sort_descending = False
+
+    # ------------------------------------------------------------ data
+
+    def set_source(self, source: RowSource, *, cursor: int | None = 0, empty_text: str | None = None) -> None:
+        """Show ``source``; keep the cursor at ``cursor`` (clamped) or the old row index."""
+        self.source = source
+        if empty_text is not None:
+            self.empty_text = empty_text
+        target = self.cursor if cursor is None else cursor
+        self.cursor = max(0, min(target, len(source) - 1))
+        self.virtual_size = Size(self.scrollable_content_region.width or 1, len(source) + 1)
+        self._scroll_cursor_into_view(center=cursor is not None and cursor > 0)
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.cursor))
+
+    @property
+    def row_count(self) -> int:
+        return len(self.source)
+
+    @property
+    def current_key(self) -> Any:
+        return self.source.key(self.cursor) if len(self.source) else None
+
+    # ------------------------------------------------------------ moving
+
+    @property
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def move_cursor(self, index: int) -> None:
+        count = len(self.source)
+        if not count:
+            return
+        index = max(0, min(index, count - 1))
+        if index == self.cursor:
+            self._scroll_cursor_into_view()
+            return
+        self.cursor = index
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self, index))
+
+    def _scroll_cursor_into_view(self, center: bool = False) -> None:
+        page = self._page
+        top = round(self.scroll_y)
+        if center:
+            top = self.cursor - page // 2
+        elif self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + page:
+            top = self.cursor - page + 1
+        top = max(0, min(top, max(0, len(self.source) + 1 - self.scrollable_content_region.height)))
+        if top != round(self.scroll_y):
+            self.scroll_to(y=top, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - self._page)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + self._page)
+
+    def action_half_page_up(self) -> None:
+        self.move_cursor(self.cursor - max(1, self._page // 2))
+
+    def action_half_page_down(self) -> None:
+        self.move_cursor(self.cursor + max(1, self._page // 2))
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.source) - 1)
+
+    def action_select(self) -> None:
+        if len(self.source):
+            self.post_message(self.Selected(self, self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y - 1 + round(self.scroll_y)
+        if event.y >= 1 and 0 <= row < len(self.source):
+            if row == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.move_cursor(row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width or 1, len(self.source) + 1)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # ------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        columns = self.source.columns
+        columns = [c for c in columns if width >= c.hide_below]
+        widths = column_widths(columns, width)
+        if y == 0:
+            style = base + self.get_component_rich_style("paged-table--header")
+            titles = []
+            for col in self.source.columns:
+                title = col.title
+                if col.sort and col.sort == self.sort_key:
+                    title += " ▼" if self.sort_descending else " ▲"
+                titles.append(title)
+            return self._strip(titles, columns, widths, width, style)
+        index = y - 1 + round(self.scroll_y)
+        count = len(self.source)
+        if count == 0:
+            if y == 1 and self.empty_text:
+                style = base + self.get_component_rich_style("paged-table--empty")
+                return Strip([Segment(fit(" " + self.empty_text, width), style)], width)
+            return Strip.blank(width, base)
+        if index >= count:
+            return Strip.blank(width, base)
+        cells = self.source.cells(index)
+        style = base
+        if self.source.dim(index):
+            style += self.get_component_rich_style("paged-table--dim")
+        if index == self.cursor:
+            name = "paged-table--cursor" if self.has_focus else "paged-table--cursor-blurred"
+            style += self.get_component_rich_style(name)
+        return self._strip(cells, columns, widths, width, style)
+
+    def _strip(
+        self, cells: Any, columns: list[Column], widths: list[int], width: int, style: Style
+    ) -> Strip:
+        shown = [
+            (cell, col)
+            for cell, col in zip(cells, self.source.columns, strict=False)
+            if width >= col.hide_below
+        ]
+        parts = [fit(str(cell), w, col.align) for (cell, col), w in zip(shown, widths, strict=False)]
+        text = " ".join(parts)
+        return Strip([Segment(fit(text, width), style)], width)

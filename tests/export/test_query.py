@@ -1,0 +1,328 @@
+"""The query language: parsing, errors with positions, and what each query selects
+in a real catalog (sample fixture), including hostile input."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archiver.catalog.query import (
+    FIELDS,
+    TRACKS_FROM,
+    CompiledQuery,
+    QueryError,
+    compile_query,
+    join_query_args,
+)
+from archiver.catalog.tracks import EXPORT_COLUMNS
+
+
+def select(conn: sqlite3.Connection, text: str) -> set[int]:
+    q = compile_query(text)
+    return {row[0] for row in conn.execute(f"SELECT f.id FROM {TRACKS_FROM} WHERE {q.where}", q.params)}
+
+
+@pytest.fixture
+def conn(catalog, sample):
+    return catalog.conn
+
+
+@pytest.fixture
+def ids(sample):
+    return sample
+
+
+def names(ids: dict[str, int], *keys: str) -> set[int]:
+    return {ids[k] for k in keys}
+
+
+# --- structure of the compiled query -------------------------------------------------------
+
+
+def test_empty_query_selects_everything():
+    assert compile_query("") == CompiledQuery("1", [])
+    assert compile_query("   \t ") == CompiledQuery("1", [])
+
+
+def test_values_are_bound_never_pasted():
+    q = compile_query("artist:\"x'); DROP TABLE files; --\" title:y year:1969")
+    assert "DROP" not in q.where and "'x" not in q.where
+    assert "%x'); DROP TABLE files; --%" in q.params
+    assert 1969 in q.params
+
+
+def test_free_words_become_one_quoted_fts_expression():
+    q = compile_query('beat "abbey road" NEAR(x')
+    assert q.params == ['"beat"* "abbey road" "NEAR(x"*']
+    assert q.where.count("MATCH ?") == 1
+
+
+def test_fts_quote_in_word_is_doubled():
+    assert compile_query('it"s')  # a quote inside a bare word is literal
+    assert compile_query('it"s').params == ['"it""s"*']
+
+
+@pytest.mark.parametrize(
+    "text, position, fragment",
+    [
+        ("yeer:1969", 0, "unknown field 'yeer'"),
+        ("beatles yeer:1969", 8, "unknown field"),
+        ("year:abc..", 5, "not a number"),
+        ("year:1965..abc", 11, "not a number"),
+        ("year:..", 5, "at least one end"),
+        ("year:1..2..3", 5, "LOW..HIGH"),
+        ("year:1970..1960", 5, "low end is above"),
+        ("year:19.5", 5, "whole number"),
+        ("artist:", 0, "needs a value"),
+        ('artist:""', 0, "needs a value"),
+        ('foo "bar', 4, "unclosed quote"),
+        ('artist:"bar', 7, "unclosed quote"),
+        ('""', 0, "empty quotes"),
+        ('"x"y', 3, "space after the closing quote"),
+        ("lossless:maybe", 9, "yes or no"),
+        ("missing:2", 8, "yes or no"),
+        ("status:done", 7, "matched, ambiguous, unmatched, error, none"),
+        ("OR x", 0, "OR needs a term"),
+        ("x OR", 2, "OR needs a term"),
+        ("x OR OR y", 5, "OR needs a term"),
+        ("x NOT", 2, "NOT needs a term"),
+        ("NOT NOT x", 4, "NOT NOT"),
+        ("has:nothing", 4, "takes a field name"),
+        ("size:big", 5, "not a size"),
+        ("length:3:xx", 7, "not a number"),
+        ("artist:=", 7, "needs a value after ="),
+    ],
+)
+def test_errors_point_at_the_bad_part(text, position, fragment):
+    with pytest.raises(QueryError) as info:
+        compile_query(text)
+    err = info.value
+    assert err.position == position, (text, err.position, str(err))
+    assert fragment in err.message
+    line = str(err)
+    assert "\n" not in line
+    assert f"character {position + 1}" in line or "at the end" in line
+    assert isinstance(err, ValueError)
+
+
+def test_unknown_field_lists_valid_fields_and_suggests_quotes():
+    with pytest.raises(QueryError) as info:
+        compile_query("re:stacks")
+    assert "quote the word" in info.value.message
+    for name in ("artist", "year", "status", "bitrate", "mb_label"):
+        assert name in info.value.message
+
+
+def test_every_export_column_is_a_field():
+    for name in EXPORT_COLUMNS:
+        assert FIELDS[name] == name
+        compile_query(f"{name}:{'matched' if name == 'match_status' else '1'}")
+    assert FIELDS["year"] == "year" and FIELDS["duration"] == "length" and FIELDS["status"] == "match_status"
+
+
+def test_field_names_are_case_insensitive(conn, ids):
+    assert select(conn, "ARTIST:björk") == select(conn, "artist:björk") == names(ids, "bjork")
+
+
+def test_very_long_queries_compile_and_run(conn):
+    words = " ".join(f"w{i}" for i in range(900))
+    assert select(conn, words) == set()
+    fields = " ".join(f"title:t{i}" for i in range(900))
+    assert select(conn, fields) == set()  # a balanced AND tree stays under SQLite's depth limit
+    ors = " OR ".join(f"year:{1900 + i}" for i in range(900))
+    assert len(select(conn, ors)) == 5
+    assert select(conn, "x" * 100_000) == set()
+    with pytest.raises(QueryError, match="too many terms"):
+        compile_query(" ".join(["year:1"] * 1001))
+
+
+# --- what queries select ------------------------------------------------------------------
+
+
+def test_free_words_and_prefix(conn, ids):
+    assert select(conn, "beatles") == names(ids, "abbey1", "abbey2", "help")
+    assert select(conn, "beat") == names(ids, "abbey1", "abbey2", "help")  # prefix
+    assert select(conn, '"beat"') == set()  # quoted: whole word
+    assert select(conn, "beatles something") == names(ids, "abbey1", "abbey2") - {ids["abbey1"]}
+    assert select(conn, '"abbey road"') == names(ids, "abbey1", "abbey2")
+    assert select(conn, '"road abbey"') == set()
+
+
+def test_free_words_fold_case_and_diacritics_and_search_path(conn, ids):
+    assert select(conn, "BJORK") == names(ids, "bjork")
+    assert select(conn, "homogenic") == names(ids, "bjork")
+    assert select(conn, "untagged") == names(ids, "empty")  # folder name, via the path
+    assert select(conn, "lennon") == names(ids, "abbey1")  # composer
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "'", "*", "^", "(", ")", "NEAR(a b)", "a AND", "OR", "-", "--", ":", "a:", '"x" AND "y"', "col:val",
+     "{x}", "[", "\\", "\x00", "%", "_", "'; DROP TABLE files; --", '\\"', "🙂", "\u200b"],
+)  # fmt: skip
+def test_metacharacters_never_raise_sql_errors(conn, text):
+    try:
+        select(conn, text)
+    except QueryError:
+        pass  # a clean refusal is fine; an sqlite3 error is not
+
+
+def test_words_without_letters_are_ignored(conn, ids):
+    everything = select(conn, "")
+    assert select(conn, "&") == everything
+    assert select(conn, "beatles & ") == select(conn, "beatles")
+
+
+def test_text_field_is_substring_and_case_insensitive(conn, ids):
+    assert select(conn, "album:ABBEY") == names(ids, "abbey1", "abbey2")
+    assert select(conn, 'album:"abbey road"') == names(ids, "abbey1", "abbey2")
+    assert select(conn, "artist:=björk") == names(ids, "bjork")
+    assert select(conn, "artist:=the") == set()
+
+
+def test_like_metacharacters_are_literal(conn, ids):
+    assert select(conn, "title:%") == names(ids, "percent")
+    assert select(conn, "title:_pure_") == names(ids, "percent")
+    assert select(conn, "title:100%_") == set()
+    assert select(conn, "title:_") == names(ids, "percent")
+    assert select(conn, "path:caf\\xe9") == names(ids, "nonutf8", "literal_escape")
+    assert select(conn, "artist:o'brien") == names(ids, "percent")
+    assert select(conn, 'title:"\\"quotes\\""') == names(ids, "percent")
+
+
+def test_number_fields_exact_and_ranges(conn, ids):
+    assert select(conn, "year:1969") == names(ids, "abbey1", "abbey2")
+    assert select(conn, "year:1965..1969") == names(ids, "abbey1", "abbey2", "help")
+    assert select(conn, "year:1970..") == names(ids, "bjork", "long")
+    assert select(conn, "year:..1965") == names(ids, "help")
+    assert select(conn, "tracknumber:1") == names(ids, "abbey1", "bjork")
+    assert select(conn, "track:2..3") == names(ids, "abbey2", "percent")
+
+
+def test_bitrate_is_kbps(conn, ids):
+    assert select(conn, "bitrate:320..") == names(ids, "abbey1", "abbey2", "help", "formula")
+    assert select(conn, "bitrate:320") == names(ids, "help")
+    assert select(conn, "bitrate:..128") == names(ids, "percent", "long")
+    assert select(conn, "bitrate:1000") == names(ids, "abbey1")  # 1,000,400 bps rounds to 1000 kbps
+
+
+def test_length_seconds_and_minutes(conn, ids):
+    assert select(conn, "length:..120") == names(ids, "percent", "formula", "missing")
+    assert select(conn, "length:259") == names(ids, "abbey1")  # 259 <= 259.5 < 260
+    assert select(conn, "length:259.5") == names(ids, "abbey1")
+    assert select(conn, "length:4:00..5:00") == names(ids, "abbey1", "bjork")
+    assert select(conn, "duration:0:30:00..") == names(ids, "long")
+
+
+def test_size_units(conn, ids):
+    assert select(conn, "size:21600000") == names(ids, "long")
+    assert select(conn, "size:25MB..") == names(ids, "abbey1")
+    assert select(conn, "size:20MiB..29MB") == names(ids, "abbey1", "abbey2", "long") - {ids["abbey1"]}
+
+
+def test_date_ranges_are_inclusive_by_prefix(conn, ids):
+    assert select(conn, "date:..1969") == names(ids, "abbey1", "abbey2", "help")
+    assert select(conn, "date:1969-09..1997") == names(ids, "abbey1", "abbey2", "bjork", "long")
+    assert select(conn, "date:2001") == names(ids, "percent")
+    assert select(conn, "mtime:2023") == set(select(conn, ""))
+
+
+def test_booleans(conn, ids):
+    lossless = names(ids, "abbey1", "abbey2", "formula", "missing")
+    assert select(conn, "lossless:yes") == lossless
+    assert select(conn, "lossless:true") == lossless
+    assert select(conn, "lossless:no") == names(ids, "help", "bjork", "percent", "nonutf8", "long")
+    assert select(conn, "missing:yes") == names(ids, "missing")
+    assert select(conn, "missing:no") == select(conn, "") - names(ids, "missing")
+
+
+def test_status(conn, ids):
+    assert select(conn, "status:matched") == names(ids, "abbey1", "abbey2")
+    assert select(conn, "status:ambiguous") == names(ids, "bjork")
+    assert select(conn, "status:error") == names(ids, "help")
+    assert select(conn, "status:unmatched") == set()
+    assert select(conn, "status:none") == select(conn, "") - names(ids, "abbey1", "abbey2", "bjork", "help")
+    assert select(conn, "match_status:MATCHED") == names(ids, "abbey1", "abbey2")
+
+
+def test_musicbrainz_fields(conn, ids):
+    assert select(conn, "mb_label:parlophone") == names(ids, "abbey1", "abbey2")
+    assert select(conn, "mb_isrcs:GBAYE0900001") == names(ids, "abbey1")
+    assert select(conn, "producers:martin") == names(ids, "abbey1")
+    assert select(conn, "performers:guitar") == names(ids, "abbey1")
+    assert select(conn, "performers:emerick") == set()  # an engineer, not a performer
+    assert select(conn, "mb_title:track") == set()  # the recording title wins over the track title
+    assert select(conn, "score:0.9..") == names(ids, "abbey1", "abbey2")
+
+
+def test_negation_keeps_rows_where_the_field_is_empty(conn, ids):
+    everything = select(conn, "")
+    rock = select(conn, "genre:rock")
+    assert select(conn, "-genre:rock") == everything - rock
+    assert select(conn, "NOT genre:rock") == everything - rock
+    assert select(conn, "-beatles") == everything - rock
+    assert select(conn, "NOT beatles") == everything - rock
+    assert select(conn, '-"abbey road"') == everything - names(ids, "abbey1", "abbey2")
+    assert select(conn, "beatles -something") == names(ids, "abbey1", "help")
+    assert select(conn, "-beatles -björk") == everything - rock - names(ids, "bjork")
+
+
+def test_has_and_no(conn, ids):
+    assert select(conn, "has:isrc") == names(ids, "abbey1")
+    assert select(conn, "no:title") == names(ids, "empty")
+    assert select(conn, "has:mb_isrcs") == names(ids, "abbey1")
+    assert select(conn, "-has:genre") == select(conn, "no:genre")
+
+
+def test_or_binds_looser_than_and(conn, ids):
+    assert select(conn, "year:1965 OR year:1997") == names(ids, "help", "bjork")
+    assert select(conn, "beatles year:1965 OR björk") == names(ids, "help", "bjork")
+    assert select(conn, "beatles or") == set()  # lower-case "or" is a word
+
+
+def test_and_is_the_default(conn, ids):
+    assert select(conn, "beatles lossless:yes year:1969") == names(ids, "abbey1", "abbey2")
+
+
+# --- fuzz: any text either compiles and runs, or raises QueryError ------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list('ab:"-. \\%_*()^=019NOTRyear')) | st.characters(), max_size=40))
+def test_fuzz_no_sql_error(conn, text):
+    try:
+        q = compile_query(text)
+    except QueryError as err:
+        assert 0 <= err.position <= len(text)
+        assert "\n" not in str(err)
+        return
+    conn.execute(f"SELECT count(*) FROM {TRACKS_FROM} WHERE {q.where}", q.params).fetchone()
+
+
+# --- shell arguments -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (["beatles"], "beatles"),
+        (["artist:the beatles"], 'artist:"the beatles"'),
+        (["-artist:the who"], '-artist:"the who"'),
+        (["abbey road"], '"abbey road"'),
+        (["-abbey road"], '-"abbey road"'),
+        (['say "hi" now'], '"say \\"hi\\" now"'),
+        (['artist:"the beatles"'], 'artist:"the beatles"'),
+        (["re:stacks here"], '"re:stacks here"'),
+        (["year:1965..1969", "lossless:yes"], "year:1965..1969 lossless:yes"),
+    ],
+)
+def test_join_query_args(args, text):
+    assert join_query_args(args) == text
+
+
+def test_join_query_args_round_trips_through_the_parser(conn, ids):
+    assert select(conn, join_query_args(["album:abbey road"])) == names(ids, "abbey1", "abbey2")
+    assert select(conn, join_query_args(['title:"quotes", commas'])) == names(ids, "percent")

@@ -67,7 +67,12 @@ def parse_columns(text: str | None) -> list[str]:
         raise ExportError("--columns: give at least one column")
     unknown = [name for name in names if name not in COLUMNS]
     if unknown:
-        raise ExportError(f"--columns: unknown column {unknown[0]!r}; columns: {', '.join(EXPORT_COLUMNS)}")
+        raise ExportError(
+            f"--columns: unknown column {unknown[0]!r}; columns: {', '.join(EXPORT_COLUMNS)}"
+        )
+    repeated = [name for i, name in enumerate(names) if name in names[:i]]
+    if repeated:
+        raise ExportError(f"--columns: {repeated[0]!r} is listed twice")
     return names
 
 
@@ -77,11 +82,14 @@ def parse_columns(text: str | None) -> list[str]:
 
 def _excel_safe(row: tuple) -> list:
     return [
-        "'" + value if isinstance(value, str) and value.startswith(_EXCEL_TRIGGERS) else value for value in row
+        "'" + value if isinstance(value, str) and value.startswith(_EXCEL_TRIGGERS) else value
+        for value in row
     ]
 
 
-def write_csv(rows: Iterable[tuple], columns: Sequence[str], out: TextIO, *, excel: bool = False) -> int:
+def write_csv(
+    rows: Iterable[tuple], columns: Sequence[str], out: TextIO, *, excel: bool = False
+) -> int:
     """Write a header and ``rows`` (booleans already "true"/"false") as CSV; return the row count.
 
     ``out`` must be opened with ``newline=""``.
@@ -111,7 +119,9 @@ class _Counter:
             yield row
 
 
-def write_json(rows: Iterable[tuple], columns: Sequence[str], out: TextIO, *, lines: bool = False) -> int:
+def write_json(
+    rows: Iterable[tuple], columns: Sequence[str], out: TextIO, *, lines: bool = False
+) -> int:
     """Write rows as one streamed JSON array (or JSON Lines); return the row count."""
     bools = [i for i, name in enumerate(columns) if COLUMNS[name].kind == "bool"]
     dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
@@ -124,7 +134,7 @@ def write_json(rows: Iterable[tuple], columns: Sequence[str], out: TextIO, *, li
             for i in bools:
                 if row[i] is not None:
                     row[i] = bool(row[i])
-        text = dumps(dict(zip(columns, row)))
+        text = dumps(dict(zip(columns, row, strict=True)))
         if lines:
             out.write(text + "\n")
         else:
@@ -174,7 +184,10 @@ class Root:
 
 
 def _roots(conn: sqlite3.Connection) -> list[Root]:
-    return [Root(*row) for row in conn.execute("SELECT id, path, path_bytes FROM library_roots ORDER BY path")]
+    return [
+        Root(*row)
+        for row in conn.execute("SELECT id, path, path_bytes FROM library_roots ORDER BY path")
+    ]
 
 
 def resolve_root(conn: sqlite3.Connection, root: str | os.PathLike | None) -> Root:
@@ -189,13 +202,21 @@ def resolve_root(conn: sqlite3.Connection, root: str | os.PathLike | None) -> Ro
     if root is None:
         if len(roots) == 1:
             return roots[0]
-        raise ExportError(f"the catalog has several library roots; choose one with --root: {listing}")
-    wanted = {os.fsencode(root), os.fsencode(os.path.abspath(root))}
+        raise ExportError(
+            f"the catalog has several library roots; choose one with --root: {listing}"
+        )
+    wanted = {
+        os.fsencode(root),
+        os.fsencode(os.path.abspath(root)),
+        os.fsencode(os.path.realpath(root)),
+    }
     wanted |= {w.rstrip(b"/") or b"/" for w in wanted}
     for r in roots:
         if r.path_bytes in wanted or r.path_bytes.rstrip(b"/") in wanted:
             return r
-    raise ExportError(f"--root {os.fsdecode(os.fsencode(root))!r} is not a library root; roots: {listing}")
+    raise ExportError(
+        f"--root {os.fsdecode(os.fsencode(root))!r} is not a library root; roots: {listing}"
+    )
 
 
 @dataclass
@@ -224,7 +245,9 @@ def manifest_line(sha256: str, relative: bytes) -> bytes:
     return sha256.encode("ascii") + b"  " + relative + b"\n"
 
 
-def write_manifest(conn: sqlite3.Connection, query: CompiledQuery, root: Root, out: BinaryIO) -> ManifestResult:
+def write_manifest(
+    conn: sqlite3.Connection, query: CompiledQuery, root: Root, out: BinaryIO
+) -> ManifestResult:
     """Write a ``sha256sum -c`` manifest of the query's files under ``root`` to ``out``.
 
     Files without a checksum, whose checksum predates their last change, or
@@ -268,19 +291,26 @@ def write_manifest(conn: sqlite3.Connection, query: CompiledQuery, root: Root, o
 
 @contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """A binary file that replaces ``path`` only if the block finishes without error."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    """A binary file that replaces ``path`` only if the block finishes without error.
+
+    A symlink is followed (its target is replaced, the link kept); a path that
+    is not a regular file (``/dev/stdout``, a FIFO) is written to directly.
+    """
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as handle:
+            yield handle
+        return
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        try:
-            mode = os.stat(target).st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
+            try:
+                mode = os.stat(target).st_mode & 0o7777
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.fchmod(handle.fileno(), mode)
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

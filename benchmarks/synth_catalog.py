@@ -44,13 +44,61 @@ FORMATS = [
     ("asf", "wma", "wma", 0, 192_000, 44100, None, "ASF"),
     ("ape", "ape", "ape", 1, 800_000, 44100, 16, "APEv2"),
 ]
-GENRES = ["Rock", "Jazz", "Classical", "Electronic", "Folk", "Hip-Hop", "Pop", "Ambient", "Blues", "Metal", None]
+GENRES = [
+    "Rock",
+    "Jazz",
+    "Classical",
+    "Electronic",
+    "Folk",
+    "Hip-Hop",
+    "Pop",
+    "Ambient",
+    "Blues",
+    "Metal",
+    None,
+]
 FIRST = ["The", "Los", "Les", "Die", "", "", "", "Big", "Little", "Old"]
 WORDS = [
-    "Velvet", "Echo", "River", "Stone", "Night", "Glass", "Paper", "Silver", "Motor", "Garden",
-    "Orbit", "Harbor", "Crimson", "Lantern", "Winter", "Delta", "Copper", "Falcon", "Meadow", "Signal",
-    "Björk", "Sigur", "Mötley", "Café", "Niño", "Žena", "Søren", "Ōkami", "Дорога", "東京",
-    "Ghost", "Thunder", "Honey", "Cobalt", "Saturn", "Violet", "Mirror", "Atlas", "Tiger", "Canyon",
+    "Velvet",
+    "Echo",
+    "River",
+    "Stone",
+    "Night",
+    "Glass",
+    "Paper",
+    "Silver",
+    "Motor",
+    "Garden",
+    "Orbit",
+    "Harbor",
+    "Crimson",
+    "Lantern",
+    "Winter",
+    "Delta",
+    "Copper",
+    "Falcon",
+    "Meadow",
+    "Signal",
+    "Björk",
+    "Sigur",
+    "Mötley",
+    "Café",
+    "Niño",
+    "Žena",
+    "Søren",
+    "Ōkami",
+    "Дорога",
+    "東京",
+    "Ghost",
+    "Thunder",
+    "Honey",
+    "Cobalt",
+    "Saturn",
+    "Violet",
+    "Mirror",
+    "Atlas",
+    "Tiger",
+    "Canyon",
 ]
 COMPOSERS = ["J. S. Bach", "W. A. Mozart", "Lennon; McCartney", "Ennio Morricone", None, None, None]
 INSTRUMENTS = ["guitar", "bass", "drums", "piano", "lead vocals", "saxophone"]
@@ -91,7 +139,11 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
                 break
             album = f"{_name(rng, rng.randint(1, 3))} {album_no}"
             year = rng.randint(1955, 2025)
-            date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if rng.random() < 0.7 else str(year)
+            date = (
+                f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                if rng.random() < 0.7
+                else str(year)
+            )
             fmt = rng.choice(FORMATS)
             n_in_album = min(rng.randint(8, 12), n_tracks - file_id)
             totaldiscs = 2 if n_in_album >= 12 and rng.random() < 0.3 else 1
@@ -105,8 +157,19 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
             barcode = str(rng.randint(10**11, 10**12 - 1))
             if album_status == "matched":
                 releases.append(
-                    (release_mbid, album, album_artist, date, "XE", "Official", barcode, None, totaldiscs,
-                     n_in_album, TS)
+                    (
+                        release_mbid,
+                        album,
+                        album_artist,
+                        date,
+                        "XE",
+                        "Official",
+                        barcode,
+                        None,
+                        totaldiscs,
+                        n_in_album,
+                        TS,
+                    )
                 )
                 labels.append((release_mbid, 0, None, label, catno))
             bad_bytes = rng.random() < 0.01
@@ -130,17 +193,58 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
                 isrc = f"XX{rng.choice('ABCDEFGH')}{rng.randint(10, 99)}{rng.randint(10000, 99999):05d}"
                 has_isrc = rng.random() < 0.4
                 files_rows.append(
-                    (file_id, display, raw, 1, size, mtime_ns,
-                     time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime_ns // 10**9)),
-                     fmt[0], fmt[1], duration, fmt[4], fmt[5], 2, fmt[6], fmt[3], fmt[7],
-                     None, missing, TS if missing else None, TS, TS, TS, 1, 1, sha)
+                    (
+                        file_id,
+                        display,
+                        raw,
+                        1,
+                        size,
+                        mtime_ns,
+                        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime_ns // 10**9)),
+                        fmt[0],
+                        fmt[1],
+                        duration,
+                        fmt[4],
+                        fmt[5],
+                        2,
+                        fmt[6],
+                        fmt[3],
+                        fmt[7],
+                        None,
+                        missing,
+                        TS if missing else None,
+                        TS,
+                        TS,
+                        TS,
+                        1,
+                        1,
+                        sha,
+                    )
                 )
                 tags_rows.append(
-                    (file_id, title, track_artist, track_artist, album, album_artist, track_no, n_in_album,
-                     disc, totaldiscs, date, date if rng.random() < 0.2 else None, year, genre,
-                     rng.choice(COMPOSERS), label if rng.random() < 0.5 else None,
-                     catno if rng.random() < 0.3 else None, barcode if rng.random() < 0.2 else None,
-                     isrc if has_isrc else None, int(compilation), json.dumps({"TITLE": [title]}))
+                    (
+                        file_id,
+                        title,
+                        track_artist,
+                        track_artist,
+                        album,
+                        album_artist,
+                        track_no,
+                        n_in_album,
+                        disc,
+                        totaldiscs,
+                        date,
+                        date if rng.random() < 0.2 else None,
+                        year,
+                        genre,
+                        rng.choice(COMPOSERS),
+                        label if rng.random() < 0.5 else None,
+                        catno if rng.random() < 0.3 else None,
+                        barcode if rng.random() < 0.2 else None,
+                        isrc if has_isrc else None,
+                        int(compilation),
+                        json.dumps({"TITLE": [title]}),
+                    )
                 )
                 if album_status is not None:
                     status = album_status
@@ -152,8 +256,18 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
                         score = round(rng.uniform(0.8, 1.0), 3)
                         recordings.append((rec_mbid, title, track_artist, duration, None))
                         mb_tracks.append(
-                            (track_mbid, release_mbid, disc, "CD", track_no, str(track_no), title,
-                             track_artist, duration, rec_mbid)
+                            (
+                                track_mbid,
+                                release_mbid,
+                                disc,
+                                "CD",
+                                track_no,
+                                str(track_no),
+                                title,
+                                track_artist,
+                                duration,
+                                rec_mbid,
+                            )
                         )
                         if has_isrc:
                             isrcs.append((rec_mbid, isrc))
@@ -161,14 +275,30 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
                             credits.append((rec_mbid, "producer", "", _name(rng, 2), "", "", None))
                         if rng.random() < 0.3:
                             credits.append(
-                                (rec_mbid, "performer", "", _name(rng, 2), rng.choice(INSTRUMENTS), "", None)
+                                (
+                                    rec_mbid,
+                                    "performer",
+                                    "",
+                                    _name(rng, 2),
+                                    rng.choice(INSTRUMENTS),
+                                    "",
+                                    None,
+                                )
                             )
                     elif status == "ambiguous":
                         score = round(rng.uniform(0.5, 0.8), 3)
                     matches.append(
-                        (file_id, status, "search" if status != "error" else None, score,
-                         release_mbid if status == "matched" else None, track_mbid, rec_mbid,
-                         "HTTP 503" if status == "error" else None, TS)
+                        (
+                            file_id,
+                            status,
+                            "search" if status != "error" else None,
+                            score,
+                            release_mbid if status == "matched" else None,
+                            track_mbid,
+                            rec_mbid,
+                            "HTTP 503" if status == "error" else None,
+                            TS,
+                        )
                     )
 
     conn.execute("PRAGMA cache_size = -200000")

@@ -22,13 +22,13 @@ from archiver.catalog.musicbrainz import album_match, mb_data_for_file
 
 # The light join for unfiltered views; a filter may name MusicBrainz fields, so
 # filtered views use the query language's own FROM (same aliases f, t, m).
-TRACKS_FROM = (
-    "FROM files f JOIN tags t ON t.file_id = f.id LEFT JOIN matches m ON m.file_id = f.id"
-)
+TRACKS_FROM = "FROM files f JOIN tags t ON t.file_id = f.id LEFT JOIN matches m ON m.file_id = f.id"
 
 
 def tracks_from(scope: Scope) -> str:
     return f"FROM {query.TRACKS_FROM}" if scope.where else TRACKS_FROM
+
+
 # Album artist falls back to the track artist, as players group albums.
 ALBUM_ARTIST = "coalesce(t.albumartist, t.artist)"
 REVIEW_STATUSES = ("ambiguous", "unmatched", "error")
@@ -59,7 +59,9 @@ CATEGORIES: tuple[Category, ...] = (
         ("m.status",),
         base="m.status IN ('ambiguous', 'unmatched', 'error')",
     ),
-    Category("missing", "Missing files", (ALBUM_ARTIST,), base="f.missing = 1", empty_label="(no artist)"),
+    Category(
+        "missing", "Missing files", (ALBUM_ARTIST,), base="f.missing = 1", empty_label="(no artist)"
+    ),
     Category("errors", "Scan errors"),
 )
 CATEGORY_BY_KEY = {c.key: c for c in CATEGORIES}
@@ -165,9 +167,7 @@ class AlbumRow:
     mb_status: str
 
 
-def album_mb_status(
-    total: int, matched: int, ambiguous: int, unmatched: int, errors: int
-) -> str:
+def album_mb_status(total: int, matched: int, ambiguous: int, unmatched: int, errors: int) -> str:
     """One word for an album's MusicBrainz state, worst news first."""
     if errors:
         return "error"
@@ -246,28 +246,32 @@ def album_tracks(conn: sqlite3.Connection, scope: Scope) -> list[TrackRow]:
 # Sort keys for "All tracks": name -> ORDER BY terms. Every order ends with the
 # album order so equal values stay grouped sensibly.
 _ALBUM_ORDER = (
-    f"{ALBUM_ARTIST} COLLATE NOCASE, t.album COLLATE NOCASE, t.discnumber, t.tracknumber, f.path"
+    f"{ALBUM_ARTIST} COLLATE NOCASE",
+    "t.album COLLATE NOCASE",
+    "t.discnumber",
+    "t.tracknumber",
+    "f.path",
 )
-SORTS: dict[str, str] = {
-    "artist": f"t.artist IS NULL, t.artist COLLATE NOCASE, {_ALBUM_ORDER}",
-    "album": f"t.album IS NULL, t.album COLLATE NOCASE, {_ALBUM_ORDER}",
-    "track": f"t.tracknumber IS NULL, t.discnumber, t.tracknumber, {_ALBUM_ORDER}",
-    "title": f"t.title IS NULL, t.title COLLATE NOCASE, {_ALBUM_ORDER}",
-    "year": f"t.year IS NULL, t.year, {_ALBUM_ORDER}",
-    "genre": f"t.genre IS NULL, t.genre COLLATE NOCASE, {_ALBUM_ORDER}",
-    "format": f"f.format IS NULL, f.format, {_ALBUM_ORDER}",
-    "duration": f"f.duration IS NULL, f.duration, {_ALBUM_ORDER}",
-    "size": f"f.size, {_ALBUM_ORDER}",
-    "mb": f"m.status IS NULL, m.status, {_ALBUM_ORDER}",
-    "path": "f.path",
+SORTS: dict[str, tuple[str, ...]] = {
+    "artist": ("t.artist IS NULL", "t.artist COLLATE NOCASE", *_ALBUM_ORDER),
+    "album": ("t.album IS NULL", "t.album COLLATE NOCASE", *_ALBUM_ORDER),
+    "track": ("t.tracknumber IS NULL", "t.discnumber", "t.tracknumber", *_ALBUM_ORDER),
+    "title": ("t.title IS NULL", "t.title COLLATE NOCASE", *_ALBUM_ORDER),
+    "year": ("t.year IS NULL", "t.year", *_ALBUM_ORDER),
+    "genre": ("t.genre IS NULL", "t.genre COLLATE NOCASE", *_ALBUM_ORDER),
+    "format": ("f.format IS NULL", "f.format", *_ALBUM_ORDER),
+    "duration": ("f.duration IS NULL", "f.duration", *_ALBUM_ORDER),
+    "size": ("f.size", *_ALBUM_ORDER),
+    "mb": ("m.status IS NULL", "m.status", *_ALBUM_ORDER),
+    "path": ("f.path",),
 }
 
 
-def _descending(order: str) -> str:
-    """Reverse an ORDER BY list term by term (NULLs stay last)."""
-    terms = []
-    for term in order.split(", "):
-        terms.append(term if term.endswith(" IS NULL") else f"{term} DESC")
+def order_by(sort: str, descending: bool = False) -> str:
+    """ORDER BY terms for a sort key; reversed term by term, NULLs staying last."""
+    terms = SORTS.get(sort, SORTS["artist"])
+    if descending:
+        terms = tuple(t if t.endswith(" IS NULL") else f"{t} DESC" for t in terms)
     return ", ".join(terms)
 
 
@@ -277,11 +281,11 @@ def track_ids(
     """The ids of every track in ``scope`` in display order. A 100k-track view
     is ~0.1 s and 0.8 MB; rows are then read a page at a time by id."""
     where, params = scope_where(scope)
-    order = SORTS.get(sort, SORTS["artist"])
-    if descending:
-        order = _descending(order)
+    order = order_by(sort, descending)
     ids = array("q")
-    cursor = conn.execute(f"SELECT f.id {tracks_from(scope)} WHERE {where} ORDER BY {order}", params)
+    cursor = conn.execute(
+        f"SELECT f.id {tracks_from(scope)} WHERE {where} ORDER BY {order}", params
+    )
     while chunk := cursor.fetchmany(10_000):
         ids.extend(r[0] for r in chunk)
     return ids
@@ -294,7 +298,9 @@ def tracks_by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TrackRow
     marks = ",".join("?" * len(ids))
     rows = {
         r[0]: _track(r)
-        for r in conn.execute(f"SELECT {_TRACK_COLS} {TRACKS_FROM} WHERE f.id IN ({marks})", list(ids))
+        for r in conn.execute(
+            f"SELECT {_TRACK_COLS} {TRACKS_FROM} WHERE f.id IN ({marks})", list(ids)
+        )
     }
     return [rows[i] for i in ids if i in rows]
 
@@ -352,7 +358,7 @@ def view_stats(conn: sqlite3.Connection, scope: Scope) -> ViewStats:
     """Tracks, albums, artists, total duration and size of a view."""
     where, params = scope_where(scope)
     sql = (
-        f"SELECT count(*), count(DISTINCT {ALBUM_ARTIST} || char(31) || coalesce(t.album, '')), "
+        f"SELECT count(*), count(DISTINCT coalesce({ALBUM_ARTIST}, '') || char(31) || coalesce(t.album, '')), "
         f"count(DISTINCT t.artist), total(f.duration), total(f.size) {tracks_from(scope)} WHERE {where}"
     )
     n, albums_, artists, duration, size = conn.execute(sql, params).fetchone()
@@ -470,7 +476,15 @@ def track_detail(conn: sqlite3.Connection, file_id: int) -> TrackDetail | None:
 def _norm(value: Any) -> str:
     """Compare loosely: case, spacing and typographic quotes/dashes do not count."""
     text = str(value).casefold().strip()
-    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("‐", "-"), ("–", "-"), ("—", "-")):
+    for a, b in (
+        ("’", "'"),
+        ("‘", "'"),
+        ("“", '"'),
+        ("”", '"'),
+        ("‐", "-"),
+        ("–", "-"),
+        ("—", "-"),
+    ):
         text = text.replace(a, b)
     return " ".join(text.split())
 
@@ -499,7 +513,9 @@ def compare_with_musicbrainz(detail: TrackDetail) -> list[Difference]:
     if recording:
         mb["musicbrainz_recordingid"] = recording.get("mbid")
     if detail.labels:
-        mb["label"] = "; ".join(x["label_name"] for x in detail.labels if x.get("label_name")) or None
+        mb["label"] = (
+            "; ".join(x["label_name"] for x in detail.labels if x.get("label_name")) or None
+        )
         mb["catalognumber"] = (
             "; ".join(x["catalog_number"] for x in detail.labels if x.get("catalog_number")) or None
         )
@@ -523,9 +539,7 @@ def compare_with_musicbrainz(detail: TrackDetail) -> list[Difference]:
     if length is not None or file.get("duration") is not None:
         dur = file.get("duration")
         differs = dur is None or length is None or abs(float(dur) - float(length)) > 3.0
-        result.append(
-            Difference("length", _seconds(dur), _seconds(length), differs)
-        )
+        result.append(Difference("length", _seconds(dur), _seconds(length), differs))
     return result
 
 

@@ -88,12 +88,20 @@ def tag_columns(catalog: Catalog) -> tuple[str, ...]:
     return tuple(c for c in cols if c not in ("file_id", "raw"))
 
 
+_SCALARS = (str, int, float, type(None))
+
+
 def record_rows(
-    record: FileRecord, root_id: int | None, scan_id: int, tag_cols: Sequence[str]
+    record: FileRecord,
+    root_id: int | None,
+    scan_id: int,
+    tag_cols: Sequence[str],
+    now: str | None = None,
 ) -> Rows:
-    """Turn a :class:`FileRecord` into rows. Pure apart from the clock; tag keys
-    that are not columns stay only in ``raw`` (nothing is lost)."""
-    now = utc_now()
+    """Turn a :class:`FileRecord` into rows. Pure apart from the clock (``now``
+    defaults to the current time); tag keys that are not columns stay only in
+    ``raw`` (nothing is lost)."""
+    now = now or utc_now()
     error = record.error
     files = (
         display_path(record.path_bytes),
@@ -122,10 +130,11 @@ def record_rows(
         tags = (record.path_bytes, *([None] * len(tag_cols)), "{}")
         pictures: tuple[tuple, ...] = ()
     else:
-        values = record.tags
+        get = record.tags.get
+        cells = [get(c) for c in tag_cols]
         tags = (
             record.path_bytes,
-            *(_cell(values.get(c)) for c in tag_cols),
+            *(v if type(v) in _SCALARS else _cell(v) for v in cells),
             json.dumps(record.raw_tags, ensure_ascii=False, default=str),
         )
         pictures = tuple(
@@ -137,7 +146,7 @@ def record_rows(
 
 def _cell(value: object) -> object:
     if value is None or isinstance(value, int | float | str):
-        return value
+        return value  # (bool is an int: stored as 0/1)
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     return str(value)

@@ -384,11 +384,14 @@ def _candidate(row: Sequence[Any]) -> MoveCandidate:
 
 
 def new_files_of_scan(conn: sqlite3.Connection, scan_id: int) -> list[MoveCandidate]:
-    """Present files first seen by this scan."""
+    """Present files first seen by this scan, or by a scan that was interrupted or failed
+    (it never reached move detection)."""
     rows = conn.execute(
         f"SELECT {_MOVE_COLS} FROM files f LEFT JOIN tags t ON t.file_id = f.id"
-        " WHERE f.first_scan_id = ? AND f.missing = 0 ORDER BY f.path_bytes",
-        (scan_id,),
+        " WHERE f.missing = 0 AND (f.first_scan_id = ? OR f.first_scan_id IN ("
+        "SELECT id FROM scan_runs WHERE status IN ('interrupted', 'failed') AND id < ?))"
+        " ORDER BY f.path_bytes",
+        (scan_id, scan_id),
     ).fetchall()
     return [_candidate(r) for r in rows]
 
@@ -606,3 +609,20 @@ def release_titles(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> di
 
 def _json_list(values: Iterable[Any]) -> str:
     return json.dumps(sorted(set(values)))
+
+
+# --- entry points for the TUI under the names the brief gave (the logic lives in integrity/) ---
+
+
+def duplicate_groups(conn: sqlite3.Connection, by: str = "audio") -> list:
+    """Ranked duplicate groups: ``archiver.integrity.duplicates.find_duplicates``."""
+    from archiver.integrity.duplicates import find_duplicates
+
+    return find_duplicates(conn, by)
+
+
+def incomplete_albums(conn: sqlite3.Connection) -> list:
+    """Incomplete albums: ``archiver.integrity.completeness.incomplete_albums``."""
+    from archiver.integrity.completeness import incomplete_albums as find
+
+    return find(conn)

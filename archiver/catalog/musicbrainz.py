@@ -107,7 +107,9 @@ def _upsert_artists(conn: sqlite3.Connection, artists: Iterable[Any]) -> None:
     )
 
 
-def store_recording(conn: sqlite3.Connection, rec: Recording, *, replace_details: bool = True) -> None:
+def store_recording(
+    conn: sqlite3.Connection, rec: Recording, *, replace_details: bool = True
+) -> None:
     """Upsert a recording; its ISRCs and credits are replaced when this answer
     carries them (``replace_details``), so a search result never wipes credits."""
     _upsert_artists(conn, rec.artists)
@@ -316,6 +318,33 @@ def store_file_match(
         ),
     )
     return cur.rowcount > 0
+
+
+def album_status(conn: sqlite3.Connection, album_key: str) -> str | None:
+    row = conn.execute(
+        "SELECT status FROM album_matches WHERE album_key = ?", (album_key,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def note_album_error(
+    conn: sqlite3.Connection, album_key: str, error: str | None, run_id: int | None
+) -> None:
+    """Record a failed attempt on an album without touching its earlier decision."""
+    conn.execute(
+        "UPDATE album_matches SET error = ?, enrich_run_id = ? WHERE album_key = ?",
+        (error, run_id, album_key),
+    )
+
+
+def run_errors(conn: sqlite3.Connection, run_id: int, limit: int = 10) -> list[tuple[str, str]]:
+    """(album or folder, error) for the albums that failed in a run."""
+    rows = conn.execute(
+        "SELECT coalesce(album, folder), error FROM album_matches "
+        "WHERE error IS NOT NULL AND enrich_run_id = ? ORDER BY album_key LIMIT ?",
+        (run_id, limit),
+    )
+    return [(r[0] or "?", r[1] or "") for r in rows]
 
 
 # -- read helpers (TUI detail view, export) -----------------------------------

@@ -67,7 +67,11 @@ class QueryError(ValueError):
     def __str__(self) -> str:
         if not self.text:
             return f"bad query: {self.message}"
-        bad = self.text[self.position :].split(None, 1)[0] if self.text[self.position :].strip() else ""
+        bad = (
+            self.text[self.position :].split(None, 1)[0]
+            if self.text[self.position :].strip()
+            else ""
+        )
         if not bad:
             return f"bad query at the end of {self.text.strip()[-40:]!r}: {self.message}"
         if len(bad) > 40:
@@ -119,7 +123,9 @@ class Column:
 
 _COLUMN_LIST = [
     Column("path", "f.path", "text", "absolute path (\\xNN escapes for bytes that are not UTF-8)"),
-    Column("format", "f.format", "text", "container: mp3, flac, ogg, opus, mp4, wav, aiff, asf, ..."),
+    Column(
+        "format", "f.format", "text", "container: mp3, flac, ogg, opus, mp4, wav, aiff, asf, ..."
+    ),
     Column("codec", "f.codec", "text", "codec: mp3, flac, vorbis, opus, aac, alac, pcm, wma, ..."),
     Column("title", "t.title", "text", "track title"),
     Column("artist", "t.artist", "text", "track artist"),
@@ -138,20 +144,37 @@ _COLUMN_LIST = [
     Column("barcode", "t.barcode", "text", "barcode"),
     Column("isrc", "t.isrc", "text", "ISRC(s)"),
     Column("length", "f.duration", "length", "duration in seconds"),
-    Column("bitrate", "CAST(round(f.bitrate / 1000.0) AS INTEGER)", "kbps", "bit rate in kbit/s (rounded)"),
+    Column(
+        "bitrate",
+        "CAST(round(f.bitrate / 1000.0) AS INTEGER)",
+        "kbps",
+        "bit rate in kbit/s (rounded)",
+    ),
     Column("sample_rate", "f.sample_rate", "int", "sample rate in Hz"),
     Column("channels", "f.channels", "int", "audio channels"),
     Column("bits_per_sample", "f.bits_per_sample", "int", "bits per sample (lossless formats)"),
-    Column("lossless", "f.lossless", "bool", "true for lossless codecs, false for lossy, empty if unknown"),
+    Column(
+        "lossless",
+        "f.lossless",
+        "bool",
+        "true for lossless codecs, false for lossy, empty if unknown",
+    ),
     Column("size", "f.size", "size", "file size in bytes"),
     Column("mtime", "f.mtime", "date", "file modification time, ISO 8601 UTC"),
     Column("missing", "f.missing", "bool", "true when the file was gone at the last scan"),
-    Column("match_status", "m.status", "status", "MusicBrainz match: matched, ambiguous, unmatched, error"),
+    Column(
+        "match_status",
+        "m.status",
+        "status",
+        "MusicBrainz match: matched, ambiguous, unmatched, error",
+    ),
     Column("match_score", "m.score", "real", "match score 0..1"),
     Column("mb_recording_id", "m.recording_mbid", "text", "MusicBrainz recording id"),
     Column("mb_release_id", "m.release_mbid", "text", "MusicBrainz release id"),
     Column("mb_artist", "mbrec.artist_credit", "text", "recording artist credit on MusicBrainz"),
-    Column("mb_title", "COALESCE(mbrec.title, mbtrk.title)", "text", "recording title on MusicBrainz"),
+    Column(
+        "mb_title", "COALESCE(mbrec.title, mbtrk.title)", "text", "recording title on MusicBrainz"
+    ),
     Column("mb_album", "mbrel.title", "text", "release title on MusicBrainz"),
     Column("mb_date", "mbrel.date", "date", "release date on MusicBrainz"),
     Column(
@@ -177,7 +200,10 @@ _COLUMN_LIST = [
     Column("mb_barcode", "mbrel.barcode", "text", "release barcode on MusicBrainz"),
     Column(
         "mb_isrcs",
-        _joined("SELECT isrc AS v FROM mb_recording_isrcs WHERE recording_mbid = m.recording_mbid ORDER BY isrc", "m.recording_mbid"),
+        _joined(
+            "SELECT isrc AS v FROM mb_recording_isrcs WHERE recording_mbid = m.recording_mbid ORDER BY isrc",
+            "m.recording_mbid",
+        ),
         "text",
         "ISRCs of the recording on MusicBrainz",
     ),
@@ -207,7 +233,12 @@ _COLUMN_LIST = [
         "text",
         "empty when path is exact; else the path's exact bytes in hex (path is then a display form)",
     ),
-    Column("sha256", "f.sha256", "text", "SHA-256 of the whole file when checksummed (as sha256sum prints it)"),
+    Column(
+        "sha256",
+        "f.sha256",
+        "text",
+        "SHA-256 of the whole file when checksummed (as sha256sum prints it)",
+    ),
 ]
 COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMN_LIST}
 
@@ -308,7 +339,15 @@ def _tokenize(text: str) -> list[_Token]:
                 value, i = text[name_end:j], j
                 quoted = False
             tokens.append(
-                _Token("field", start, negated, field=m.group(1), value=value, value_pos=name_end, quoted=quoted)
+                _Token(
+                    "field",
+                    start,
+                    negated,
+                    field=m.group(1),
+                    value=value,
+                    value_pos=name_end,
+                    quoted=quoted,
+                )
             )
             continue
         j = i
@@ -335,7 +374,8 @@ def _expect_end(text: str, i: int) -> None:
 
 
 def _fts_string(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
+    # FTS5 ends a string at NUL; the tokenizer would drop it anyway.
+    return '"' + word.replace("\x00", "").replace('"', '""') + '"'
 
 
 def _has_token_chars(word: str) -> bool:
@@ -401,23 +441,26 @@ class _Compiler:
     def compile_group(self, terms: list[tuple[_Token, bool]]) -> str:
         fts_pos: list[str] = []
         fts_neg: list[str] = []
-        parts: list[str] = []
+        parts: list[tuple[str, list]] = []
         for tok, negated in terms:
             if tok.kind in ("word", "phrase"):
                 expr = self.fts_term(tok)
                 if expr is not None:
                     (fts_neg if negated else fts_pos).append(expr)
             else:
+                start = len(self.params)
                 sql = self.field_term(tok)
-                parts.append(f"NOT COALESCE({sql}, 0)" if negated else sql)
+                params = self.params[start:]
+                del self.params[start:]
+                parts.append((f"NOT COALESCE({sql}, 0)" if negated else sql, params))
         if fts_pos:
-            self.params.append(" ".join(fts_pos))
-            parts.insert(0, _FTS_IN)
+            parts.insert(0, (_FTS_IN, [" ".join(fts_pos)]))
         if fts_neg:
-            self.params.append(" OR ".join(fts_neg))
-            parts.append("NOT " + _FTS_IN)
+            parts.append(("NOT " + _FTS_IN, [" OR ".join(fts_neg)]))
+        for _, params in parts:
+            self.params.extend(params)
         # An AND group of only dropped words ("&") matches everything.
-        return _balanced(parts, "AND") if parts else "1"
+        return _balanced([sql for sql, _ in parts], "AND") if parts else "1"
 
     def fts_term(self, tok: _Token) -> str | None:
         if tok.kind == "phrase":
@@ -445,7 +488,11 @@ class _Compiler:
             if target is None or target in _SPECIAL:
                 raise self.error(f"{name}: takes a field name; fields: {_valid_fields()}", vpos)
             sql = _column(target).sql
-            return f"({sql} IS NOT NULL AND {sql} != '')" if name == "has" else f"({sql} IS NULL OR {sql} = '')"
+            return (
+                f"({sql} IS NOT NULL AND {sql} != '')"
+                if name == "has"
+                else f"({sql} IS NULL OR {sql} = '')"
+            )
         col = _column(name)
         if tok.quoted:
             return self.text_match(col, value, exact=False)
@@ -535,7 +582,9 @@ class _Compiler:
                 base = 1024 if binary else 1000
                 power = " kmgt".index(unit.lower()) if unit else 0
                 return int(float(number) * base**power)
-            raise self.error(f"{col.name}: {value!r} is not a size (bytes, or 10MB, 2GiB, ...)", pos)
+            raise self.error(
+                f"{col.name}: {value!r} is not a size (bytes, or 10MB, 2GiB, ...)", pos
+            )
         if not _NUM_RE.match(value):
             unit = " (m:ss or seconds)" if col.kind == "length" else ""
             raise self.error(f"{col.name}: {value!r} is not a number{unit}", pos)
@@ -552,13 +601,34 @@ def compile_query(text: str) -> CompiledQuery:
     Raises :class:`QueryError` (with the offset of the bad part) for anything
     malformed. An empty or blank query selects everything (``where == "1"``).
     """
-    text = text or ""
+    text = _display_text(text or "")
     tokens = _tokenize(text)
     if not tokens:
         return CompiledQuery("1", [])
     compiler = _Compiler(text)
     where = compiler.compile(tokens)
     return CompiledQuery(where, compiler.params)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _display_text(text: str) -> str:
+    """Bytes that were not UTF-8 on the command line arrive as surrogate escapes:
+    write them as ``\\xNN``, the form paths are shown (and stored) in."""
+    if not _SURROGATE.search(text):
+        return text
+    out = []
+    for i, ch in enumerate(text):
+        if "\udc80" <= ch <= "\udcff":
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif "\ud800" <= ch <= "\udfff":
+            raise QueryError(
+                "not valid text (a lone surrogate)", i, text.encode("utf-8", "replace").decode()
+            )
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def join_query_args(args: Iterable[str]) -> str:
@@ -577,8 +647,15 @@ def join_query_args(args: Iterable[str]) -> str:
         m = _FIELD_RE.match(rest)
         prefix = m.group(0) if m and m.group(1).lower() in FIELDS else ""
         body = rest[len(prefix) :]
-        if body.startswith('"'):
+        if body.startswith('"') and _quoted_whole(body):
             out.append(arg)  # still quoted: the user quoted twice
             continue
         out.append(neg + prefix + '"' + body.replace("\\", "\\\\").replace('"', '\\"') + '"')
     return " ".join(out)
+
+
+def _quoted_whole(body: str) -> bool:
+    try:
+        return _read_quoted(body, 0)[1] == len(body)
+    except QueryError:
+        return False

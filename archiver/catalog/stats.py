@@ -36,7 +36,10 @@ def _share(part: int, whole: int) -> float:
 def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: str = "") -> dict:
     """Every figure ``archiver stats`` shows, as one JSON-able dict."""
     where, params = query.where, list(query.params)
-    filled = ", ".join(f"sum(CASE WHEN {sql} IS NOT NULL AND {sql} != '' THEN 1 ELSE 0 END)" for sql in COMPLETENESS_FIELDS.values())
+    filled = ", ".join(
+        f"sum(CASE WHEN {sql} IS NOT NULL AND {sql} != '' THEN 1 ELSE 0 END)"
+        for sql in COMPLETENESS_FIELDS.values()
+    )
     row = conn.execute(
         f"""SELECT count(*),
                    count(DISTINCT CASE WHEN t.album IS NOT NULL
@@ -56,10 +59,22 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
         params,
     ).fetchone()
     tracks = row[0]
-    (albums, artists, album_artists, duration, size, lossless, lossless_unknown, missing, read_errors,
-     checksummed, never_verified) = (v or 0 for v in row[1:12])
+    (
+        albums,
+        artists,
+        album_artists,
+        duration,
+        size,
+        lossless,
+        lossless_unknown,
+        missing,
+        read_errors,
+        checksummed,
+        never_verified,
+    ) = (v or 0 for v in row[1:12])
     completeness = {
-        name: _share(count or 0, tracks) for name, count in zip(COMPLETENESS_FIELDS, row[12:], strict=True)
+        name: _share(count or 0, tracks)
+        for name, count in zip(COMPLETENESS_FIELDS, row[12:], strict=True)
     }
 
     def counts(expr: str) -> dict[str, int]:
@@ -105,15 +120,27 @@ def _last_runs(conn: sqlite3.Connection) -> dict:
     scan_errors = 0
     if scan:
         keys = ("id", "started_at", "finished_at", "status", "files_found", "errors")
-        last_scan = dict(zip(keys, scan))
-        scan_errors = conn.execute("SELECT count(*) FROM scan_errors WHERE scan_id = ?", (scan[0],)).fetchone()[0]
+        last_scan = dict(zip(keys, scan, strict=True))
+        scan_errors = conn.execute(
+            "SELECT count(*) FROM scan_errors WHERE scan_id = ?", (scan[0],)
+        ).fetchone()[0]
     verify = conn.execute(
         "SELECT id, started_at, finished_at, status, checked, ok, changed, modified, missing, unreadable"
         " FROM verify_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
     last_verified = None
     if verify:
-        keys = ("id", "started_at", "finished_at", "status", "checked", "ok", "changed", "modified", "missing",
-                "unreadable")
-        last_verified = dict(zip(keys, verify))
+        keys = (
+            "id",
+            "started_at",
+            "finished_at",
+            "status",
+            "checked",
+            "ok",
+            "changed",
+            "modified",
+            "missing",
+            "unreadable",
+        )
+        last_verified = dict(zip(keys, verify, strict=True))
     return {"last_scan": last_scan, "scan_errors": scan_errors, "last_verified": last_verified}

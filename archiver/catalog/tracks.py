@@ -138,4 +138,6 @@ def iter_tracks(
 
 def count_tracks(conn: sqlite3.Connection, query: CompiledQuery) -> int:
     """How many tracks the query selects."""
-    return conn.execute(f"SELECT count(*) FROM {TRACKS_FROM} WHERE {query.where}", query.params).fetchone()[0]
+    return conn.execute(
+        f"SELECT count(*) FROM {TRACKS_FROM} WHERE {query.where}", query.params
+    ).fetchone()[0]

@@ -3,6 +3,7 @@ argument into one-line usage errors (exit 2), and quiet broken pipes."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterable
@@ -37,12 +38,6 @@ def quiet_broken_pipe() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError, io_unsupported()):
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         pass
     sys.exit(1)
-
-
-def io_unsupported() -> type[Exception]:
-    import io
-
-    return io.UnsupportedOperation

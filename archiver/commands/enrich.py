@@ -1,9 +1,225 @@
-"""`archiver enrich` (placeholder until its issue lands)."""
+"""`archiver enrich`: match albums and tracks against MusicBrainz (cached, polite, resumable)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from contextlib import nullcontext
+from typing import Any
 
 import click
 
+from archiver.cli import AppContext, json_option, pass_app, query_argument
+
+MAX_LISTED_ERRORS = 10
+JSON_KEYS = (
+    "albums",
+    "matched",
+    "ambiguous",
+    "unmatched",
+    "errors",
+    "requests",
+    "cache_hits",
+    "seconds",
+)
+
 
 @click.command()
-def enrich() -> None:
-    """Not built yet."""
-    raise click.ClickException("`archiver enrich` is not built yet")
+@query_argument
+@click.option(
+    "--server",
+    metavar="URL",
+    default=None,
+    help="MusicBrainz server (default https://musicbrainz.org). Env: ARCHIVER_MUSICBRAINZ_URL.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds between requests (default 1 for musicbrainz.org, never less there; "
+    "0 for other servers). 0 disables it on mirrors.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up on a request after this long (then retried with backoff).",
+)
+@click.option("--offline", is_flag=True, help="Use only cached answers; make no requests.")
+@click.option("--refresh", is_flag=True, help="Ignore cached answers and ask again.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Enrich at most N albums.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@json_option
+@pass_app
+def enrich(
+    app: AppContext,
+    query: tuple[str, ...],
+    server: str | None,
+    rate_limit: float | None,
+    timeout: float,
+    offline: bool,
+    refresh: bool,
+    limit: int | None,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Match albums and loose tracks in the catalog against MusicBrainz.
+
+    Files are grouped into albums (album artist + album + folder). An album
+    whose files carry a MusicBrainz release id costs one request; recording
+    ids or ISRCs lead to the release; otherwise one search picks a clearly
+    best candidate (checked against the tracklist) or records the album as
+    ambiguous or unmatched. Results (releases, tracks, ISRCs, labels,
+    credits) are stored beside your tags; your files are never written.
+    Every answer is cached in the catalog: a second run makes no requests.
+    QUERY selects files with the query language of `archiver ls`.
+
+    Exit status: 0 when the run finished (albums that failed are counted as
+    errors), 1 on a fatal error, 2 on a usage error, 130 when interrupted
+    (what was done is kept; run again to continue).
+
+    \b
+    Example:
+      archiver enrich
+      archiver enrich artist:radiohead --json
+      archiver enrich --server http://127.0.0.1:5000 --rate-limit 0
+      archiver enrich --offline
+    """
+    from archiver.catalog import CatalogError
+    from archiver.catalog.query import QueryError, compile_query, join_query_args
+    from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
+
+    if offline and refresh:
+        raise click.UsageError("--offline and --refresh cannot be used together")
+    text = join_query_args(query)
+    try:
+        compiled = compile_query(text)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from None
+    settings = ClientSettings(
+        server=server or app.config.musicbrainz_url,
+        contact=app.config.contact,
+        rate_limit=rate_limit,
+        timeout=timeout,
+        offline=offline,
+        refresh=refresh,
+    )
+    catalog = app.catalog()
+    try:
+        client = Client(catalog.conn, settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--server") from None
+
+    show_progress = not quiet and not as_json and sys.stderr.isatty()
+    renderer = _ProgressRenderer() if show_progress else None
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with renderer or nullcontext():
+            stats = enrich_catalog(
+                catalog,
+                client,
+                where=None if compiled.where == "1" else compiled.where,
+                params=compiled.params,
+                query_text=text or None,
+                limit=limit,
+                on_progress=renderer.update if renderer else None,
+            )
+    except KeyboardInterrupt:
+        click.echo(
+            "archiver: enrich interrupted; albums done so far are kept "
+            "(run `archiver enrich` again to continue)",
+            err=True,
+        )
+        sys.exit(130)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    result = {key: getattr(stats, key) for key in JSON_KEYS}
+    result["skipped"] = stats.skipped
+    result["run_id"] = stats.run_id
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    if not quiet:
+        _print_summary(result, _errors(catalog, stats.run_id), offline)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _errors(catalog, run_id: int | None) -> list[tuple[str, str]]:
+    from archiver.catalog.musicbrainz import run_errors
+
+    return [] if run_id is None else run_errors(catalog.conn, run_id, MAX_LISTED_ERRORS)
+
+
+def _print_summary(result: dict, errors: list[tuple[str, str]], offline: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="MusicBrainz enrichment", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key in ("albums", "matched", "ambiguous", "unmatched", "errors", "requests", "cache_hits"):
+        table.add_row(key.replace("_", " "), str(result[key]))
+    if offline or result["skipped"]:
+        table.add_row("not cached (offline)", str(result["skipped"]))
+    table.add_row("elapsed", f"{result['seconds']:.1f} s")
+    console.print(table)
+    err = Console(stderr=True)
+    for album, error in errors:
+        err.print(f"[red]error[/red] {album}: {error}", markup=True, highlight=False)
+
+
+class _ProgressRenderer:
+    """A rich progress bar on stderr, fed by enrich's Progress events."""
+
+    def __enter__(self) -> _ProgressRenderer:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("enriching"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("albums · {task.fields[requests]} requests · {task.fields[hits]} cached"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task("enrich", total=None, requests=0, hits=0)
+        return self
+
+    def update(self, event: Any) -> None:
+        self._progress.update(
+            self._task,
+            total=event.total,
+            completed=event.done,
+            requests=event.requests,
+            hits=event.cache_hits,
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(*exc)

@@ -3,12 +3,20 @@ JSON Lines or a sha256sum manifest, streamed."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from archiver.cli import AppContext, pass_app, query_argument
 from archiver.commands._query import QueryUsageError, compile_args, quiet_broken_pipe
 
-_BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".sha256": "sha256sum"}
+_BY_SUFFIX = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sha256": "sha256sum",
+}
 
 
 @click.command()
@@ -21,11 +29,23 @@ _BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jso
     help="Output format (default: from the --output suffix, else csv).",
 )
 @click.option(
-    "--output", "-o", default="-", metavar="FILE|-", help="Write to FILE (replaced only when done); - is stdout."
+    "--output",
+    "-o",
+    default="-",
+    metavar="FILE|-",
+    help="Write to FILE (replaced only when done); - is stdout.",
 )
-@click.option("--columns", metavar="LIST", help="Comma-separated columns (default: all, see docs/export.md).")
-@click.option("--excel", is_flag=True, help="CSV for spreadsheets: BOM, and cells starting with = + - @ defused.")
-@click.option("--root", metavar="PATH", help="sha256sum: the library root the paths are relative to.")
+@click.option(
+    "--columns", metavar="LIST", help="Comma-separated columns (default: all, see docs/export.md)."
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for spreadsheets: BOM, and cells starting with = + - @ defused.",
+)
+@click.option(
+    "--root", metavar="PATH", help="sha256sum: the library root the paths are relative to."
+)
 @pass_app
 def export(
     app: AppContext,
@@ -86,7 +106,8 @@ def export(
 
     try:
         if output == "-":
-            stdout = click.get_binary_stream("stdout")
+            sys.stdout.flush()
+            stdout = sys.stdout.buffer
             result = run(stdout)
             stdout.flush()
         else:
@@ -95,7 +116,8 @@ def export(
     except BrokenPipeError:
         quiet_broken_pipe()
     except OSError as exc:
-        raise click.ClickException(f"{output}: cannot write the export ({exc.strerror or exc}); nothing replaced")
+        message = f"{output}: cannot write the export ({exc.strerror or exc}); nothing replaced"
+        raise click.ClickException(message) from exc
     if manifest_root is not None:
         _report_manifest(result, manifest_root, output)
     elif output != "-":
@@ -104,7 +126,10 @@ def export(
 
 def _report_manifest(result, root, output: str) -> None:
     where = "" if output == "-" else f" to {output}"
-    click.echo(f"archiver: wrote {result.written} checksums{where} (paths relative to {root.path})", err=True)
+    click.echo(
+        f"archiver: wrote {result.written} checksums{where} (paths relative to {root.path})",
+        err=True,
+    )
     if result.no_checksum:
         click.echo(
             f"archiver: skipped {result.no_checksum} files without a checksum"

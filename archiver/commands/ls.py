@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import sys
 
 import click
 
@@ -34,9 +35,13 @@ def template_fields(template: str) -> list[str]:
         if name is None:
             continue
         if name == "" or not name.isidentifier():
-            raise ValueError(f"--format: {{{name}}} is not a column name; columns: {', '.join(EXPORT_COLUMNS)}")
+            raise ValueError(
+                f"--format: {{{name}}} is not a column name; columns: {', '.join(EXPORT_COLUMNS)}"
+            )
         if name not in EXPORT_COLUMNS:
-            raise ValueError(f"--format: unknown column {{{name}}}; columns: {', '.join(EXPORT_COLUMNS)}")
+            raise ValueError(
+                f"--format: unknown column {{{name}}}; columns: {', '.join(EXPORT_COLUMNS)}"
+            )
         if name not in names:
             names.append(name)
     return names
@@ -73,11 +78,11 @@ def ls(app: AppContext, query: tuple[str, ...], template: str) -> None:
     _, compiled = compile_args(query)
     catalog = app.catalog(create=False)
     formatter = _Formatter()
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     rows = iter_tracks(catalog.conn, compiled, names or ["path"], text_booleans=True)
     try:
         for row in rows:
-            line = formatter.vformat(template, (), dict(zip(names, row)))
+            line = formatter.vformat(template, (), dict(zip(names, row, strict=True)))
             stdout.write(line.translate(_CONTROL) + "\n")
         stdout.flush()
     except BrokenPipeError:

@@ -82,7 +82,8 @@ def _render(f: dict) -> None:
     overview.add_row("Never verified", f"{f['never_verified']:,}")
     scan = f["last_scan"]
     overview.add_row(
-        "Last scan", f"{scan['finished_at'] or scan['started_at']} ({scan['status']})" if scan else "never"
+        "Last scan",
+        f"{scan['finished_at'] or scan['started_at']} ({scan['status']})" if scan else "never",
     )
     overview.add_row("Scan errors (last scan)", f"{f['scan_errors']:,}")
     verify = f["last_verified"]

@@ -9,7 +9,11 @@ from archiver.cli import AppContext, pass_app
 
 @click.command()
 @click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for a rescan (r)."
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for a rescan (r).",
 )
 @pass_app
 def tui(app: AppContext, jobs: int | None) -> None:
@@ -39,4 +43,6 @@ def tui(app: AppContext, jobs: int | None) -> None:
             raise click.ClickException(str(exc)) from exc
     from archiver.tui.app import ArchiverApp
 
-    ArchiverApp(path, jobs=jobs).run()
+    ArchiverApp(
+        path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact
+    ).run()

@@ -28,7 +28,6 @@ class HashProgress:
         from rich.progress import (
             BarColumn,
             DownloadColumn,
-            MofNCompleteColumn,
             Progress,
             TextColumn,
             TimeRemainingColumn,
@@ -38,7 +37,6 @@ class HashProgress:
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
@@ -70,18 +68,13 @@ def _terminate(signum, frame):
 
 
 def compile_verify_query(words: tuple[str, ...]) -> tuple[str | None, str | None, list, str | None]:
-    """QUERY words -> (query text, where, params, from clause); usage error when malformed."""
+    """QUERY words -> (query text, where, params, from clause); one-line usage error (exit 2)."""
     if not words:
         return None, None, [], None
-    try:
-        from archiver.catalog.query import TRACKS_FROM, QueryError, compile_query, join_query_args
-    except ImportError as exc:  # the query language is another issue's module
-        raise click.UsageError(f"QUERY is not available in this build ({exc})") from None
-    text = join_query_args(words)
-    try:
-        compiled = compile_query(text)
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from None
+    from archiver.catalog.query import TRACKS_FROM
+    from archiver.commands._query import compile_args
+
+    text, compiled = compile_args(words)
     return text, compiled.where, list(compiled.params), TRACKS_FROM
 
 

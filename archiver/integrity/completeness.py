@@ -148,6 +148,15 @@ def release_gaps(
     ]
 
 
+def _album_artist(rows: list[sql.AlbumTrackRow]) -> str | None:
+    """The album artist tag, else the track artist when every track has the same."""
+    for row in rows:
+        if row.albumartist and row.albumartist.strip():
+            return row.albumartist
+    artists = {r.artist for r in rows}
+    return artists.pop() if len(artists) == 1 else None
+
+
 def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     """Every incomplete album, by album artist and album (for the CLI and the TUI)."""
     rows = sql.album_track_rows(conn)
@@ -177,7 +186,7 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
         releases = sorted(m for m, home in release_home.items() if home == key)
         first = members[0] if members else None
         album = IncompleteAlbum(
-            albumartist=(first.albumartist if first else None),
+            albumartist=_album_artist(members),
             album=(first.album if first else None),
             folder=album_folder(first.path) if first else "",
             present=sum(1 for r in members if not r.missing),

@@ -38,6 +38,7 @@ opened read-only and never written.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import struct
 from collections.abc import Callable
@@ -270,6 +271,14 @@ class _OggPackets:
         state = self.streams.setdefault(serial, [0, None, None])
         offset = 0
         try:
+            if state[2] == b"other" and state[0] >= 2:
+                # Past the headers every packet is hashed: the whole payload at once.
+                if payload:
+                    self.update(payload)
+                ends = len(lacing) - lacing.count(255)
+                state[0] += ends
+                state[1] = True if lacing and lacing[-1] == 255 else None
+                return
             for seg in lacing:
                 if state[1] is None:  # first segment of a packet decides
                     first = payload[offset : offset + 8].tobytes()
@@ -315,9 +324,10 @@ def fingerprint_file(path: str | bytes | os.PathLike, *, chunk: int = CHUNK) -> 
         ranges = plan.ranges if plan is not None and plan.ranges is not None else []
         buffer = bytearray(chunk)
         view = memoryview(buffer)
+        reader = io.FileIO(fd, "rb", closefd=False)
         offset = 0
         while True:
-            n = os.readv(fd, [buffer])
+            n = reader.readinto(buffer)
             if not n:
                 break
             data = view[:n]

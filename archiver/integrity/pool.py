@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,6 +29,12 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def _worker_init() -> None:  # pragma: no cover - runs in the workers
+    """Ctrl-C reaches the whole process group: only the parent handles it (it cancels
+    the pending work and commits what is done); workers finish their file quietly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -47,7 +54,7 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
         for item in items:
             yield func(item)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=_worker_init)
     pending: set[Future] = set()
     source = iter(items)
     window = 2 * jobs + 2

@@ -136,6 +136,20 @@ class Throttle:
             self._last = self._clock()
 
 
+_THROTTLES: dict[str, Throttle] = {}
+
+
+def shared_throttle(host: str, interval: float) -> Throttle:
+    """One throttle per server per process, so several clients (CLI, TUI
+    workers) together stay within the interval; the newest interval wins."""
+    with _LOCK:
+        throttle = _THROTTLES.get(host)
+        if throttle is None:
+            throttle = _THROTTLES[host] = Throttle(interval)
+        throttle.interval = max(0.0, interval)
+        return throttle
+
+
 @dataclass
 class ClientSettings:
     """How to talk to MusicBrainz. ``rate_limit`` None means the default:
@@ -200,7 +214,9 @@ class Client:
         self.settings = settings or ClientSettings()
         self.host, self.use_https = parse_server(self.settings.server)
         self.conn = conn
-        self.throttle = Throttle(effective_interval(self.host, self.settings.rate_limit))
+        self.throttle = shared_throttle(
+            self.host, effective_interval(self.host, self.settings.rate_limit)
+        )
         self.stats = ClientStats()
         self._sleep = sleep
 
@@ -310,7 +326,11 @@ def parse_body(body: str, expect: str) -> dict:
     and carries the element we asked for."""
     head = body[:2000]
     if MB_NAMESPACE not in head:
-        what = "not XML" if not head.lstrip().startswith("<") else "XML without the MusicBrainz namespace"
+        what = (
+            "not XML"
+            if not head.lstrip().startswith("<")
+            else "XML without the MusicBrainz namespace"
+        )
         raise BadResponse(f"not a MusicBrainz response ({what})")
     try:
         parsed = musicbrainzngs.mbxml.parse_message(body.encode("utf-8"))

@@ -120,7 +120,9 @@ def _lookup_release(client: Client, mbid: str) -> Release | None:
     return release_from_lookup(message) if message else None
 
 
-def _matched_release(album: m.Album, release: Release, method: str, candidates: list | None = None) -> AlbumResult:
+def _matched_release(
+    album: m.Album, release: Release, method: str, candidates: list | None = None
+) -> AlbumResult:
     distance, assignment = m.release_distance(album, release)
     return AlbumResult(
         status="matched",
@@ -162,15 +164,21 @@ def _release_from_ids(client: Client, album: m.Album) -> AlbumResult | None:
         found = _refs_for(client, f)
         if found is None:
             continue
-        refs, method = found
+        refs, kind = found
         mine = {r.mbid: r for r in refs if r.mbid}
-        candidates = mine if candidates is None else {k: v for k, v in candidates.items() if k in mine}
-        if candidates is not None and len(candidates) <= 1:
+        if not mine:
+            continue  # an unknown id: try the next tagged track
+        method = method or kind
+        narrowed = (
+            mine if candidates is None else {k: v for k, v in candidates.items() if k in mine}
+        )
+        candidates = narrowed or candidates  # an empty intersection keeps what we had
+        assert candidates is not None
+        if len(candidates) <= 1:
             break
-        if candidates is not None:
-            ranked = sorted((m.release_ref_score(album, r) for r in candidates.values()), reverse=True)
-            if ranked[0] - ranked[1] >= m.MARGIN:
-                break
+        ranked = sorted((m.release_ref_score(album, r) for r in candidates.values()), reverse=True)
+        if ranked[0] - ranked[1] >= m.MARGIN:
+            break
     if not candidates:
         return None
     best = max(candidates.values(), key=lambda r: (m.release_ref_score(album, r), r.mbid))
@@ -195,14 +203,18 @@ def _release_from_search(client: Client, album: m.Album) -> AlbumResult:
     release = _lookup_release(client, found[decision.best].mbid)
     if release is None:
         return AlbumResult(
-            status="unmatched", method="search", candidates=candidates,
+            status="unmatched",
+            method="search",
+            candidates=candidates,
         )
     distance, assignment = m.release_distance(album, release)
     full = _candidate(release, distance, "full")
     candidates = [full] + [c for c in candidates if c["release_mbid"] != release.mbid]
     if distance.score < m.MATCH_THRESHOLD:
         # The search looked right but the tracklist does not fit: reject it.
-        return AlbumResult(status="unmatched", method="search", candidates=candidates, score=distance.score)
+        return AlbumResult(
+            status="unmatched", method="search", candidates=candidates, score=distance.score
+        )
     return AlbumResult(
         status="matched",
         method="search",
@@ -233,7 +245,10 @@ def _match_loose(client: Client, album: m.Album) -> AlbumResult:
             rec = recording_from_lookup(message)
             d = m.recording_distance(f, rec)
             return AlbumResult(
-                status="matched", method="recording-id", recording=rec, score=d.score,
+                status="matched",
+                method="recording-id",
+                recording=rec,
+                score=d.score,
                 candidates=[_recording_candidate(rec, d)],
             )
     method = "recording-search"
@@ -264,8 +279,11 @@ def _match_loose(client: Client, album: m.Album) -> AlbumResult:
     message = client.lookup("recording", chosen.mbid, RECORDING_INCLUDES)
     rec = recording_from_lookup(message) if message else chosen
     return AlbumResult(
-        status="matched", method=method, recording=rec,
-        score=distances[decision.best].score, candidates=candidates,
+        status="matched",
+        method=method,
+        recording=rec,
+        score=distances[decision.best].score,
+        candidates=candidates,
     )
 
 
@@ -288,7 +306,14 @@ def match_album(client: Client, album: m.Album) -> AlbumResult:
 
 
 def store_result(conn, album: m.Album, result: AlbumResult, run_id: int | None) -> None:
-    """Write one album's entities and decisions (caller holds the transaction)."""
+    """Write one album's entities and decisions (caller holds the transaction).
+
+    A failure never replaces an earlier good match (say a --refresh while the
+    server is down): the album keeps its match and only notes the error.
+    """
+    if result.status == "error" and mbdb.album_status(conn, album.key) == "matched":
+        mbdb.note_album_error(conn, album.key, result.error, run_id)
+        return
     if result.release is not None:
         mbdb.store_release(conn, result.release)
     if result.recording is not None:
@@ -374,8 +399,14 @@ def enrich(
     def report(done: int, album: m.Album | None, status: str | None) -> None:
         sync()
         if on_progress is not None:
-            label = None if album is None else (album.album or (album.files[0].title if album.files else None))
-            on_progress(Progress(done, len(albums), stats.requests, stats.cache_hits, label, status))
+            label = (
+                None
+                if album is None
+                else (album.album or (album.files[0].title if album.files else None))
+            )
+            on_progress(
+                Progress(done, len(albums), stats.requests, stats.cache_hits, label, status)
+            )
 
     report(0, None, None)
     status = "interrupted"  # stopped early through should_stop
@@ -389,6 +420,10 @@ def enrich(
                 result = AlbumResult(status="skipped")
             except MusicBrainzError as exc:
                 result = AlbumResult(status="error", error=str(exc))
+            except Exception as exc:  # a surprise in one album's data must not stop the run
+                result = AlbumResult(
+                    status="error", error=f"internal error: {type(exc).__name__}: {exc}"
+                )
             stats.albums += 1
             stats.files += len(album.files)
             if result.status == "skipped":
@@ -397,7 +432,12 @@ def enrich(
             else:
                 with catalog.write() as conn:
                     store_result(conn, album, result, stats.run_id)
-                counter = {"matched": "matched", "ambiguous": "ambiguous", "unmatched": "unmatched", "error": "errors"}[result.status]
+                counter = {
+                    "matched": "matched",
+                    "ambiguous": "ambiguous",
+                    "unmatched": "unmatched",
+                    "error": "errors",
+                }[result.status]
                 setattr(stats, counter, getattr(stats, counter) + 1)
             report(done, album, result.status)
         else:

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from archiver.musicbrainz.parse import Recording, Release, ReleaseRef, Track
@@ -63,6 +64,11 @@ def normalize(text: str | None) -> str:
     """Case-, accent- and punctuation-insensitive form for comparisons."""
     if not text:
         return ""
+    return _normalize(text)
+
+
+@lru_cache(maxsize=65536)
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ")
@@ -78,7 +84,9 @@ def similarity(a: str | None, b: str | None) -> float | None:
     if na == nb:
         return 1.0
     direct = SequenceMatcher(None, na, nb).ratio()
-    tokens = SequenceMatcher(None, " ".join(sorted(na.split())), " ".join(sorted(nb.split()))).ratio()
+    tokens = SequenceMatcher(
+        None, " ".join(sorted(na.split())), " ".join(sorted(nb.split()))
+    ).ratio()
     return max(direct, tokens)
 
 
@@ -241,12 +249,12 @@ def group_albums(files: Iterable[FileInfo]) -> list[Album]:
         else:
             artists = Counter(f.artist for f in members if f.artist)
             top = artists.most_common(1)
-            artist = top[0][0] if top and top[0][1] * 2 > len(members) else (VARIOUS if top else None)
+            artist = (
+                top[0][0] if top and top[0][1] * 2 > len(members) else (VARIOUS if top else None)
+            )
         album = Counter(f.album for f in members if f.album).most_common(1)[0][0]
         key = "album:" + json.dumps([artist_norm, album_norm, folder], ensure_ascii=False)
-        albums.append(
-            Album(key=key, albumartist=artist, album=album, folder=folder, files=members)
-        )
+        albums.append(Album(key=key, albumartist=artist, album=album, folder=folder, files=members))
     albums.sort(key=lambda a: (a.folder, normalize(a.album)))
     loose.sort(key=lambda a: a.key)
     return albums + loose
@@ -339,6 +347,23 @@ class Assignment:
         return sum(dist for _, dist in self.pairs.values()) / len(self.pairs)
 
 
+def _exact_positional(
+    files: Sequence[FileInfo], tracks: Sequence[Track]
+) -> list[tuple[FileInfo, Track]] | None:
+    """Pairs by (disc, track number) when every one of them is a perfect fit, else None."""
+    if not files:
+        return None
+    slots = {(t.disc_number, t.position): t for t in tracks}
+    pairs, used = [], set()
+    for f in files:
+        track = slots.get((f.discnumber or 1, f.tracknumber)) if f.tracknumber is not None else None
+        if track is None or track.mbid in used or track_distance(f, track).distance != 0.0:
+            return None
+        used.add(track.mbid)
+        pairs.append((f, track))
+    return pairs
+
+
 def assign(files: Sequence[FileInfo], tracks: Sequence[Track]) -> Assignment:
     """Tracks for files: tagged track ids, then recording ids fix pairs; the
     rest is an assignment problem over track distances, where leaving a file
@@ -361,6 +386,12 @@ def assign(files: Sequence[FileInfo], tracks: Sequence[Track]) -> Assignment:
             rest.append(f)
     free = [t for t in tracks if t.mbid not in taken]
     unassigned: list[int] = []
+    exact = _exact_positional(rest, free)
+    if exact is not None:
+        # Every file sits at its tagged position with distance 0: since no
+        # cost is negative, this is an optimal assignment; skip the O(n^3) work.
+        pairs.update((f.file_id, (t, 0.0)) for f, t in exact)
+        rest = []
     if rest:
         # Columns: the free tracks, then one "unassigned" column per file.
         distances = [[track_distance(f, t).distance for t in free] for f in rest]
@@ -377,7 +408,9 @@ def assign(files: Sequence[FileInfo], tracks: Sequence[Track]) -> Assignment:
 # -- candidates ---------------------------------------------------------------
 
 
-def _album_penalties(album: Album, title: str, artist: str | None, track_count: int | None, date: str | None) -> Distance:
+def _album_penalties(
+    album: Album, title: str, artist: str | None, track_count: int | None, date: str | None
+) -> Distance:
     d = Distance(ALBUM_WEIGHTS)
     sim = similarity(album.album, title)
     d.add("album", None if sim is None else 1.0 - sim)
@@ -394,12 +427,20 @@ def _album_penalties(album: Album, title: str, artist: str | None, track_count: 
 
 def search_distance(album: Album, candidate: Release) -> Distance:
     """Stage 1: what a search result alone tells (no tracklist yet)."""
-    return _album_penalties(album, candidate.title, candidate.artist_credit, candidate.track_count, candidate.date)
+    return _album_penalties(
+        album, candidate.title, candidate.artist_credit, candidate.track_count, candidate.date
+    )
 
 
 def release_distance(album: Album, release: Release) -> tuple[Distance, Assignment]:
     """Stage 2: the full score of a looked-up release, with the track alignment."""
-    d = _album_penalties(album, release.title, release.artist_credit, release.track_count or len(release.tracks), release.date)
+    d = _album_penalties(
+        album,
+        release.title,
+        release.artist_credit,
+        release.track_count or len(release.tracks),
+        release.date,
+    )
     assignment = assign(album.files, release.tracks)
     if release.tracks:
         assigned = len(assignment.pairs)

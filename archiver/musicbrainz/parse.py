@@ -184,7 +184,9 @@ def parse_artist(data: Any) -> Artist | None:
 def _attributes(relation: dict) -> tuple[str, ...]:
     attrs = relation.get("attributes")
     if isinstance(attrs, list) and attrs:
-        return tuple(a.get("attribute") for a in attrs if isinstance(a, dict) and a.get("attribute"))
+        return tuple(
+            a.get("attribute") for a in attrs if isinstance(a, dict) and a.get("attribute")
+        )
     plain = relation.get("attribute-list")
     return tuple(a for a in plain if isinstance(a, str)) if isinstance(plain, list) else ()
 
@@ -223,7 +225,10 @@ def recording_credits(recording: dict) -> tuple[Credit, ...]:
             role = WORK_ROLES.get(work_relation.get("type", ""))
             if role:
                 credit = _artist_credit_from_relation(
-                    work_relation, role, work_mbid=work.get("id") or "", work_title=_text(work.get("title"))
+                    work_relation,
+                    role,
+                    work_mbid=work.get("id") or "",
+                    work_title=_text(work.get("title")),
                 )
                 if credit:
                     credits.append(credit)
@@ -284,7 +289,8 @@ def parse_release(data: dict) -> Release:
                     position=position,
                     number=_text(track.get("number")),
                     title=_text(track.get("title")) or recording.title,
-                    artist_credit=_text(track.get("artist-credit-phrase")) or recording.artist_credit,
+                    artist_credit=_text(track.get("artist-credit-phrase"))
+                    or recording.artist_credit,
                     length=_seconds(track.get("length")) or recording.length,
                     recording=recording,
                     medium_format=fmt,

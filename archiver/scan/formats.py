@@ -12,16 +12,28 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Kind:
     format: str
-    codec: str
+    codec: str | None
     lossless: bool | None
     extensions: frozenset[str]
 
 
-def _k(fmt: str, codec: str, lossless: bool | None, *exts: str) -> Kind:
+def _k(fmt: str, codec: str | None, lossless: bool | None, *exts: str) -> Kind:
     return Kind(fmt, codec, lossless, frozenset(exts))
 
 
-_MP4_EXTS = (".m4a", ".m4b", ".m4p", ".m4r", ".m4v", ".mp4", ".alac", ".aac", ".3gp", ".3g2", ".mov")
+_MP4_EXTS = (
+    ".m4a",
+    ".m4b",
+    ".m4p",
+    ".m4r",
+    ".m4v",
+    ".mp4",
+    ".alac",
+    ".aac",
+    ".3gp",
+    ".3g2",
+    ".mov",
+)
 _OGG_EXTS = (".ogg", ".oga", ".ogx")
 
 # mutagen class name -> what it is.
@@ -50,14 +62,16 @@ KINDS: dict[str, Kind] = {
     "AAC": _k("aac", "aac", False, ".aac", ".adts", ".adif"),
     "AC3": _k("ac3", "ac3", False, ".ac3", ".eac3", ".ec3"),
     "SMF": _k("midi", "midi", None, ".mid", ".midi", ".kar", ".smf"),
-    "APEv2File": _k("apev2", "unknown", None, ".apev2", ".ape"),
-    "ID3FileType": _k("id3", "unknown", None, ".id3"),
+    "APEv2File": _k("apev2", None, None, ".apev2", ".ape"),
+    "ID3FileType": _k("id3", None, None, ".id3"),
 }
-UNKNOWN = _k("unknown", "unknown", None)
+UNKNOWN = _k("unknown", None, None)
 
 # Every extension some kind claims: a file with one of these that turns out to
 # be another kind is worth a note.
-AUDIO_EXTENSIONS: frozenset[str] = frozenset(ext for kind in KINDS.values() for ext in kind.extensions)
+AUDIO_EXTENSIONS: frozenset[str] = frozenset(
+    ext for kind in KINDS.values() for ext in kind.extensions
+)
 
 # MP4 sample entry / object type -> (codec, lossless).
 _MP4_CODECS = {
@@ -122,11 +136,13 @@ def audio_properties(audio, ext: str = "", header: bytes = b"") -> dict:
         found = _MP4_CODECS.get(raw) or _MP4_CODECS.get(raw[:7]) or _MP4_CODECS.get(raw[:4])
         if found:
             codec, lossless = found
-        elif raw:
-            codec, lossless = raw, None
+        else:
+            codec, lossless = (raw or None), None  # no audio track, or a codec we do not know
     elif name == "WAVE":
         found = _WAVE_CODECS.get(getattr(info, "audio_format", 1))
-        codec, lossless = found if found else (f"wave_0x{getattr(info, 'audio_format', 0):04x}", None)
+        codec, lossless = (
+            found if found else (f"wave_0x{getattr(info, 'audio_format', 0):04x}", None)
+        )
     elif name == "ASF":
         label = f"{getattr(info, 'codec_type', '')} {getattr(info, 'codec_name', '')}".lower()
         if "lossless" in label:
@@ -148,7 +164,16 @@ def audio_properties(audio, ext: str = "", header: bytes = b"") -> dict:
         if flags & _WAVPACK_HYBRID:
             lossless = False  # hybrid: lossy unless the .wvc correction file is used
 
+    sample_rate = _positive_int(getattr(info, "sample_rate", None))
+    channels = _positive_int(getattr(info, "channels", None))
     bits = _positive_int(getattr(info, "bits_per_sample", None))
+    if name == "OggOpus" and sample_rate is None:
+        sample_rate = 48000  # Opus always decodes at 48 kHz
+    elif name == "TrueAudio" and header[:4] == b"TTA1" and len(header) >= 12:
+        # mutagen reads only rate and length; the TTA1 header also has channels and depth.
+        tta_channels, tta_bits = struct.unpack_from("<HH", header, 6)
+        channels = channels or tta_channels or None
+        bits = bits or tta_bits or None
     if bits is None and codec in ("dsd", "dst"):
         bits = 1
     if lossless is False:
@@ -166,7 +191,7 @@ def audio_properties(audio, ext: str = "", header: bytes = b"") -> dict:
         "lossless": lossless,
         "duration": duration,
         "bitrate": _positive_int(getattr(info, "bitrate", None)),
-        "sample_rate": _positive_int(getattr(info, "sample_rate", None)),
-        "channels": _positive_int(getattr(info, "channels", None)),
+        "sample_rate": sample_rate,
+        "channels": channels,
         "bits_per_sample": bits,
     }

@@ -95,7 +95,13 @@ TEXT_FIELDS: frozenset[str] = frozenset(
         "acoustid_id",
     }
 )
-FLOAT_FIELDS = ("bpm", "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain", "replaygain_album_peak")
+FLOAT_FIELDS = (
+    "bpm",
+    "replaygain_track_gain",
+    "replaygain_track_peak",
+    "replaygain_album_gain",
+    "replaygain_album_peak",
+)
 
 # Pseudo fields a family may collect; finalize() folds them into real columns.
 LYRICS = "_lyrics"  # presence -> has_lyrics
@@ -121,17 +127,20 @@ _FALSE = frozenset({"0", "false", "no", "n", "off", "f", ""})
 
 
 def add(values: Collected, field: str, items) -> None:
-    """Append the non-empty strings of ``items`` to ``values[field]``."""
+    """Append ``items`` (as strings) to ``values[field]``; finalize() strips and drops empties."""
     bucket = values.get(field)
     if bucket is None:
         bucket = values[field] = []
     for item in items:
-        if item is None:
-            continue
-        text = item if type(item) is str else str(item)
-        text = text.strip().strip("\x00").strip()
-        if text:
-            bucket.append(text)
+        if item is not None:
+            bucket.append(item if type(item) is str else str(item))
+
+
+_BLANK = " \t\r\n\x00\x0b\x0c\xa0\u3000"
+
+
+def _clean_values(items: list[str]) -> list[str]:
+    return [text for text in (item.strip(_BLANK) for item in items) if text]
 
 
 def parse_int(text: str | None) -> int | None:
@@ -158,7 +167,9 @@ def parse_number_pair(text: str | None) -> tuple[int | None, int | None]:
         return None, total
     number = int(m.group(1))
     total = int(m.group(2)) if m.group(2) else None
-    return (number if number <= _MAX_INT else None), (total if total is not None and total <= _MAX_INT else None)
+    return (number if number <= _MAX_INT else None), (
+        total if total is not None and total <= _MAX_INT else None
+    )
 
 
 def parse_float(text: str | None) -> float | None:
@@ -221,9 +232,9 @@ def finalize(values: Collected) -> dict[str, str | int | float | None]:
     """Typed column values from collected strings; only fields with a value are returned,
     except ``has_lyrics`` which is always 0 or 1 (its absence is known)."""
     out: dict[str, str | int | float | None] = {}
-    for field, items in values.items():
-        if items and field in TEXT_FIELDS:
-            out[field] = "; ".join(_dedup(items))
+    values = {field: cleaned for field, items in values.items() if (cleaned := _clean_values(items))}
+    for field in TEXT_FIELDS.intersection(values):
+        out[field] = "; ".join(_dedup(values[field]))
 
     number, total = parse_number_pair(_first(values, "tracknumber"))
     if number is not None:
@@ -267,7 +278,10 @@ def finalize(values: Collected) -> dict[str, str | int | float | None]:
             value = parse_float(_first(values, fallback))
             if value is not None:
                 out[field] = value
-    for field, r128 in (("replaygain_track_gain", R128_TRACK), ("replaygain_album_gain", R128_ALBUM)):
+    for field, r128 in (
+        ("replaygain_track_gain", R128_TRACK),
+        ("replaygain_album_gain", R128_ALBUM),
+    ):
         if field not in out:
             q78 = parse_float(_first(values, r128))
             if q78 is not None:
@@ -327,7 +341,9 @@ def picture_type_name(code) -> str | None:
     return None
 
 
-_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_SOF_MARKERS = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
 
 
 def image_info(data: bytes) -> tuple[str | None, int | None, int | None]:

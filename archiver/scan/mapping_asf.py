@@ -73,7 +73,11 @@ def collect_asf(tags) -> m.Collected:
     for name, attrs in tags.items():
         field = get(name.lower())
         if field is not None:
-            m.add(values, field, [_value_text(a) for a in (attrs if isinstance(attrs, list) else [attrs])])
+            m.add(
+                values,
+                field,
+                [_value_text(a) for a in (attrs if isinstance(attrs, list) else [attrs])],
+            )
     if "tracknumber" not in values and values.get("_wm_track"):
         number = m.parse_int(values["_wm_track"][0])
         if number is not None:

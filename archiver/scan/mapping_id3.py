@@ -157,7 +157,11 @@ def collect_id3(tags) -> m.Collected:
                 else:
                     m.add(values, "performer", [_performer(name.strip(), role.strip())])
         elif fid in MUSICIAN_FRAMES:
-            m.add(values, "performer", [_performer(name.strip(), role.strip()) for role, name in frame.people])
+            m.add(
+                values,
+                "performer",
+                [_performer(name.strip(), role.strip()) for role, name in frame.people],
+            )
         elif fid in RVA2_FRAMES:
             targets = _RVA2_FIELDS.get(frame.desc.strip().lower())
             if targets and frame.channel == 1:
@@ -207,7 +211,9 @@ def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]
             data = frame.data
             ptype = m.picture_type_name(frame.type)
             pictures.append(m.make_picture(data, ptype, frame.mime))
-            raw[prefix + m.clean_text(key)] = [f"<{fid} {ptype or frame.type} {frame.mime} {len(data)} bytes>"]
+            raw[prefix + m.clean_text(key)] = [
+                f"<{fid} {ptype or frame.type} {frame.mime} {len(data)} bytes>"
+            ]
             continue
         try:
             raw[prefix + m.clean_text(key)] = _frame_strings(frame)

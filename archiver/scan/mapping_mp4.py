@@ -109,7 +109,11 @@ def _raw_value(key: str, value) -> str:
         return "/".join(str(v) for v in value)
     if isinstance(value, bytes):
         if key.startswith(FREEFORM_PREFIX) and getattr(value, "dataformat", 1) in (1, 2):
-            return m.clean_text(value.decode("utf-8" if getattr(value, "dataformat", 1) == 1 else "utf-16-be", "replace"))
+            return m.clean_text(
+                value.decode(
+                    "utf-8" if getattr(value, "dataformat", 1) == 1 else "utf-16-be", "replace"
+                )
+            )
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:

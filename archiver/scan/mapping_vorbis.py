@@ -107,7 +107,9 @@ def _block_picture(value: str) -> Picture | None:
         pic = FlacPicture(data)
     except Exception:  # noqa: BLE001 - a broken picture is skipped (mutagen raises several kinds)
         return None
-    return m.make_picture(pic.data, m.picture_type_name(pic.type), pic.mime, pic.width or None, pic.height or None)
+    return m.make_picture(
+        pic.data, m.picture_type_name(pic.type), pic.mime, pic.width or None, pic.height or None
+    )
 
 
 def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[str]], list[Picture]]:
@@ -116,7 +118,13 @@ def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[str]], list[Pictu
     pictures: list[Picture] = []
     for pic in flac_pictures:
         pictures.append(
-            m.make_picture(pic.data, m.picture_type_name(pic.type), pic.mime, pic.width or None, pic.height or None)
+            m.make_picture(
+                pic.data,
+                m.picture_type_name(pic.type),
+                pic.mime,
+                pic.width or None,
+                pic.height or None,
+            )
         )
     if tags is None:
         return raw, pictures

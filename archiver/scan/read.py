@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import stat
+import struct
 
 from mutagen import MutagenError
 from mutagen.aac import AAC
@@ -44,6 +46,7 @@ from archiver.scan.mapping_ape import collect_ape, raw_ape
 from archiver.scan.mapping_asf import collect_asf, raw_asf
 from archiver.scan.mapping_id3 import collect_id3, id3_version_name, raw_id3
 from archiver.scan.mapping_mp4 import collect_mp4, raw_mp4
+from archiver.scan.mapping_riff import collect_riff, raw_riff, read_riff_info
 from archiver.scan.mapping_vorbis import collect_vorbis, raw_vorbis
 from archiver.scan.record import FileRecord
 
@@ -79,6 +82,14 @@ KINDS = (
     DSDIFF,
     WAVE,
 )
+_BY_NAME = {kind.__name__: kind for kind in KINDS}
+# Extension -> the reader to blame when nothing recognises a file with that extension.
+_EXT_KINDS: dict[str, tuple[type, ...]] = {}
+for _name, _info in formats.KINDS.items():
+    if _name in _BY_NAME:
+        for _ext in _info.extensions:
+            _EXT_KINDS[_ext] = (*_EXT_KINDS.get(_ext, ()), _BY_NAME[_name])
+_EXT_KIND: dict[str, type] = {ext: kinds[0] for ext, kinds in _EXT_KINDS.items()}
 # Kinds whose tag, if any, is ID3 and that may also carry APEv2 / ID3v1 at the end.
 _TAIL_TAG_KINDS = (MP3, TrueAudio, AAC, ID3FileType, APEv2File)
 _HEADER_BYTES = 128
@@ -87,6 +98,8 @@ _TAIL_BYTES = 160  # APE footer (32) + ID3v1 (128)
 
 def _one_line(exc: BaseException, path_bytes: bytes | None = None) -> str:
     """ "HeaderNotFoundError: can't sync to MPEG frame" - one line, no path in it."""
+    if isinstance(exc, _DamagedData):
+        return str(exc)[:300]
     name = type(exc).__name__
     if name == "error":  # mutagen's per-module error classes: say which module
         name = f"{type(exc).__module__.replace('._util', '')}.error"
@@ -98,7 +111,9 @@ def _one_line(exc: BaseException, path_bytes: bytes | None = None) -> str:
             text = f"{text} while reading (truncated?)"
     line = text.splitlines()[0] if text else ""
     if path_bytes is not None and line:
-        line = line.replace(repr(path_bytes), "<file>").replace(repr(os.fsdecode(path_bytes)), "<file>")
+        line = line.replace(repr(path_bytes), "<file>").replace(
+            repr(os.fsdecode(path_bytes)), "<file>"
+        )
     return (f"{name}: {line}" if line else name)[:300]
 
 
@@ -112,6 +127,51 @@ def _os_error(exc: OSError) -> str:
     return f"{type(exc).__name__}: {exc.strerror or exc}"
 
 
+_ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+# Unambiguous magic numbers -> reader (checked before scoring: cheaper, and content
+# is what decides; a disagreeing extension is noted afterwards).
+_MAGIC: tuple[tuple[bytes, type], ...] = (
+    (b"fLaC", FLAC),
+    (b"wvpk", WavPack),
+    (b"MAC ", MonkeysAudio),
+    (b"tBaK", TAK),
+    (b"TTA1", TrueAudio),
+    (b"DSD ", DSF),
+    (b"FRM8", DSDIFF),
+    (b"MPCK", Musepack),
+    (b"MP+", Musepack),
+    (b"OFR ", OptimFROG),
+    (b"MThd", SMF),
+    (_ASF_GUID, ASF),
+)
+_OGG_MARKERS: tuple[tuple[bytes, type], ...] = (
+    (b"\x01vorbis", OggVorbis),
+    (b"OpusHead", OggOpus),
+    (b"Speex   ", OggSpeex),
+    (b"FLAC", OggFLAC),
+    (b"\x80theora", OggTheora),
+)
+
+
+def _by_magic(header: bytes):
+    """The reader a header's magic number names, or None when it needs scoring (ID3, MPEG sync)."""
+    if header[4:8] == b"ftyp":
+        return MP4
+    if header[:4] == b"RIFF" and header[8:12] == b"WAVE":
+        return WAVE
+    if header[:4] == b"FORM" and header[8:12] in (b"AIFF", b"AIFC"):
+        return AIFF
+    if header[:4] == b"OggS":
+        for marker, kind in _OGG_MARKERS:
+            if marker in header:
+                return kind
+        return None
+    for magic, kind in _MAGIC:
+        if header.startswith(magic):
+            return kind
+    return None
+
+
 def _choose(name: str, fileobj, header: bytes):
     """The mutagen class mutagen.File() would pick (extension + header score)."""
     best = None
@@ -123,9 +183,36 @@ def _choose(name: str, fileobj, header: bytes):
     return best
 
 
+class _DamagedData(MutagenError):
+    """A mutagen parser crashed (KeyError, ValueError, ...) on damaged input."""
+
+
+class _CappedReader(io.BufferedReader):
+    """A buffered reader that never asks for more than the file holds: a damaged header
+    claiming a 2 GB chunk would otherwise make ``read(n)`` allocate n bytes up front."""
+
+    def __init__(self, raw, size: int) -> None:
+        super().__init__(raw)
+        self._size = size
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n is not None and n > 65536:
+            n = max(0, min(n, self._size - self.tell()))
+        return super().read(n)
+
+
 def _load(kind, fileobj):
+    """``kind(fileobj)``; a parser crash on damaged data (KeyError, ValueError, ... inside
+    mutagen) is reported like mutagen's own errors: the file is corrupt, we are not."""
     fileobj.seek(0)
-    return kind(fileobj)
+    try:
+        return kind(fileobj)
+    except (MutagenError, OSError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - mutagen bugs on damaged input
+        raise _DamagedData(
+            f"{kind.__name__} reader failed on damaged data ({_one_line(exc)})"
+        ) from exc
 
 
 def read_file(path_bytes: bytes, st: os.stat_result | None = None) -> FileRecord:
@@ -138,6 +225,13 @@ def read_file(path_bytes: bytes, st: os.stat_result | None = None) -> FileRecord
     except Exception as exc:  # noqa: BLE001 - e.g. a NUL byte in the path
         return FileRecord(path_bytes, 0, 0, error=("internal", _one_line(exc)))
     record = FileRecord(path_bytes, st.st_size, st.st_mtime_ns)
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO or device would block or stream forever: never open it.
+        record.error = (
+            "unreadable",
+            "is a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file",
+        )
+        return record
     try:
         _read_into(record)
     except OSError as exc:
@@ -157,36 +251,62 @@ def _read_into(record: FileRecord) -> None:
     if record.size == 0:
         record.error = ("corrupt", "empty file (0 bytes)")
         return
-    with open(path_bytes, "rb") as fileobj:
+    with _CappedReader(io.FileIO(path_bytes, "r"), record.size) as fileobj:
         header = fileobj.read(_HEADER_BYTES)
-        kind = _choose(name, fileobj, header)
         audio = None
         first_error: Exception | None = None
+        magic_kind = _by_magic(header)
+        if magic_kind is not None:
+            try:
+                audio = _load(magic_kind, fileobj)
+            except MutagenError:
+                audio = None  # let the slow path say what is wrong
+            if audio is not None:
+                _fill(record, audio, fileobj, ext, header)
+                return
+        kind = _choose(name, fileobj, header)
+        if kind is None:
+            # mutagen scores some formats by content only (MP4, ASF, Ogg): a .m4a it does
+            # not recognise is a damaged M4A, so let that reader say what is wrong.
+            kind = _EXT_KIND.get(ext)
+            by_extension_only = kind is not None
+        else:
+            by_extension_only = False
         if kind is not None:
             try:
                 audio = _load(kind, fileobj)
             except MutagenError as exc:
                 first_error = exc
         if audio is None:
-            # Extension and content may disagree (a DSF named .flac): sniff the content alone.
-            content_kind = _choose("", fileobj, header)
-            if content_kind is not None and content_kind is not kind:
+            # Extension and content may disagree (a DSF named .flac): sniff the content
+            # alone, then try the extension's own reader (an ID3-tagged .aac scores as MP3).
+            tried = {kind}
+            candidates = [(_choose("", fileobj, header), "content")]
+            candidates += [(k, "extension") for k in _EXT_KINDS.get(ext, ())]
+            for candidate, how in candidates:
+                if candidate is None or candidate in tried:
+                    continue
+                tried.add(candidate)
                 try:
-                    audio = _load(content_kind, fileobj)
+                    audio = _load(candidate, fileobj)
                 except MutagenError:
-                    audio = None
-                if audio is not None:
-                    record.notes.append(
-                        f"extension {ext or '(none)'} suggested {kind.__name__ if kind else 'nothing'}"
-                        + (f" ({_one_line(first_error, path_bytes)})" if first_error else "")
-                        + f"; read as {content_kind.__name__} by content"
-                    )
+                    continue
+                record.notes.append(
+                    f"{kind.__name__ if kind else 'nothing'} suggested by name and header"
+                    + (f" failed ({_one_line(first_error, path_bytes)})" if first_error else "")
+                    + f"; read as {candidate.__name__} by {how}"
+                )
+                break
         if audio is None:
             if first_error is not None:
                 record.error = ("corrupt", _one_line(first_error, path_bytes))
             else:
                 record.error = ("unsupported", "not an audio format mutagen recognises")
             return
+        if by_extension_only and audio is not None and type(audio) is kind:
+            record.notes.append(
+                f"content not recognised; read as {kind.__name__} because of the extension {ext}"
+            )
         _fill(record, audio, fileobj, ext, header)
 
 
@@ -213,7 +333,7 @@ def _appended_id3(fileobj, end: int, footer: bytes):
         return None
     try:
         tag = ID3(io.BytesIO(data))
-    except MutagenError:
+    except Exception:  # noqa: BLE001 - an extra tag is best effort
         return None
     return tag if len(tag) else None
 
@@ -271,7 +391,8 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
         try:
             fileobj.seek(0)
             extra = ID3(fileobj)
-        except MutagenError:
+        except Exception as exc:  # noqa: BLE001 - an extra tag is best effort
+            record.notes.append(f"ID3v2 tag in front unreadable: {_one_line(exc)}")
             extra = None
         if extra is not None and len(extra):
             formats_found.append(id3_version_name(extra.version))
@@ -284,6 +405,20 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
             raw.update(extra_raw)
             pictures.extend(extra_pics)
 
+    if isinstance(audio, WAVE):
+        try:
+            info_pairs = read_riff_info(fileobj, record.size)
+        except (OSError, ValueError, struct.error):
+            info_pairs = []
+        if info_pairs:
+            formats_found.append("RIFF INFO")
+            collected = collect_riff(info_pairs)
+            if primary is None:
+                primary = collected
+            else:
+                secondary.append(collected)
+            raw.update(raw_riff(info_pairs))
+
     if isinstance(audio, _TAIL_TAG_KINDS):
         tail = _tail(fileobj, record.size)
         has_v1 = tail[-128:-125] == b"TAG" and len(tail) >= 128
@@ -292,7 +427,10 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
         if has_v1 and not (isinstance(tags, ID3) and tags.version[0] == 1):
             formats_found.append("ID3v1")
             if not isinstance(tags, ID3):
-                frames = ParseID3v1(tail[-128:])
+                try:
+                    frames = ParseID3v1(tail[-128:])
+                except Exception:  # noqa: BLE001 - an extra tag is best effort
+                    frames = None
                 if frames:
                     collected = collect_id3(frames)
                     v1_raw, _ = raw_id3(frames, prefix="ID3v1:")
@@ -318,7 +456,10 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
             try:
                 fileobj.seek(0)
                 ape = APEv2(fileobj)
-            except (APENoHeaderError, MutagenError):
+            except APENoHeaderError:
+                ape = None
+            except Exception as exc:  # noqa: BLE001 - an extra tag is best effort
+                record.notes.append(f"APEv2 tag unreadable: {_one_line(exc)}")
                 ape = None
             if ape is not None:
                 formats_found.append("APEv2")

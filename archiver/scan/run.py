@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 
 from archiver.catalog import files as store
-from archiver.catalog.db import Catalog
+from archiver.catalog.db import Catalog, utc_now
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path
@@ -104,13 +104,13 @@ def _on_alarm(signum, frame):  # pragma: no cover - runs in workers
 def _worker_init() -> None:  # pragma: no cover - runs in workers
     # Ctrl-C is the main process's business: it stops the pool cleanly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers (the CLI turns SIGTERM
+    # into KeyboardInterrupt): a reader just dies when terminated.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGALRM, _on_alarm)
 
 
-def _fault(path: bytes) -> None:
-    spec = os.environ.get(FAULT_ENV)
-    if not spec:
-        return
+def _fault(path: bytes, spec: str) -> None:
     what, _, text = spec.partition(":")
     if text and os.fsencode(text) in path:
         if what == "crash":
@@ -132,12 +132,15 @@ def read_task(task: Task) -> list[Result]:
     use_alarm = timeout > 0 and threading.current_thread() is threading.main_thread()
     use_alarm = use_alarm and signal.getsignal(signal.SIGALRM) is _on_alarm
     out: list[Result] = []
+    now = utc_now()
+    fault = os.environ.get(FAULT_ENV)
     for path, action, sniffed in items:
         try:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, timeout)
             try:
-                _fault(path)
+                if fault:
+                    _fault(path, fault)
                 record = read_file(path)
             finally:
                 if use_alarm:
@@ -149,7 +152,7 @@ def read_task(task: Task) -> list[Result]:
         if sniffed and record.error and record.error[0] == "unsupported":
             out.append((path, action, None))
             continue
-        out.append((path, action, store.record_rows(record, root_id, scan_id, tag_cols)))
+        out.append((path, action, store.record_rows(record, root_id, scan_id, tag_cols, now)))
     return out
 
 
@@ -193,11 +196,14 @@ class _Pool:
         return ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=_worker_init)
 
     def close(self, *, cancel: bool = False) -> None:
+        # Stopping early: kill the readers (a stuck one would never return).
+        procs = list((getattr(self.executor, "_processes", None) or {}).values())
         if cancel:
-            self.executor.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(self.executor, "_processes", {}).values()):
+            for proc in procs:
                 if proc.is_alive():
                     proc.terminate()
+        # One shutdown that waits for the manager thread: a second, non-waiting
+        # call would leave its wake-up pipe to be written after it is closed.
         self.executor.shutdown(wait=True, cancel_futures=cancel)
 
     def _restart(self) -> None:

@@ -26,10 +26,11 @@ NON_AUDIO_EXTENSIONS: frozenset[bytes] = frozenset(
     b"xspf pdf doc docx odt rtf md html htm xml json yaml yml ini cfg conf toml csv tsv "
     b"sfv md5 sha1 sha256 ffp accurip db sqlite sqlite3 zip rar 7z tar gz bz2 xz zst "
     b"iso exe dll so py sh bat lrc srt sub url lnk ds_store thumbs torrent par2 "
-    b"mkv avi mov wmv webm flv mpg mpeg vob mid midi kar sf2 nsf spc cdg".split()
+    b"mkv avi mov wmv webm flv mpg mpeg vob sf2 nsf spc cdg".split()
 )
 
 SNIFF_BYTES = 128
+APE_FOOTER = b"APETAGEX"  # an APEv2 tag ends a file with a 32-byte footer
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def looks_like_audio(head: bytes) -> bool:
     four = head[:4]
     if head.startswith(b"ID3") or four in (b"fLaC", b"OggS", b"MAC ", b"wvpk", b"TTA1"):
         return True
-    if four in (b"MPCK", b"tBaK", b"DSD ", b"FRM8") or head.startswith((b"MP+", b"OFR ")):
+    if four in (b"MPCK", b"tBaK", b"DSD ", b"FRM8", b"MThd") or head.startswith((b"MP+", b"OFR ")):
         return True
     if four in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
         return True
@@ -100,6 +101,8 @@ def looks_like_audio(head: bytes) -> bool:
     if head[4:8] == b"ftyp":
         return True
     if head.startswith(b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"):  # ASF header GUID
+        return True
+    if head.startswith(b"\x0b\x77"):  # AC-3 / E-AC-3 sync frame
         return True
     return _mpeg_frame(head)
 
@@ -114,11 +117,15 @@ def sniff(path_bytes: bytes) -> bool:
         return False
     try:
         head = os.read(fd, SNIFF_BYTES)
+        if looks_like_audio(head):
+            return True
+        # A file that is only an APEv2 tag (mutagen reads those too): check the tail.
+        size = os.fstat(fd).st_size
+        return size >= 32 and os.pread(fd, 8, size - 32) == APE_FOOTER
     except OSError:
         return False
     finally:
         os.close(fd)
-    return looks_like_audio(head)
 
 
 def _error(path: bytes, exc: OSError) -> WalkError:

@@ -20,7 +20,8 @@ from textual.binding import Binding, BindingType
 from textual.worker import get_current_worker
 
 from archiver.catalog import CatalogError, open_catalog
-from archiver.catalog.browse import catalog_status
+from archiver.catalog.browse import Scope, catalog_status
+from archiver.config import load_config
 from archiver.tui.messages import CatalogChanged, JobFinished, JobProgress
 
 
@@ -38,9 +39,19 @@ class ArchiverApp(App[None]):
         Binding("c", "cancel_job", "Cancel job", show=False),
     ]
 
-    def __init__(self, db_path: str | Path, *, jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        jobs: int | None = None,
+        musicbrainz_url: str | None = None,
+        contact: str | None = None,
+    ) -> None:
         super().__init__()
+        config = load_config(db_path)
         self.db_path = Path(db_path).expanduser()
+        self.musicbrainz_url = musicbrainz_url or config.musicbrainz_url
+        self.contact = contact or config.contact
         self.scan_jobs = jobs
         self.reader: sqlite3.Connection | None = None
         self.job_kind: str | None = None
@@ -132,15 +143,15 @@ class ArchiverApp(App[None]):
             exit_on_error=False,
         )
 
-    def start_enrich(self, query: str, label: str) -> None:
-        """Enrich the tracks matching ``query`` from MusicBrainz in the background."""
+    def start_enrich(self, scope: Scope, label: str) -> None:
+        """Enrich the tracks of ``scope`` from MusicBrainz in the background."""
         if self._job_busy():
             return
         self.job_kind = "enrichment"
         self._stop.clear()
         self._announce(JobProgress("enrich", 0, None, f"enriching {label}…"))
         self.run_worker(
-            lambda: self._enrich_worker(query),
+            lambda: self._enrich_worker(scope, label),
             thread=True,
             exclusive=True,
             group="job",
@@ -177,46 +188,65 @@ class ArchiverApp(App[None]):
                 self.db_path, paths, jobs=self.scan_jobs, progress=progress, should_stop=should_stop
             )
         except ScanInterrupted as exc:
-            self.post_message(JobFinished("scan", _scan_summary(getattr(exc, "summary", None)), cancelled=True))
+            self.post_message(
+                JobFinished("scan", _scan_summary(getattr(exc, "summary", None)), cancelled=True)
+            )
         except Exception as exc:  # one line for the user, whatever the scanner raised
             self.post_message(JobFinished("scan", "", error=_one_line(exc)))
         else:
             self.post_message(JobFinished("scan", _scan_summary(summary)))
 
-    def _enrich_worker(self, query: str) -> None:
+    def _enrich_worker(self, scope: Scope, label: str) -> None:
+        from archiver.catalog.browse import scope_where
+        from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
+
         worker = get_current_worker()
-        try:
-            from archiver.musicbrainz import enrich as enrich_module  # type: ignore[attr-defined]
-        except ImportError:
-            self.post_message(JobFinished("enrich", "", error="MusicBrainz enrichment is not available in this build"))
-            return
-        enrich_fn = getattr(enrich_module, "enrich", None)
-        if enrich_fn is None:
-            self.post_message(JobFinished("enrich", "", error="MusicBrainz enrichment is not available in this build"))
-            return
+        where, params = scope_where(scope)
 
         def progress(event: Any) -> None:
-            done = getattr(event, "done", 0)
-            total = getattr(event, "total", None) or None
-            text = getattr(event, "text", None) or getattr(event, "album", None) or "enriching…"
-            self.post_message(JobProgress("enrich", done, total, f"{text} ({done:,}/{total or '?'})"))
+            album = f" · {event.album}" if event.album else ""
+            text = f"MusicBrainz: {event.done:,} of {event.total:,} albums{album}"
+            self.post_message(JobProgress("enrich", event.done, event.total or None, text))
 
         def should_stop() -> bool:
             return self._stop.is_set() or worker.is_cancelled
 
         try:
-            result = _call_enrich(enrich_fn, self.db_path, query, progress, should_stop)
-        except Exception as exc:
-            cancelled = type(exc).__name__ in {"EnrichInterrupted", "Interrupted"}
-            self.post_message(JobFinished("enrich", "", error=None if cancelled else _one_line(exc), cancelled=cancelled))
-        else:
-            self.post_message(JobFinished("enrich", _enrich_summary(result)))
+            with open_catalog(self.db_path, create=False) as catalog:
+                client = Client(
+                    catalog.conn, ClientSettings(server=self.musicbrainz_url, contact=self.contact)
+                )
+                stats = enrich_catalog(
+                    catalog,
+                    client,
+                    where=where,
+                    params=params,
+                    query_text=scope.where and label,
+                    on_progress=progress,
+                    should_stop=should_stop,
+                )
+        except Exception as exc:  # one line for the user, whatever went wrong
+            self.post_message(JobFinished("enrich", "", error=_one_line(exc)))
+            return
+        cancelled = getattr(stats, "status", "") == "interrupted"
+        self.post_message(JobFinished("enrich", _enrich_summary(stats), cancelled=cancelled))
 
-    def _announce(self, message: Any) -> None:
-        self.screen.post_message(message)
+    def _announce(self, message: JobProgress) -> None:
+        self.on_job_progress(message)
+
+    def _job_bars(self) -> list[Any]:
+        from archiver.tui.widgets.job_bar import JobBar
+
+        bars: list[Any] = []
+        for screen in self.screen_stack:
+            bars.extend(screen.query(JobBar))
+        return bars
 
     def on_job_progress(self, message: JobProgress) -> None:
-        self.screen.post_message(JobProgress(message.kind, message.done, message.total, message.text))
+        """Progress from the worker thread: every job bar shows it (the user may
+        have opened a detail screen meanwhile)."""
+        for bar in self._job_bars():
+            bar.show_progress(message)
 
     def on_job_finished(self, message: JobFinished) -> None:
         self.job_kind = None
@@ -228,7 +258,8 @@ class ArchiverApp(App[None]):
             self.notify(f"{kind} cancelled. {message.summary}".strip(), severity="warning")
         else:
             self.notify(f"{kind} finished. {message.summary}".strip())
-        self.screen.post_message(JobFinished(message.kind, message.summary, message.error, message.cancelled))
+        for bar in self._job_bars():
+            bar.hide()
         from archiver.tui.screens.welcome import WelcomeScreen
 
         if isinstance(self.screen, WelcomeScreen):
@@ -236,22 +267,6 @@ class ArchiverApp(App[None]):
         else:
             for screen in self.screen_stack:
                 screen.post_message(CatalogChanged())
-
-
-def _call_enrich(fn: Callable[..., Any], db_path: Path, query: str, progress: Any, should_stop: Any) -> Any:
-    """Call the enrichment entry point with the keywords it accepts."""
-    import inspect
-
-    params = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {}
-    if "progress" in params:
-        kwargs["progress"] = progress
-    if "should_stop" in params:
-        kwargs["should_stop"] = should_stop
-    if "query" in params:
-        kwargs["query"] = query
-        return fn(db_path, **kwargs)
-    return fn(db_path, query, **kwargs)
 
 
 def _scan_summary(summary: Any) -> str:
@@ -269,8 +284,6 @@ def _enrich_summary(result: Any) -> str:
     parts = []
     for name in ("albums", "matched", "ambiguous", "unmatched", "errors"):
         value = getattr(result, name, None)
-        if value is None and isinstance(result, dict):
-            value = result.get(name)
         if value:
             parts.append(f"{value:,} {name}")
     return ", ".join(parts)

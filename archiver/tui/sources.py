@@ -86,7 +86,9 @@ class TrackPages:
     PAGE = 100
     PAGES_KEPT = 64
 
-    def __init__(self, conn: sqlite3.Connection, ids: array, columns: list[Column] | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, ids: array, columns: list[Column] | None = None
+    ) -> None:
         self.conn = conn
         self.ids = ids
         self.columns = columns or ALL_TRACK_COLUMNS

@@ -44,11 +44,15 @@ def add_track(conn, path: str | bytes, **fields) -> int:
         (file_values if key in _FILE_FIELDS else tag_values)[key] = value
     now = utc_now()
     file_values.update(
-        path=raw.decode("utf-8", "backslashreplace"), path_bytes=raw, first_seen_at=now, last_seen_at=now
+        path=raw.decode("utf-8", "backslashreplace"),
+        path_bytes=raw,
+        first_seen_at=now,
+        last_seen_at=now,
     )
     cols = ", ".join(file_values)
     cur = conn.execute(
-        f"INSERT INTO files ({cols}) VALUES ({', '.join('?' * len(file_values))})", list(file_values.values())
+        f"INSERT INTO files ({cols}) VALUES ({', '.join('?' * len(file_values))})",
+        list(file_values.values()),
     )
     file_id = cur.lastrowid
     tag_values["file_id"] = file_id
@@ -62,7 +66,8 @@ def add_track(conn, path: str | bytes, **fields) -> int:
 def add_match(conn, file_id: int, status: str = "matched", **values) -> None:
     values = {"file_id": file_id, "status": status, "matched_at": utc_now(), **values}
     conn.execute(
-        f"INSERT INTO matches ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})", list(values.values())
+        f"INSERT INTO matches ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
     )
 
 
@@ -137,15 +142,28 @@ def sample(catalog) -> dict[str, int]:
     # MusicBrainz side for "Come Together", "Something" (matched), "Hunter" (ambiguous), "Help" (error).
     conn.execute(
         "INSERT INTO mb_releases (mbid, title, artist_credit, date, barcode, fetched_at) VALUES (?,?,?,?,?,?)",
-        ("rel-abbey", "Abbey Road (Remaster)", "The Beatles", "2009-09-09", "5099969945120", utc_now()),
+        (
+            "rel-abbey",
+            "Abbey Road (Remaster)",
+            "The Beatles",
+            "2009-09-09",
+            "5099969945120",
+            utc_now(),
+        ),
     )
     conn.executemany(
         "INSERT INTO mb_release_labels (release_mbid, position, label_name, catalog_number) VALUES (?,?,?,?)",
-        [("rel-abbey", 1, "Parlophone", "0946 3 82468 2 4"), ("rel-abbey", 0, "Apple Records", "PCS 7088")],
+        [
+            ("rel-abbey", 1, "Parlophone", "0946 3 82468 2 4"),
+            ("rel-abbey", 0, "Apple Records", "PCS 7088"),
+        ],
     )
     conn.executemany(
         "INSERT INTO mb_recordings (mbid, title, artist_credit, length) VALUES (?,?,?,?)",
-        [("rec-come", "Come Together", "The Beatles", 259.0), ("rec-some", "Something", "The Beatles", 182.0)],
+        [
+            ("rec-come", "Come Together", "The Beatles", 259.0),
+            ("rec-some", "Something", "The Beatles", 182.0),
+        ],
     )
     conn.executemany(
         "INSERT INTO mb_recording_isrcs (recording_mbid, isrc) VALUES (?,?)",
@@ -179,7 +197,9 @@ def run_cli(catalog_path: Path, *args: str, input: bytes | None = None):
 
     from archiver.cli import cli
 
-    return CliRunner().invoke(cli, ["--db", str(catalog_path), *args], input=input, catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["--db", str(catalog_path), *args], input=input, catch_exceptions=False
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,9 @@ from archiver.catalog.tracks import EXPORT_COLUMNS
 
 def select(conn: sqlite3.Connection, text: str) -> set[int]:
     q = compile_query(text)
-    return {row[0] for row in conn.execute(f"SELECT f.id FROM {TRACKS_FROM} WHERE {q.where}", q.params)}
+    return {
+        row[0] for row in conn.execute(f"SELECT f.id FROM {TRACKS_FROM} WHERE {q.where}", q.params)
+    }
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_empty_query_selects_everything():
 
 
 def test_values_are_bound_never_pasted():
-    q = compile_query("artist:\"x'); DROP TABLE files; --\" title:y year:1969")
+    q = compile_query('artist:"x\'); DROP TABLE files; --" title:y year:1969')
     assert "DROP" not in q.where and "'x" not in q.where
     assert "%x'); DROP TABLE files; --%" in q.params
     assert 1969 in q.params
@@ -120,7 +122,11 @@ def test_every_export_column_is_a_field():
     for name in EXPORT_COLUMNS:
         assert FIELDS[name] == name
         compile_query(f"{name}:{'matched' if name == 'match_status' else '1'}")
-    assert FIELDS["year"] == "year" and FIELDS["duration"] == "length" and FIELDS["status"] == "match_status"
+    assert (
+        FIELDS["year"] == "year"
+        and FIELDS["duration"] == "length"
+        and FIELDS["status"] == "match_status"
+    )
 
 
 def test_field_names_are_case_insensitive(conn, ids):
@@ -220,7 +226,9 @@ def test_length_seconds_and_minutes(conn, ids):
 def test_size_units(conn, ids):
     assert select(conn, "size:21600000") == names(ids, "long")
     assert select(conn, "size:25MB..") == names(ids, "abbey1")
-    assert select(conn, "size:20MiB..29MB") == names(ids, "abbey1", "abbey2", "long") - {ids["abbey1"]}
+    assert select(conn, "size:20MiB..29MB") == names(ids, "abbey1", "abbey2", "long") - {
+        ids["abbey1"]
+    }
 
 
 def test_date_ranges_are_inclusive_by_prefix(conn, ids):
@@ -244,7 +252,9 @@ def test_status(conn, ids):
     assert select(conn, "status:ambiguous") == names(ids, "bjork")
     assert select(conn, "status:error") == names(ids, "help")
     assert select(conn, "status:unmatched") == set()
-    assert select(conn, "status:none") == select(conn, "") - names(ids, "abbey1", "abbey2", "bjork", "help")
+    assert select(conn, "status:none") == select(conn, "") - names(
+        ids, "abbey1", "abbey2", "bjork", "help"
+    )
     assert select(conn, "match_status:MATCHED") == names(ids, "abbey1", "abbey2")
 
 
@@ -290,8 +300,14 @@ def test_and_is_the_default(conn, ids):
 # --- fuzz: any text either compiles and runs, or raises QueryError ------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.sampled_from(list('ab:"-. \\%_*()^=019NOTRyear')) | st.characters(), max_size=40))
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list('ab:"-. \\%_*()^=019NOTRyear')) | st.characters(), max_size=40
+    )
+)
 def test_fuzz_no_sql_error(conn, text):
     try:
         q = compile_query(text)
@@ -326,3 +342,10 @@ def test_join_query_args(args, text):
 def test_join_query_args_round_trips_through_the_parser(conn, ids):
     assert select(conn, join_query_args(["album:abbey road"])) == names(ids, "abbey1", "abbey2")
     assert select(conn, join_query_args(['title:"quotes", commas'])) == names(ids, "percent")
+
+
+def test_surrogate_escaped_bytes_match_the_display_path(conn, ids):
+    # argv bytes that are not UTF-8 arrive as surrogate escapes
+    assert select(conn, "path:\udcff.mp3") == names(ids, "nonutf8")
+    with pytest.raises(QueryError, match="lone surrogate"):
+        compile_query("a\ud800")

@@ -61,13 +61,28 @@ def library(tmp_path: Path) -> Library:
 def album(library: Library) -> Callable[..., list[Path]]:
     """Make an album's tracks: album(name, fmt, numbers, total=N, disc=..., discs=...)."""
 
-    def make(name: str, fmt: str, numbers, *, total: int, disc: int | None = None,
-             discs: int | None = None, artist: str = "The Band", folder: str | None = None) -> list[Path]:
+    def make(
+        name: str,
+        fmt: str,
+        numbers,
+        *,
+        total: int,
+        disc: int | None = None,
+        discs: int | None = None,
+        artist: str = "The Band",
+        folder: str | None = None,
+    ) -> list[Path]:
         paths = []
         ext = fmt.rsplit(".", 1)[-1]
         for n in numbers:
-            tags = {"title": f"{name} {n}", "artist": artist, "albumartist": artist,
-                    "album": name, "tracknumber": str(n), "totaltracks": str(total)}
+            tags = {
+                "title": f"{name} {n}",
+                "artist": artist,
+                "albumartist": artist,
+                "album": name,
+                "tracknumber": str(n),
+                "totaltracks": str(total),
+            }
             if disc is not None:
                 tags["discnumber"] = str(disc)
             if discs is not None:

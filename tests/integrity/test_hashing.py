@@ -130,8 +130,11 @@ def test_mp3_trailing_tags_are_all_stripped(tmp_path: Path) -> None:
         "ape": frames + _ape_tag({"Title": "Song"}),
         "ape+id3v1": frames + _ape_tag({"Title": "Song"}) + _id3v1("Song"),
         "lyrics3+id3v1": frames + lyrics + _id3v1("Song"),
-        "id3v2+ape+id3v1": b"ID3\x04\x00\x00\x00\x00\x00\x0a" + bytes(10) + frames
-        + _ape_tag({"Artist": "Someone"}) + _id3v1("Song"),
+        "id3v2+ape+id3v1": b"ID3\x04\x00\x00\x00\x00\x00\x0a"
+        + bytes(10)
+        + frames
+        + _ape_tag({"Artist": "Someone"})
+        + _id3v1("Song"),
     }
     for name, data in variants.items():
         path = tmp_path / f"{name}.mp3"

@@ -147,11 +147,45 @@ def test_query_limits_the_files(library: Library, files) -> None:
     pytest.importorskip("archiver.catalog.query")
     code, data = verify_json(library, "title:flac")
     assert code == 0 and data["checked"] == 1
-    code, out = run(library, "--json", "title:(")
-    assert code == 2
+    code, out = run(library, "--json", "year:abc")
+    assert code == 2 and "year" in out
 
 
 def test_verify_never_writes_the_files(library: Library, files) -> None:
     before = {p: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in files.values()}
     verify_json(library)
     assert before == {p: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in files.values()}
+
+
+SLOW_VERIFY = """
+import sys, time
+from archiver.integrity.verify import verify_files
+
+def slow(event):
+    print("tick", event.done, flush=True)
+    time.sleep(0.3)
+
+verify_files(sys.argv[1], jobs=2, progress=slow)
+"""
+
+
+def test_ctrl_c_in_a_real_process_keeps_the_work(library: Library, files) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_VERIFY, str(library.db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().startswith("tick 1")
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    [(status, checked)] = library.query("SELECT status, checked FROM verify_runs")
+    assert status == "interrupted" and 1 <= checked < 5
+    result = verify_files(library.db, jobs=2, resume=True)
+    assert result.resumed and result.checked == 5 and result.ok == 5
+    assert library.query("SELECT count(*) FROM files WHERE last_verified_at IS NULL") == [(0,)]

@@ -25,31 +25,97 @@ REC_LONELY = "a7e00000-0000-4000-8000-000000000001"
 # (folder, duration, tags) for every file of the test library.
 LIBRARY: list[tuple[str, float, dict]] = [
     *[
-        ("The Lanterns/Glass Harbor", dur, dict(title=t, artist="The Lanterns", albumartist="The Lanterns",
-         album="Glass Harbor", tracknumber=n, totaltracks=3, date="2019", musicbrainz_albumid=R_GLASS))
-        for n, t, dur in [(1, "Harbor Lights", 201.0), (2, "Salt & Iron", 187.4), (3, "Low Tide (Reprise)", 243.1)]
+        (
+            "The Lanterns/Glass Harbor",
+            dur,
+            dict(
+                title=t,
+                artist="The Lanterns",
+                albumartist="The Lanterns",
+                album="Glass Harbor",
+                tracknumber=n,
+                totaltracks=3,
+                date="2019",
+                musicbrainz_albumid=R_GLASS,
+            ),
+        )
+        for n, t, dur in [
+            (1, "Harbor Lights", 201.0),
+            (2, "Salt & Iron", 187.4),
+            (3, "Low Tide (Reprise)", 243.1),
+        ]
     ],
     *[
-        ("Mira Solberg/Northern Lights Suite", dur, dict(title=t, artist="Mira Solberg", album="Northern Lights Suite",
-         tracknumber=n, musicbrainz_recordingid=rec))
-        for n, t, dur, rec in [(1, "Aurora, Part I", 305.2, REC_NORTH_1), (2, "Aurora, Part II", 287.9, REC_NORTH_2)]
+        (
+            "Mira Solberg/Northern Lights Suite",
+            dur,
+            dict(
+                title=t,
+                artist="Mira Solberg",
+                album="Northern Lights Suite",
+                tracknumber=n,
+                musicbrainz_recordingid=rec,
+            ),
+        )
+        for n, t, dur, rec in [
+            (1, "Aurora, Part I", 305.2, REC_NORTH_1),
+            (2, "Aurora, Part II", 287.9, REC_NORTH_2),
+        ]
     ],
     *[
-        ("June Okoro/Paper Boats", dur, dict(title=t, artist="June Okoro", album="Paper Boats", tracknumber=n, isrc=isrc))
-        for n, t, dur, isrc in [(1, "Fold", 174.0, "USPB11800001"), (2, "Crease", 199.0, "USPB11800002")]
+        (
+            "June Okoro/Paper Boats",
+            dur,
+            dict(title=t, artist="June Okoro", album="Paper Boats", tracknumber=n, isrc=isrc),
+        )
+        for n, t, dur, isrc in [
+            (1, "Fold", 174.0, "USPB11800001"),
+            (2, "Crease", 199.0, "USPB11800002"),
+        ]
     ],
     *[
-        ("Halcyon Drive/Quiet Engines", dur, dict(title=t, artist="Halcyon Drive", album="Quiet Engines",
-         tracknumber=n, totaltracks=4, date="2015"))
-        for n, t, dur in [(1, "Ignition", 209.6), (2, "Idle", 185.3), (3, "Torque", 255.0), (4, "Coasting Home", 300.2)]
+        (
+            "Halcyon Drive/Quiet Engines",
+            dur,
+            dict(
+                title=t,
+                artist="Halcyon Drive",
+                album="Quiet Engines",
+                tracknumber=n,
+                totaltracks=4,
+                date="2015",
+            ),
+        )
+        for n, t, dur in [
+            (1, "Ignition", 209.6),
+            (2, "Idle", 185.3),
+            (3, "Torque", 255.0),
+            (4, "Coasting Home", 300.2),
+        ]
     ],
     *[
-        ("Ada Moon/Twin Rivers", dur, dict(title=t, artist="Ada Moon", album="Twin Rivers", tracknumber=n, date="2012"))
-        for n, t, dur in [(1, "East Fork", 180.0), (2, "West Fork", 190.0), (3, "Confluence", 240.0)]
+        (
+            "Ada Moon/Twin Rivers",
+            dur,
+            dict(title=t, artist="Ada Moon", album="Twin Rivers", tracknumber=n, date="2012"),
+        )
+        for n, t, dur in [
+            (1, "East Fork", 180.0),
+            (2, "West Fork", 190.0),
+            (3, "Confluence", 240.0),
+        ]
     ],
     *[
-        ("The Meridians/False Dawn", dur, dict(title=t, artist="The Meridians", album="False Dawn", tracknumber=n))
-        for n, t, dur in [(1, "Morning Light", 200.0), (2, "Noonday", 210.0), (3, "Dusk Song", 220.0)]
+        (
+            "The Meridians/False Dawn",
+            dur,
+            dict(title=t, artist="The Meridians", album="False Dawn", tracknumber=n),
+        )
+        for n, t, dur in [
+            (1, "Morning Light", 200.0),
+            (2, "Noonday", 210.0),
+            (3, "Dusk Song", 220.0),
+        ]
     ],
     ("Singles", 200.0, dict(title="Lonely Signal", artist="Kite Theory")),
 ]
@@ -111,7 +177,13 @@ def fake() -> Iterator[FakeMusicBrainz]:
 
 
 def make_client(catalog: Catalog | None, fake: FakeMusicBrainz, **kw: object) -> Client:
-    settings = dict(server=fake.url, contact="tests@example.org", rate_limit=0.0, timeout=2.0,
-                    max_attempts=3, backoff=0.01)
+    settings = dict(
+        server=fake.url,
+        contact="tests@example.org",
+        rate_limit=0.0,
+        timeout=2.0,
+        max_attempts=3,
+        backoff=0.01,
+    )
     settings.update(kw)
     return Client(catalog.conn if catalog is not None else None, ClientSettings(**settings))

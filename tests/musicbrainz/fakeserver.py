@@ -119,7 +119,7 @@ class FakeMusicBrainz:
                 return Reply(status=404, body=NOT_FOUND)
             return queue.pop(0) if len(queue) > 1 else queue[0]
 
-    def start(self) -> FakeMusicBrainz:
+    def start(self, port: int = 0) -> FakeMusicBrainz:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -128,7 +128,9 @@ class FakeMusicBrainz:
             def do_GET(self) -> None:  # noqa: N802
                 parsed = urllib.parse.urlsplit(self.path)
                 query = urllib.parse.parse_qs(parsed.query)
-                seen = Seen(parsed.path, query, time.monotonic(), self.headers.get("User-Agent", ""))
+                seen = Seen(
+                    parsed.path, query, time.monotonic(), self.headers.get("User-Agent", "")
+                )
                 with fake._lock:
                     fake.seen.append(seen)
                 reply = fake.reply_for(seen.key)
@@ -149,7 +151,7 @@ class FakeMusicBrainz:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

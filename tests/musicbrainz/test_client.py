@@ -43,7 +43,9 @@ def test_response_is_cached_verbatim_and_reused(catalog, fake):
     second = client.lookup("release", R_GLASS, RELEASE_INCLUDES)
     assert first == second
     assert fake.count == 1 and client.stats.cache_hits == 1
-    status, body = mbdb.cache_get(catalog.conn, f"release/{R_GLASS}?inc={'+'.join(RELEASE_INCLUDES)}")
+    status, body = mbdb.cache_get(
+        catalog.conn, f"release/{R_GLASS}?inc={'+'.join(RELEASE_INCLUDES)}"
+    )
     assert status == 200 and body == GLASS
 
 
@@ -64,7 +66,10 @@ def test_404_is_not_found_and_cached(catalog, fake):
     assert client.lookup("release", "00000000-0000-4000-8000-000000000000") is None
     assert client.lookup("release", "00000000-0000-4000-8000-000000000000") is None
     assert fake.count == 1
-    assert mbdb.cache_get(catalog.conn, "release/00000000-0000-4000-8000-000000000000") == (404, None)
+    assert mbdb.cache_get(catalog.conn, "release/00000000-0000-4000-8000-000000000000") == (
+        404,
+        None,
+    )
 
 
 def test_503_then_success_retries_once(catalog, fake):
@@ -78,7 +83,9 @@ def test_persistent_503_gives_up_after_our_attempts_not_musicbrainzngs_eight(cat
     fake.add(f"release/{R_GLASS}", Reply(status=503, body="busy"))
     sleeps: list[float] = []
     # Default retry policy, but sleeps recorded instead of slept.
-    client = Client(catalog.conn, ClientSettings(server=fake.url, rate_limit=0.0), sleep=sleeps.append)
+    client = Client(
+        catalog.conn, ClientSettings(server=fake.url, rate_limit=0.0), sleep=sleeps.append
+    )
     with pytest.raises(ServiceError, match="HTTP 503.*4 attempts"):
         client.lookup("release", R_GLASS)
     assert fake.count == 4  # musicbrainzngs' internal 8-retry loop is off
@@ -87,9 +94,13 @@ def test_persistent_503_gives_up_after_our_attempts_not_musicbrainzngs_eight(cat
 
 
 def test_retry_after_is_honoured(catalog, fake):
-    fake.add(f"release/{R_GLASS}", Reply(status=503, headers={"Retry-After": "3"}), Reply(body=GLASS))
+    fake.add(
+        f"release/{R_GLASS}", Reply(status=503, headers={"Retry-After": "3"}), Reply(body=GLASS)
+    )
     sleeps: list[float] = []
-    client = Client(catalog.conn, ClientSettings(server=fake.url, rate_limit=0.0), sleep=sleeps.append)
+    client = Client(
+        catalog.conn, ClientSettings(server=fake.url, rate_limit=0.0), sleep=sleeps.append
+    )
     client.lookup("release", R_GLASS)
     assert sleeps == [3.0]
 
@@ -109,8 +120,10 @@ def test_400_is_a_bad_response_without_retry(catalog, fake):
         (fixture("not-musicbrainz.xml"), "without the MusicBrainz namespace"),
         ("<html><body>Gateway</body></html>", "without the MusicBrainz namespace"),
         ("plain text", "not XML"),
-        ('<metadata xmlns="http://musicbrainz.org/ns/mmd-2.0#"><artist id="x"><name>A</name></artist></metadata>',
-         "without <release>"),
+        (
+            '<metadata xmlns="http://musicbrainz.org/ns/mmd-2.0#"><artist id="x"><name>A</name></artist></metadata>',
+            "without <release>",
+        ),
     ],
 )
 def test_unusable_bodies_are_clear_errors_and_not_cached(catalog, fake, body, message):
@@ -145,7 +158,9 @@ def test_connection_refused(catalog):
     sock.close()
     client = Client(
         catalog.conn,
-        ClientSettings(server=f"http://127.0.0.1:{port}", rate_limit=0.0, max_attempts=2, backoff=0.01),
+        ClientSettings(
+            server=f"http://127.0.0.1:{port}", rate_limit=0.0, max_attempts=2, backoff=0.01
+        ),
     )
     with pytest.raises(ServiceError, match="connection refused"):
         client.lookup("release", R_GLASS)

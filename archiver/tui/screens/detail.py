@@ -63,7 +63,14 @@ def _file_value(name: str, value: Any) -> str:
 
 
 def _kv_table(title: str) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", box=None, show_header=False, expand=True)
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        show_header=False,
+        expand=True,
+    )
     table.add_column("field", style="dim", no_wrap=True, width=18)
     table.add_column("value", overflow="fold")
     return table
@@ -104,7 +111,9 @@ def render_detail(d: TrackDetail) -> RenderableType:
         if d.release:
             r = d.release
             line = f"{r.get('title')} — {r.get('artist_credit') or ''}"
-            extra = ", ".join(str(x) for x in (r.get("date"), r.get("country"), r.get("status")) if x)
+            extra = ", ".join(
+                str(x) for x in (r.get("date"), r.get("country"), r.get("status")) if x
+            )
             mb.add_row("Release", line + (f" ({extra})" if extra else ""))
             mb.add_row("Release id", str(r.get("mbid")))
         if d.recording:
@@ -113,7 +122,8 @@ def render_detail(d: TrackDetail) -> RenderableType:
             mb.add_row(
                 "Labels",
                 "; ".join(
-                    f"{x.get('label_name') or '?'} {x.get('catalog_number') or ''}".strip() for x in d.labels
+                    f"{x.get('label_name') or '?'} {x.get('catalog_number') or ''}".strip()
+                    for x in d.labels
                 ),
             )
         if d.isrcs:
@@ -123,13 +133,26 @@ def render_detail(d: TrackDetail) -> RenderableType:
         parts.append(mb)
         parts.append(Text(""))
         if d.album_match and d.album_match.get("candidates") and m.get("status") != "matched":
-            cands = Table(title="Album candidates", title_justify="left", title_style="bold", box=None, expand=True)
+            cands = Table(
+                title="Album candidates",
+                title_justify="left",
+                title_style="bold",
+                box=None,
+                expand=True,
+            )
             cands.add_column("Score", justify="right", width=6)
             cands.add_column("Release")
             cands.add_column("Why it differs", style="dim")
             for c in d.album_match["candidates"][:10]:
                 penalties = c.get("penalties") or {}
-                why = ", ".join(f"{k} {v:.2f}" if isinstance(v, int | float) else str(k) for k, v in penalties.items()) if isinstance(penalties, dict) else str(penalties)
+                why = (
+                    ", ".join(
+                        f"{k} {v:.2f}" if isinstance(v, int | float) else str(k)
+                        for k, v in penalties.items()
+                    )
+                    if isinstance(penalties, dict)
+                    else str(penalties)
+                )
                 score = c.get("score")
                 cands.add_row(
                     f"{score:.2f}" if isinstance(score, int | float) else "",
@@ -140,7 +163,13 @@ def render_detail(d: TrackDetail) -> RenderableType:
             parts.append(Text(""))
 
     if d.comparison:
-        cmp = Table(title="Tags beside MusicBrainz", title_justify="left", title_style="bold", box=None, expand=True)
+        cmp = Table(
+            title="Tags beside MusicBrainz",
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            expand=True,
+        )
         cmp.add_column("", width=1)
         cmp.add_column("Field", style="dim", no_wrap=True)
         cmp.add_column("File", overflow="fold")
@@ -222,6 +251,7 @@ class DetailScreen(Screen[None]):
     def __init__(self, file_id: int) -> None:
         super().__init__()
         self.file_id = file_id
+        self.detail: TrackDetail | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -240,6 +270,7 @@ class DetailScreen(Screen[None]):
         if detail is None:
             body.update(Text("This track is no longer in the catalog."))
             return
+        self.detail = detail
         body.update(render_detail(detail))
         self.query_one("#detail").focus()
 

@@ -10,6 +10,7 @@ holding `j` on 10,000 artists or typing fast in the filter never stutters.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -24,17 +25,26 @@ from textual.widgets import Footer, Input, Label
 from textual.worker import get_current_worker
 
 from archiver.catalog import browse
-from archiver.catalog.browse import CATEGORIES, CATEGORY_BY_KEY, AlbumRow, Entry, Scope, ScanErrorRow, TrackRow
+from archiver.catalog.browse import (
+    CATEGORIES,
+    CATEGORY_BY_KEY,
+    AlbumRow,
+    Entry,
+    ScanErrorRow,
+    Scope,
+    TrackRow,
+)
 from archiver.tui import format as fmt
 from archiver.tui.filtering import Filter, FilterError, compile_filter
-from archiver.tui.messages import CatalogChanged, JobFinished, JobProgress
+from archiver.tui.messages import CatalogChanged
 from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
 from archiver.tui.widgets.job_bar import JobBar
 from archiver.tui.widgets.paged_table import Column, PagedTable
 from archiver.tui.widgets.status_bar import StatusBar
 
 PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
-FILTER_DEBOUNCE = 0.15  # s: typing faster than this is coalesced
+FILTER_DEBOUNCE = 0.15
+STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first  # s: typing faster than this is coalesced
 
 CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=6, align="right")]
 ENTRY_COLUMNS = [Column("Name", flex=1), Column("Tracks", width=6, align="right", hide_below=22)]
@@ -107,6 +117,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.category = "albumartist"
         self.level = 1
+        self._stats_level = 1
         self.filter = Filter()
         self.entry: Entry | None = None
         self.album: AlbumRow | None = None
@@ -115,8 +126,9 @@ class MainScreen(Screen[None]):
         self._load_tokens: dict[str, int] = {}
         self._load_conns: dict[str, sqlite3.Connection] = {}
         self._pending: dict[str, Timer] = {}
-        self._ids_loaded = False
+        self._last_filter_key = 0.0
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
+        self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
 
     # ------------------------------------------------------------ layout
 
@@ -129,7 +141,9 @@ class MainScreen(Screen[None]):
             yield PagedTable(id="alltracks", classes="pane", empty_text="Loading…")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-prompt")
-            yield Input(placeholder="words or field:value, e.g. artist:beatles year:1965..1969", id="filter")
+            yield Input(
+                placeholder="words or field:value, e.g. artist:beatles year:1965..1969", id="filter"
+            )
             yield Label("", id="filter-error")
         yield JobBar(id="job-bar")
         yield StatusBar(id="status")
@@ -161,7 +175,11 @@ class MainScreen(Screen[None]):
         self.table("entries").border_title = label
         entry = self.entry.label if self.entry else ""
         self.table("albums").border_title = (
-            f"Scan errors: {entry}" if self.category == "errors" else f"Albums · {entry}" if entry else "Albums"
+            f"Scan errors: {entry}"
+            if self.category == "errors"
+            else f"Albums · {entry}"
+            if entry
+            else "Albums"
         )
         album = self.album.album if self.album and self.album.album is not None else ""
         self.table("tracks").border_title = f"Tracks · {album}" if album else "Tracks"
@@ -182,13 +200,18 @@ class MainScreen(Screen[None]):
         widget = event.widget
         if isinstance(widget, PagedTable):
             level = 1 if widget.id == "alltracks" else LEVELS.index(widget.id or "entries")
-            if level != self.level:
-                self.level = level
-                self._layout()
+            if level != self._stats_level:
+                self._stats_level = level
                 self._load_stats()
+            self.level = level
+            self._layout()
 
     def _visible_panes(self) -> list[PagedTable]:
-        return [t for t in self.query(".pane").results(PagedTable) if t.display and t.styles.display != "none"]
+        return [
+            t
+            for t in self.query(".pane").results(PagedTable)
+            if t.display and t.styles.display != "none"
+        ]
 
     def _focus_level(self, level: int) -> None:
         if self.category == "all":
@@ -218,7 +241,8 @@ class MainScreen(Screen[None]):
 
     def action_all_tracks(self) -> None:
         self.table("categories").move_cursor(0)
-        self._set_category("all")
+        if self.category != "all":
+            self._set_category("all", delay=0)
         self._focus_level(1)
 
     def action_filter(self) -> None:
@@ -259,7 +283,10 @@ class MainScreen(Screen[None]):
 
         status = self.query_one(StatusBar).catalog
         if status is not None and status.scan_running_since:
-            self.notify("A scan is already running in another process; wait for it to finish.", severity="warning")
+            self.notify(
+                "A scan is already running in another process; wait for it to finish.",
+                severity="warning",
+            )
             return
         if status is not None and status.roots:
             self.app.start_scan([])  # type: ignore[attr-defined]
@@ -269,33 +296,42 @@ class MainScreen(Screen[None]):
             if path:
                 self.app.start_scan([path])  # type: ignore[attr-defined]
 
-        self.app.push_screen(PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen)
+        self.app.push_screen(
+            PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen
+        )
 
     def action_enrich(self) -> None:
         from archiver.tui.screens.prompt import ConfirmScreen
 
-        target = self._enrich_target()
-        if target is None:
+        if self.category == "errors":
+            self.notify("Pick an album or track to enrich.", timeout=3)
             return
-        query, label = target
+        scope, label = self._enrich_target()
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.app.start_enrich(query, label)  # type: ignore[attr-defined]
+                self.app.start_enrich(scope, label)  # type: ignore[attr-defined]
 
         self.app.push_screen(ConfirmScreen(f"Enrich {label} from MusicBrainz?"), confirmed)
 
-    def _enrich_target(self) -> tuple[str, str] | None:
+    def _enrich_target(self) -> tuple[Scope, str]:
         """The selected album when an album or track is focused, else the whole view."""
-        if self.category not in ("all", "errors") and self.level >= 2 and self.album is not None:
-            parts = []
-            if self.album.albumartist is not None:
-                parts.append(f"albumartist:={_quote(self.album.albumartist)}")
-            if self.album.album is not None:
-                parts.append(f"album:={_quote(self.album.album)}")
-            return " ".join(parts), f"the album “{self.album.album or '(no album)'}”"
-        text = self.filter.text
-        return text, f"everything matching “{text}”" if text else "the whole catalog"
+        if (
+            self.category != "all"
+            and self.level >= 2
+            and self.album is not None
+            and self.entry is not None
+        ):
+            scope = self.base_scope().with_(
+                entry=self.entry.key, album=(self.album.albumartist, self.album.album)
+            )
+            return scope, f"the album “{self.album.album or '(no album)'}”"
+        if self.category != "all" and self.level >= 1 and self.entry is not None:
+            return self.base_scope().with_(entry=self.entry.key), f"“{self.entry.label}”"
+        scope = self.base_scope()
+        if self.filter.text:
+            return scope, f"everything matching “{self.filter.text}”"
+        return scope, "the whole catalog"
 
     def action_export(self) -> None:
         from archiver.tui.screens.prompt import PromptScreen
@@ -304,7 +340,9 @@ class MainScreen(Screen[None]):
             if name:
                 self._export(name)
 
-        self.app.push_screen(PromptScreen("Export this view to CSV file:", "archiver-export.csv"), chosen)
+        self.app.push_screen(
+            PromptScreen("Export this view to CSV file:", "archiver-export.csv"), chosen
+        )
 
     def _export(self, filename: str) -> None:
         from pathlib import Path
@@ -313,23 +351,32 @@ class MainScreen(Screen[None]):
 
         scope = self.view_scope()
         path = Path(filename).expanduser()
+        if path.is_dir():
+            self.notify(f"{path} is a folder: give a file name.", severity="error")
+            return
         app = self.app
 
         def work() -> None:
             try:
-                rows = export_view(app.db_path, scope, self.sort_key if self.category == "all" else None, path)  # type: ignore[attr-defined]
+                rows = export_view(app.db_path, scope, path)  # type: ignore[attr-defined]
             except Exception as exc:  # a one-line message, never a traceback
-                app.call_from_thread(app.notify, f"Export failed: {exc}", severity="error", timeout=10)
+                text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                app.call_from_thread(
+                    app.notify, f"Export failed: {text}", severity="error", timeout=10
+                )
             else:
                 app.call_from_thread(app.notify, f"Exported {rows:,} tracks to {path}")
 
+        self.notify(f"Exporting to {path}…", timeout=2)
         self.run_worker(work, thread=True, exclusive=True, group="export", exit_on_error=False)
 
     # ------------------------------------------------------------ scopes
 
     def base_scope(self) -> Scope:
         f = self.filter
-        return Scope(self.category, where=f.where, params=f.params, include_missing=f.include_missing)
+        return Scope(
+            self.category, where=f.where, params=f.params, include_missing=f.include_missing
+        )
 
     def view_scope(self) -> Scope:
         """What the status bar and export describe: narrowed to the focused column."""
@@ -344,7 +391,9 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ loading
 
-    def _load(self, group: str, fn: Callable[..., Any], args: tuple, then: Callable[[Any], None]) -> None:
+    def _load(
+        self, group: str, fn: Callable[..., Any], args: tuple, then: Callable[[Any], None]
+    ) -> None:
         """Run ``fn(conn, *args)`` in an exclusive worker; ``then(result)`` on the UI
         thread unless a newer request of the same group came meanwhile."""
         token = self._load_tokens.get(group, 0) + 1
@@ -384,7 +433,14 @@ class MainScreen(Screen[None]):
 
         self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
 
-    def _deliver(self, app: Any, group: str, token: int, callback: Callable[[], None] | None, error: str | None) -> None:
+    def _deliver(
+        self,
+        app: Any,
+        group: str,
+        token: int,
+        callback: Callable[[], None] | None,
+        error: str | None,
+    ) -> None:
         def run() -> None:
             if self._load_tokens.get(group) != token or not self.is_attached:
                 return
@@ -439,15 +495,22 @@ class MainScreen(Screen[None]):
         old = self.entry.key if self.entry else None
         index = next((i for i, e in enumerate(rows) if e.key == old), 0)
         label = CATEGORY_BY_KEY[category].label
-        empty = "Nothing matches the filter (Esc clears it)." if self.filter.text else f"No {label.lower()}."
+        empty = (
+            "Nothing matches the filter (Esc clears it)."
+            if self.filter.text
+            else f"No {label.lower()}."
+        )
         table.set_source(
-            ListSource(ENTRY_COLUMNS, rows, lambda e: (e.label, f"{e.tracks:,}")), cursor=index, empty_text=empty
+            ListSource(ENTRY_COLUMNS, rows, lambda e: (e.label, f"{e.tracks:,}")),
+            cursor=index,
+            empty_text=empty,
         )
         table.border_subtitle = f"{len(rows):,}"
         if not rows:
             self.entry = None
             self._show_albums(category, None, [])
         self.loaded_once = True
+        self.view_updated_at = time.perf_counter()
 
     def _load_albums(self) -> None:
         entry = self.entry
@@ -455,10 +518,17 @@ class MainScreen(Screen[None]):
         if entry is None or category == "all":
             return
         if category == "errors":
-            self._load("albums", browse.scan_errors, (entry.key[0],), lambda rows: self._show_errors(entry, rows))
+            self._load(
+                "albums",
+                browse.scan_errors,
+                (entry.key[0],),
+                lambda rows: self._show_errors(entry, rows),
+            )
             return
         scope = self.base_scope().with_(entry=entry.key)
-        self._load("albums", browse.albums, (scope,), lambda rows: self._show_albums(category, entry, rows))
+        self._load(
+            "albums", browse.albums, (scope,), lambda rows: self._show_albums(category, entry, rows)
+        )
 
     def _show_albums(self, category: str, entry: Entry | None, rows: list[AlbumRow]) -> None:
         if category != self.category or entry != self.entry:
@@ -474,7 +544,9 @@ class MainScreen(Screen[None]):
         table.border_subtitle = fmt.count(len(rows), "album")
         if not rows:
             self.album = None
-            self.table("tracks").set_source(ListSource(TRACK_COLUMNS, [], _track_cells), empty_text="")
+            self.table("tracks").set_source(
+                ListSource(TRACK_COLUMNS, [], _track_cells), empty_text=""
+            )
         self._layout()
 
     def _show_errors(self, entry: Entry, rows: list[ScanErrorRow]) -> None:
@@ -482,7 +554,9 @@ class MainScreen(Screen[None]):
             return
         table = self.table("albums")
         table.set_source(
-            ListSource(ERROR_COLUMNS, rows, lambda e: (e.path, e.message)), cursor=0, empty_text="No errors."
+            ListSource(ERROR_COLUMNS, rows, lambda e: (e.path, e.message)),
+            cursor=0,
+            empty_text="No errors.",
         )
         table.border_subtitle = fmt.count(len(rows), "file")
         self._layout()
@@ -492,18 +566,31 @@ class MainScreen(Screen[None]):
         if entry is None or album is None or category in ("all", "errors"):
             return
         scope = self.base_scope().with_(entry=entry.key, album=(album.albumartist, album.album))
-        self._load("tracks", browse.album_tracks, (scope,), lambda rows: self._show_tracks(entry, album, rows))
+        self._load(
+            "tracks",
+            browse.album_tracks,
+            (scope,),
+            lambda rows: self._show_tracks(entry, album, rows),
+        )
 
     def _show_tracks(self, entry: Entry, album: AlbumRow, rows: list[TrackRow]) -> None:
         if entry != self.entry or album != self.album:
             return
         table = self.table("tracks")
-        old = table.current_key.id if table.row_count and isinstance(table.current_key, TrackRow) else None
+        old = (
+            table.current_key.id
+            if table.row_count and isinstance(table.current_key, TrackRow)
+            else None
+        )
         index = next((i for i, t in enumerate(rows) if t.id == old), 0)
         table.set_source(
-            ListSource(TRACK_COLUMNS, rows, _track_cells, dim=lambda t: t.missing), cursor=index, empty_text=""
+            ListSource(TRACK_COLUMNS, rows, _track_cells, dim=lambda t: t.missing),
+            cursor=index,
+            empty_text="",
         )
-        table.border_subtitle = f"{fmt.count(len(rows), 'track')} · {fmt.duration(sum(t.duration or 0 for t in rows))}"
+        table.border_subtitle = (
+            f"{fmt.count(len(rows), 'track')} · {fmt.duration(sum(t.duration or 0 for t in rows))}"
+        )
 
     def _load_all_ids(self, *, keep: bool) -> None:
         table = self.table("alltracks")
@@ -533,10 +620,16 @@ class MainScreen(Screen[None]):
         table.border_subtitle = fmt.count(len(ids), "track")
         self._layout()
         self.loaded_once = True
+        self.view_updated_at = time.perf_counter()
 
     def _load_stats(self) -> None:
         scope = self.view_scope()
-        self._later("stats", 0.05, lambda: self._load("stats", browse.view_stats, (scope,), self._show_stats))
+        # After the view's own query: the figures may come a moment later.
+        self._later(
+            "stats",
+            STATS_DELAY,
+            lambda: self._load("stats", browse.view_stats, (scope,), self._show_stats),
+        )
 
     def _show_stats(self, stats: browse.ViewStats) -> None:
         self.query_one(StatusBar).stats = stats
@@ -549,7 +642,7 @@ class MainScreen(Screen[None]):
         if isinstance(key, browse.Category) and key.key != self.category:
             self._set_category(key.key)
 
-    def _set_category(self, key: str) -> None:
+    def _set_category(self, key: str, delay: float = PREVIEW_DELAY) -> None:
         self.category = key
         self.entry = None
         self.album = None
@@ -561,7 +654,10 @@ class MainScreen(Screen[None]):
         self.table("tracks").set_source(ListSource(TRACK_COLUMNS, [], _track_cells), empty_text="")
         self.table("tracks").border_subtitle = ""
         self._layout()
-        self._later("entries", PREVIEW_DELAY, self._load_entries)
+        if delay:
+            self._later("entries", delay, self._load_entries)
+        else:
+            self._load_entries()
 
     @on(PagedTable.Highlighted, "#entries")
     def _entry_highlighted(self, event: PagedTable.Highlighted) -> None:
@@ -601,7 +697,10 @@ class MainScreen(Screen[None]):
             from archiver.tui.screens.message import MessageScreen
 
             self.app.push_screen(
-                MessageScreen(f"Scan error: {key.kind}", f"{key.path}\n\n{key.message}\n\n{fmt.timestamp(key.occurred_at)}")
+                MessageScreen(
+                    f"Scan error: {key.kind}",
+                    f"{key.path}\n\n{key.message}\n\n{fmt.timestamp(key.occurred_at)}",
+                )
             )
             return
         self._focus_level(3)
@@ -618,7 +717,20 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._later("filter", FILTER_DEBOUNCE, lambda: self._compile_filter(event.value))
+        """Leading-edge debounce: the first key after a pause filters at once;
+        keys typed faster than FILTER_DEBOUNCE are coalesced into one query."""
+        now = time.monotonic()
+        idle = now - self._last_filter_key > FILTER_DEBOUNCE
+        self._last_filter_key = now
+        value = event.value
+        if idle and "filter" not in self._pending:
+            self._compile_filter(value)
+        else:
+            self._later("filter", FILTER_DEBOUNCE, lambda: self._run_pending_filter(value))
+
+    def _run_pending_filter(self, value: str) -> None:
+        self._pending.pop("filter", None)
+        self._compile_filter(value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -653,12 +765,6 @@ class MainScreen(Screen[None]):
         if self.category not in ("all",) and self.entry is not None:
             self._later("albums", PREVIEW_DELAY, self._load_albums)
 
-    def on_job_progress(self, message: JobProgress) -> None:
-        self.query_one(JobBar).show_progress(message)
-
-    def on_job_finished(self, message: JobFinished) -> None:
-        self.query_one(JobBar).hide()
-
     def on_catalog_changed(self, message: CatalogChanged) -> None:
         """Reload every column, keeping the selection where it still exists."""
         self._load_catalog_status()
@@ -667,7 +773,3 @@ class MainScreen(Screen[None]):
             self._load_albums()
             if self.album is not None:
                 self._load_tracks()
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace('"', '\\"') + '"'

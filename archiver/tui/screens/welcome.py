@@ -12,14 +12,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from archiver.catalog.browse import CatalogStatus
-from archiver.tui.messages import JobFinished, JobProgress
 from archiver.tui.widgets.job_bar import JobBar
 
 
 class WelcomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "scan", "Scan a folder")]
 
-    def __init__(self, db_path: Path, *, missing: bool, status: CatalogStatus | None = None) -> None:
+    def __init__(
+        self, db_path: Path, *, missing: bool, status: CatalogStatus | None = None
+    ) -> None:
         super().__init__()
         self.db_path = db_path
         self.missing = missing
@@ -63,13 +64,9 @@ class WelcomeScreen(Screen[None]):
             if path:
                 self.app.start_scan([path])  # type: ignore[attr-defined]
 
-        self.app.push_screen(PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen)
-
-    def on_job_progress(self, message: JobProgress) -> None:
-        self.query_one(JobBar).show_progress(message)
-
-    def on_job_finished(self, message: JobFinished) -> None:
-        self.query_one(JobBar).hide()
+        self.app.push_screen(
+            PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen
+        )
 
 
 def _escape(text: str) -> str:

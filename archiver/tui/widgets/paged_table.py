@@ -179,7 +179,9 @@ class PagedTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ data
 
-    def set_source(self, source: RowSource, *, cursor: int | None = 0, empty_text: str | None = None) -> None:
+    def set_source(
+        self, source: RowSource, *, cursor: int | None = 0, empty_text: str | None = None
+    ) -> None:
         """Show ``source``; keep the cursor at ``cursor`` (clamped) or the old row index."""
         self.source = source
         if empty_text is not None:
@@ -318,6 +320,8 @@ class PagedTable(ScrollView, can_focus=True):
             for cell, col in zip(cells, self.source.columns, strict=False)
             if width >= col.hide_below
         ]
-        parts = [fit(str(cell), w, col.align) for (cell, col), w in zip(shown, widths, strict=False)]
+        parts = [
+            fit(str(cell), w, col.align) for (cell, col), w in zip(shown, widths, strict=False)
+        ]
         text = " ".join(parts)
         return Strip([Segment(fit(text, width), style)], width)

@@ -1,0 +1,182 @@
+"""How fast the TUI feels on a big catalog (default 100,000 synthetic tracks).
+
+    python benchmarks/bench_tui.py [--tracks 100000] [--db PATH] [--repeat 5]
+
+Prints, each as the median of ``--repeat`` runs (headless app, 120x40):
+
+- import: ``import archiver.tui.app`` in a fresh interpreter;
+- launch → first full paint: app start until the first view (album artists
+  with their counts) is painted;
+- launch → All tracks painted: app start, ``a``, until all rows are pageable;
+- filter keystroke → updated view: one key typed in the ``/`` filter of All
+  tracks (after a pause, as a person types) until the narrowed rows show;
+- jump to last row: ``G`` in All tracks until the last page is painted;
+- floor: the bare SQL of the slowest step (ordered ids of every track).
+
+Targets (issue 5): first paint < 1 s, filter keystroke < 100 ms, jump < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from archiver.catalog import browse  # noqa: E402
+from archiver.tui.app import ArchiverApp  # noqa: E402
+from archiver.tui.screens.main import MainScreen  # noqa: E402
+
+SIZE = (120, 40)
+
+
+async def _until(pilot, condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the app did not get there in time")
+        await asyncio.sleep(0.001)
+    await pilot.pause()  # one refresh: the frame is painted
+
+
+async def one_run(db: Path) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    start = time.perf_counter()
+    app = ArchiverApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.loaded_once)
+        figures["first_paint"] = time.perf_counter() - start
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        table = screen.table("alltracks")
+
+        t = time.perf_counter()
+        await pilot.press("a")
+        await _until(pilot, lambda: table.row_count > 0)
+        figures["all_tracks"] = time.perf_counter() - t
+        rows = table.row_count
+
+        t = time.perf_counter()
+        await pilot.press("G")
+        await _until(pilot, lambda: table.cursor == rows - 1)
+        figures["jump_last_pilot"] = time.perf_counter() - t
+        # The same without Pilot's own round trip: the key's action and the
+        # drawing of every visible line (which reads the last page from SQLite).
+        await pilot.press("g")
+        table.source._pages.clear()  # cold cache, as after a long scroll
+        t = time.perf_counter()
+        table.action_last()
+        paint(table)
+        figures["jump_last"] = time.perf_counter() - t
+
+        await pilot.press("g", "slash", *"velve")
+        await asyncio.sleep(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        before = table.source
+        t = time.perf_counter()
+        await pilot.press("t")
+        await _until(pilot, lambda: table.source is not before)
+        figures["filter_key_pilot"] = time.perf_counter() - t
+        # Keystroke to new rows on the widget, plus drawing them.
+        p = time.perf_counter()
+        paint(table)
+        figures["filter_key"] = screen.view_updated_at - t + (time.perf_counter() - p)
+        figures["filtered_rows"] = table.row_count
+
+        before = table.source
+        t = time.perf_counter()
+        await pilot.press(*" year:1990..1999")
+        await _until(
+            pilot, lambda: table.source is not before and screen.filter.text.endswith("1999")
+        )
+        figures["filter_burst"] = time.perf_counter() - t
+        figures["rows"] = rows
+        await pilot.press("escape", "q")
+    return figures
+
+
+def paint(table) -> None:  # type: ignore[no-untyped-def]
+    """Draw every visible line, as the compositor does for a frame."""
+    for y in range(table.scrollable_content_region.height):
+        table.render_line(y)
+
+
+def import_time() -> float:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time; t = time.perf_counter(); import archiver.tui.app; print(time.perf_counter() - t)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return float(out.stdout.strip())
+
+
+def floor(db: Path) -> float:
+    conn = sqlite3.connect(db)
+    t = time.perf_counter()
+    browse.track_ids(conn, browse.Scope("all"))
+    elapsed = time.perf_counter() - t
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, help="use (or create) this catalog")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    tmp = None
+    db = args.db
+    if db is None:
+        tmp = tempfile.TemporaryDirectory()
+        db = Path(tmp.name) / "synth.db"
+    if not db.exists():
+        from benchmarks.synth_catalog import build_catalog
+
+        t = time.perf_counter()
+        build_catalog(db, args.tracks, seed=1)
+        print(f"built {args.tracks:,}-track catalog in {time.perf_counter() - t:.1f} s")
+
+    runs = [asyncio.run(one_run(db)) for _ in range(args.repeat)]
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    ms = lambda s: f"{s * 1000:7.1f} ms"  # noqa: E731
+    print(
+        f"catalog: {db} ({int(runs[0]['rows']):,} tracks in All tracks), median of {args.repeat} runs, {SIZE[0]}x{SIZE[1]}"
+    )
+    print(f"import archiver.tui.app              {ms(import_time())}")
+    print(f"launch -> first full paint           {ms(med('first_paint'))}   (target < 1000 ms)")
+    print(f"'a' -> All tracks painted            {ms(med('all_tracks'))}")
+    print(
+        f"'G' -> last row painted              {ms(med('jump_last'))}   (target < 100 ms; with Pilot's round trip {ms(med('jump_last_pilot')).strip()})"
+    )
+    print(
+        f"filter keystroke -> view updated     {ms(med('filter_key'))}   (target < 100 ms; {int(runs[0]['filtered_rows']):,} rows; with Pilot's round trip {ms(med('filter_key_pilot')).strip()})"
+    )
+    print(f"filter burst of 16 keys -> updated   {ms(med('filter_burst'))}")
+    print(f"floor: ordered ids of all tracks     {ms(floor(db))}")
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

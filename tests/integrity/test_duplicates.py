@@ -1,0 +1,149 @@
+"""`archiver duplicates`: real files scanned and fingerprinted; pure ranking rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from archiver.cli import cli
+from archiver.integrity.checksum import checksum_files
+from archiver.integrity.duplicates import Copy, cluster_by_duration, find_duplicates, rank_copies
+from tests.integrity.conftest import Library
+from tests.integrity.tagedit import retag
+
+
+def copy(file_id: int, **kw) -> Copy:
+    base = dict(
+        path=f"/m/{file_id}",
+        format="mp3",
+        codec="mp3",
+        lossless=False,
+        bitrate=192_000,
+        sample_rate=44100,
+        bits_per_sample=None,
+        duration=200.0,
+        tag_score=5,
+    )
+    base.update(kw)
+    return Copy(file_id, **base)
+
+
+def test_rank_lossless_over_lossy_even_with_worse_tags() -> None:
+    mp3 = copy(1, bitrate=320_000, tag_score=13)
+    flac = copy(
+        2,
+        format="flac",
+        codec="flac",
+        lossless=True,
+        bitrate=900_000,
+        bits_per_sample=16,
+        tag_score=1,
+    )
+    ordered, reason = rank_copies([mp3, flac])
+    assert ordered == [flac, mp3]
+    assert reason.startswith("lossless (flac 16-bit/44.1 kHz) over lossy (mp3 320 kbps)")
+
+
+def test_rank_bitrate_then_tags_then_first_catalogued() -> None:
+    low, high = copy(1, bitrate=128_000, tag_score=9), copy(2, bitrate=256_000)
+    assert rank_copies([low, high]) == (
+        [high, low],
+        "higher bitrate (mp3 256 kbps vs mp3 128 kbps)",
+    )
+    poor, rich = copy(3, tag_score=2), copy(4, tag_score=7)
+    ordered, reason = rank_copies([poor, rich])
+    assert ordered == [rich, poor] and reason.startswith("more complete tags (7 of")
+    a, b = copy(6), copy(5)
+    assert rank_copies([a, b])[0] == [b, a]
+
+
+def test_rank_lossless_resolution() -> None:
+    cd = copy(1, lossless=True, codec="flac", bits_per_sample=16, sample_rate=44100)
+    hires = copy(2, lossless=True, codec="flac", bits_per_sample=24, sample_rate=96000)
+    ordered, reason = rank_copies([cd, hires])
+    assert ordered[0] is hires and reason.startswith("higher resolution (flac 24-bit/96 kHz")
+
+
+def test_cluster_by_duration_within_two_seconds() -> None:
+    copies = [
+        copy(1, duration=100.0),
+        copy(2, duration=101.9),
+        copy(3, duration=103.5),
+        copy(4, duration=104.0),
+        copy(5, duration=None),
+        copy(6, duration=300.0),
+    ]
+    assert [[c.file_id for c in g] for g in cluster_by_duration(copies)] == [[1, 2], [3, 4]]
+
+
+def run(library: Library, *args: str) -> dict:
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "duplicates", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_same_tune_in_two_formats_is_a_tags_duplicate_not_an_audio_one(library: Library) -> None:
+    mp3 = library.add("a/song.mp3", "mp3", title="Song", artist="Band")
+    flac = library.add("b/song.flac", "flac", title="song ", artist="BAND")
+    library.add("c/other.wav", "wav", title="Other", artist="Band")
+    library.scan()
+    checksum_files(library.db, jobs=1)
+    assert run(library)["groups"] == []  # mp3 frames vs FLAC MD5: different audio identities
+    data = run(library, "--by", "tags")
+    assert data["group_count"] == 1 and data["file_count"] == 2
+    group = data["groups"][0]
+    assert group["best"] == str(flac)
+    assert [c["path"] for c in group["copies"]] == [str(flac), str(mp3)]
+    assert group["reason"].startswith("lossless (flac")
+
+
+def test_retagged_copy_is_an_audio_duplicate(library: Library) -> None:
+    original = library.add("orig/t.ogg", "ogg", title="T", artist="A", album="Al", date="2001")
+    other = library.root / "copy" / "t.ogg"
+    other.parent.mkdir()
+    shutil.copyfile(original, other)
+    retag(other, "T (copy)")  # same audio, other tags
+    assert other.read_bytes() != original.read_bytes()
+    library.scan()
+    checksum_files(library.db, jobs=1)
+    data = run(library, "--by", "audio")
+    assert data["group_count"] == 1
+    group = data["groups"][0]
+    assert {c["path"] for c in group["copies"]} == {str(original), str(other)}
+    # retag() added a comment only; the tag fields counted are the same: first catalogued wins.
+    assert group["reason"] == "equal quality and tags; the copy catalogued first"
+    first = min((original, other), key=library.file_id)
+    assert group["best"] == str(first)
+    # Missing files take no part.
+    other.unlink()
+    library.scan()
+    assert run(library, "--by", "audio")["groups"] == []
+
+
+def test_same_recording(library: Library) -> None:
+    a = library.add("a.mp3", "mp3", title="One", artist="X")
+    b = library.add("b.m4a", "m4a", title="One (live?)", artist="X")
+    library.add("c.flac", "flac", title="Two", artist="X")
+    library.scan()
+    with library.catalog() as catalog, catalog.write() as conn:
+        for path in (a, b):
+            conn.execute(
+                "INSERT INTO matches (file_id, status, recording_mbid, matched_at)"
+                " VALUES (?, 'matched', 'rec-one', 'now')",
+                (library.file_id(path),),
+            )
+        groups = find_duplicates(conn, "recording")
+    assert [(g.key, {c.path for c in g.copies}) for g in groups] == [("rec-one", {str(a), str(b)})]
+
+
+def test_cli_table(library: Library) -> None:
+    library.add("a.mp3", "mp3", title="Song", artist="Band")
+    library.add("b.flac", "flac", title="Song", artist="Band")
+    library.scan()
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "duplicates", "--by", "tags"])
+    assert result.exit_code == 0
+    assert "Band - Song" in result.output and "lossless" in result.output
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "duplicates", "--by", "nope"])
+    assert result.exit_code == 2

@@ -1,0 +1,140 @@
+"""`archiver missing`: gaps against the tags and against a MusicBrainz tracklist."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from archiver.catalog import integrity as sql
+from archiver.cli import cli
+from archiver.integrity.completeness import album_folder, incomplete_albums, release_gaps, tag_gaps
+from tests.integrity.conftest import Library
+
+
+def row(
+    n: int | None,
+    *,
+    disc=None,
+    total=None,
+    discs=None,
+    missing=0,
+    track_mbid=None,
+    release=None,
+    path="/m/LP/x.flac",
+) -> sql.AlbumTrackRow:
+    return sql.AlbumTrackRow(
+        0, path, missing, "LP", "Band", "Band", disc, discs, n, total, release, track_mbid
+    )
+
+
+def test_tag_gaps_per_disc() -> None:
+    rows = [
+        row(1, disc=1, total=4, discs=3),
+        row(2, disc=1, total=4),
+        row(4, disc=1, total=4),
+        row(1, disc=2, total=2),
+        row(2, disc=2, total=2, missing=1),
+    ]
+    missing_discs, gaps, expected = tag_gaps(rows)
+    assert missing_discs == [3]
+    assert gaps == {1: [3], 2: [2]}
+    assert expected is None  # disc 3 says nothing about its length
+
+
+def test_tag_gaps_complete_album_and_unknown_totals() -> None:
+    assert tag_gaps([row(1, total=2), row(2, total=2)]) == ([], {}, 2)
+    assert tag_gaps([row(1), row(3)]) == ([], {}, None)  # no totaltracks: no claim
+
+
+def test_release_gaps_by_track_id_or_position() -> None:
+    tracks = [
+        sql.ReleaseTrack("r", f"t{i}", 1, i, str(i), f"Song {i}", 180.0 + i) for i in (1, 2, 3)
+    ]
+    tracks.append(sql.ReleaseTrack("r", "t4", 2, 1, "1", "Bonus", None))
+    rows = [
+        row(9, track_mbid="t1", release="r"),
+        row(2, disc=1, release="r"),
+        row(3, track_mbid="t3", release="r", missing=1),
+    ]
+    assert [(t.disc, t.position, t.title) for t in release_gaps(rows, tracks)] == [
+        (1, 3, "Song 3"),
+        (2, 1, "Bonus"),
+    ]
+
+
+def test_album_folder_skips_disc_folders() -> None:
+    assert album_folder("/m/Band/LP/CD2/01.flac") == "/m/Band/LP"
+    assert album_folder("/m/Band/LP/Disc 1/01.flac") == "/m/Band/LP"
+    assert album_folder("/m/Band/CDs/01.flac") == "/m/Band/CDs"
+
+
+def test_gaps_from_real_files(library: Library, album) -> None:
+    album("Complete", "mp3", [1, 2, 3], total=3)
+    album("Holes", "flac", [1, 2, 4, 6], total=6)
+    album("Two discs", "ogg", [1, 2], total=2, disc=1, discs=2)
+    gone = album("Lost one", "m4a", [1, 2], total=2)[1]
+    library.scan()
+    gone.unlink()
+    library.scan()  # marked missing: counts as absent
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "missing", "--json"])
+    assert result.exit_code == 0, result.output
+    albums = {a["album"]: a for a in json.loads(result.output)["albums"]}
+    assert set(albums) == {"Holes", "Two discs", "Lost one"}
+    assert albums["Holes"]["gaps"] == [{"disc": 1, "tracks": [3, 5]}]
+    assert (albums["Holes"]["present"], albums["Holes"]["expected"]) == (4, 6)
+    assert albums["Two discs"]["missing_discs"] == [2]
+    assert albums["Lost one"]["gaps"] == [{"disc": 1, "tracks": [2]}]
+    assert albums["Lost one"]["missing_files"] == [str(gone)]
+    table = CliRunner().invoke(cli, ["--db", str(library.db), "missing"])
+    assert table.exit_code == 0 and "Holes" in table.output and "3, 5" in table.output
+
+
+def test_release_tracks_without_a_file(library: Library, album) -> None:
+    paths = album("Matched", "flac", [1, 2], total=2)  # the tags think the album is complete
+    library.scan()
+    with library.catalog() as catalog, catalog.write() as conn:
+        conn.execute(
+            "INSERT INTO mb_releases (mbid, title, artist_credit, fetched_at)"
+            " VALUES ('rel', 'Matched (Deluxe)', 'The Band', 'now')"
+        )
+        for disc, pos, title, length in [
+            (1, 1, "One", 61.0),
+            (1, 2, "Two", 62.0),
+            (1, 3, "Three", 183.5),
+            (2, 1, "Demo", 90.0),
+        ]:
+            rec = f"rec-{disc}-{pos}"
+            conn.execute(
+                "INSERT INTO mb_recordings (mbid, title, length) VALUES (?, ?, ?)",
+                (rec, title, length),
+            )
+            conn.execute(
+                "INSERT INTO mb_tracks (mbid, release_mbid, disc_number, position, number,"
+                " title, length, recording_mbid) VALUES (?, 'rel', ?, ?, ?, ?, ?, ?)",
+                (f"trk-{disc}-{pos}", disc, pos, str(pos), title, length, rec),
+            )
+        for n, path in enumerate(paths, 1):
+            conn.execute(
+                "INSERT INTO matches (file_id, status, release_mbid, track_mbid,"
+                " recording_mbid, matched_at) VALUES (?, 'matched', 'rel', ?, ?, 'now')",
+                (library.file_id(path), f"trk-1-{n}", f"rec-1-{n}"),
+            )
+        albums = incomplete_albums(conn)
+    assert len(albums) == 1
+    found = albums[0]
+    assert (found.release_mbid, found.release_title) == ("rel", "Matched (Deluxe)")
+    assert found.gaps == {}
+    assert [(t.disc, t.position, t.title, t.length) for t in found.release_missing] == [
+        (1, 3, "Three", 183.5),
+        (2, 1, "Demo", 90.0),
+    ]
+    out = CliRunner().invoke(cli, ["--db", str(library.db), "missing"]).output
+    assert "Three" in out and "3:04" in out and "Demo" in out
+
+
+def test_no_incomplete_albums(library: Library, album) -> None:
+    album("Whole", "wav", [1, 2], total=2)
+    library.scan()
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "missing"])
+    assert result.exit_code == 0 and "No incomplete albums" in result.output

@@ -1,0 +1,226 @@
+"""Background work from the UI: real scans of real audio files, and reading
+while another process writes the catalog."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from archiver.tui.app import ArchiverApp
+from archiver.tui.screens.main import MainScreen
+from archiver.tui.screens.prompt import PromptScreen
+from archiver.tui.screens.welcome import WelcomeScreen
+from archiver.tui.widgets.status_bar import StatusBar
+from tests.audiogen import make_file
+from tests.tui.helpers import settle, wait_until
+
+SIZE = (120, 40)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "library"
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    if not EXAMPLES.is_dir():
+        pytest.skip("examples/library is not there")
+    dest = tmp_path / "music"
+    shutil.copytree(EXAMPLES, dest)
+    return dest
+
+
+def entry_labels(screen: MainScreen) -> list[str]:
+    table = screen.table("entries")
+    return [table.source.cells(i)[0] for i in range(table.row_count)]
+
+
+async def test_scan_from_the_welcome_screen(tmp_path: Path, library: Path) -> None:
+    db = tmp_path / "new" / "library.db"
+    app = ArchiverApp(db, jobs=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 1)
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*str(library), "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert "Björk Ǫuartet" in entry_labels(screen)
+        assert screen.query_one(StatusBar).stats.tracks == 22
+    assert db.exists()
+
+
+async def test_rescan_in_the_background_refreshes_the_view(tmp_path: Path, library: Path) -> None:
+    from archiver.scan import scan
+
+    db = tmp_path / "library.db"
+    scan(db, [library], jobs=1)
+    app = ArchiverApp(db, jobs=2)  # a real process pool, started from a worker thread
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert "Zappa Tribute Band" not in entry_labels(screen)
+        make_file(
+            library / "Zappa Tribute Band" / "Hot Rats" / "01.flac",
+            "flac",
+            {"title": "Peaches", "artist": "Zappa Tribute Band", "album": "Hot Rats"},
+        )
+        await pilot.press("r")
+        await pilot.pause(0.05)
+        # The UI stays usable while the scan runs.
+        await pilot.press("j", "k")
+        await wait_until(pilot, lambda: app.job_kind is None)
+        await settle(pilot)
+        assert "Zappa Tribute Band" in entry_labels(screen)
+        assert not screen.query_one("#job-bar").has_class("-running")
+
+
+async def test_cancel_a_scan(tmp_path: Path) -> None:
+    library = tmp_path / "many"
+    for i in range(150):
+        make_file(library / f"{i:03d}.mp3", "mp3", {"title": f"Song {i}", "artist": "Many"})
+    db = tmp_path / "library.db"
+    app = ArchiverApp(db, jobs=1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, 1)
+        app.start_scan([str(library)])
+        await pilot.press("c")
+        await wait_until(pilot, lambda: app.job_kind is None)
+        await settle(pilot, 1)
+    from archiver.catalog import open_catalog
+
+    with open_catalog(db, create=False) as catalog:
+        status = catalog.execute("SELECT status FROM scan_runs ORDER BY id DESC").fetchone()[0]
+    assert status in ("interrupted", "finished")  # finished only if it beat the key press
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from archiver.catalog import open_catalog, utc_now
+    catalog = open_catalog(sys.argv[1], create=False)
+    conn = catalog.conn
+    with catalog.write():
+        conn.execute("INSERT INTO scan_runs (started_at, status) VALUES (?, 'running')", (utc_now(),))
+    n = 0
+    deadline = time.time() + float(sys.argv[2])
+    while time.time() < deadline:
+        with catalog.write():  # a scan's batches: write, hold the lock a while, commit
+            for _ in range(20):
+                n += 1
+                path = f"/music/Writer/Batch/{n:05d}.flac"
+                cur = conn.execute(
+                    "INSERT INTO files (path, path_bytes, size, mtime_ns, mtime, format, first_seen_at, last_seen_at) "
+                    "VALUES (?, ?, 1000, 1, '2026-01-01T00:00:00Z', 'flac', ?, ?)",
+                    (path, path.encode(), utc_now(), utc_now()),
+                )
+                conn.execute(
+                    "INSERT INTO tags (file_id, title, artist, albumartist, album) VALUES (?, ?, 'Writer', 'Writer', 'Batch')",
+                    (cur.lastrowid, f"t{n}"),
+                )
+            time.sleep(0.05)  # holding the write lock, as a scan's writer does
+        print(n, flush=True)
+    """
+)
+
+
+async def test_reads_while_another_process_writes(catalog_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(catalog_path), "6"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # the writer is under way
+        app = ArchiverApp(catalog_path)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            assert "Writer" in entry_labels(screen)
+            status = screen.query_one(StatusBar)
+            assert status.catalog is not None and status.catalog.scan_running_since is not None
+            assert "scan running since" in status.render().plain
+            first = status.stats.tracks
+            await pilot.press("a", "G", "enter")  # page reads and a detail read during writes
+            await settle(pilot, 1)
+            await pilot.press("escape", "ctrl+r")
+            await settle(pilot)
+            assert status.stats.tracks > first  # committed batches show up on reload
+            await pilot.press("r")  # refused: the other process is scanning
+            await settle(pilot, 1)
+            assert app.job_kind is None
+            messages = [n.message for n in app._notifications]
+            assert any("already running" in m for m in messages)
+            assert not any("Could not read" in m for m in messages)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert time.time()  # the writer never blocked the reader (the test would have timed out)
+
+
+async def test_enrich_the_selected_album(tmp_path: Path) -> None:
+    from archiver.catalog import open_catalog
+    from tests.musicbrainz.conftest import R_GLASS, populate, serve_library
+    from tests.musicbrainz.fakeserver import FakeMusicBrainz
+
+    db = tmp_path / "library.db"
+    with open_catalog(db) as catalog:
+        populate(catalog)
+    with FakeMusicBrainz() as fake:
+        serve_library(fake)
+        app = ArchiverApp(db, musicbrainz_url=fake.url, contact="tests@example.org")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            labels = entry_labels(screen)
+            for _ in range(labels.index("The Lanterns")):
+                await pilot.press("j")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            albums = screen.table("albums")
+            assert albums.source.cells(0)[1] == "Glass Harbor"
+            assert albums.source.cells(0)[-1] == "—"
+            await pilot.press("e")
+            await pilot.pause(0.1)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: app.job_kind is None)
+            await settle(pilot)
+            assert albums.source.cells(0)[-1] == "matched"
+            assert any("Enrichment finished" in n.message for n in app._notifications)
+        # Only the selected album was looked up.
+        assert fake.keys() and all(R_GLASS in key for key in fake.keys())
+
+
+async def test_export_the_current_view(catalog_path: Path, tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "beatles.csv"
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")  # The Beatles' albums in view
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause(0.1)
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        await pilot.press("ctrl+u", *str(out), "enter")  # ctrl+u clears the default name
+        await wait_until(pilot, lambda: out.exists())
+        await settle(pilot, 1)
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6  # the Beatles' present tracks
+    assert {r["album"] for r in rows} == {"Help!", "Abbey Road"}

@@ -1,0 +1,52 @@
+"""The help screen cannot drift from the bindings: every declared key is
+documented in ``archiver.tui.keys`` and every documented key is bound."""
+
+from __future__ import annotations
+
+from archiver.tui.app import ArchiverApp
+from archiver.tui.keys import BOUND, KEYS
+from archiver.tui.screens.main import MainScreen
+from archiver.tui.widgets.paged_table import Column, PagedTable, column_widths, fit
+
+# Bindings of dialogs (y/n, Esc) and Textual's own are described on the dialogs themselves.
+BROWSER_CLASSES = (ArchiverApp, MainScreen, PagedTable)
+
+
+def declared_keys() -> set[str]:
+    keys: set[str] = set()
+    for cls in BROWSER_CLASSES:
+        for binding in cls.BINDINGS:
+            keys.update(k.strip() for k in binding.key.split(","))
+    return keys
+
+
+def test_every_bound_key_is_in_the_help() -> None:
+    documented = set().union(*BOUND.values())
+    missing = declared_keys() - documented
+    assert not missing, f"keys without a line in the help: {sorted(missing)}"
+
+
+def test_every_help_line_is_bound() -> None:
+    assert [k for k, _, _ in KEYS] == list(BOUND)
+    textual_own = {"ctrl+p"}  # the command palette is Textual's
+    unbound = set().union(*BOUND.values()) - declared_keys() - textual_own
+    assert not unbound, f"documented but not bound: {sorted(unbound)}"
+
+
+def test_fit_pads_and_cuts_by_cells() -> None:
+    assert fit("abc", 5) == "abc  "
+    assert fit("abc", 5, "right") == "  abc"
+    assert fit("abcdef", 4) == "abc…"
+    assert fit("東京東京", 5) == "東京…"  # wide characters count two cells
+    assert fit("a\tb\nc", 5) == "a b c"
+    assert fit("x", 0) == ""
+
+
+def test_column_widths_fill_the_table() -> None:
+    cols = [Column("a", width=4), Column("b", flex=2), Column("c", flex=1), Column("d", width=3)]
+    widths = column_widths(cols, 40)
+    assert widths[0] == 4 and widths[3] == 3
+    assert sum(widths) + len(cols) - 1 == 40
+    assert widths[1] >= 2 * widths[2] - 1
+    narrow = column_widths(cols, 10)
+    assert narrow[1] >= 4 and narrow[2] >= 4  # never below the minimum width

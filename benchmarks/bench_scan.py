@@ -66,7 +66,17 @@ def tree_rss_kb(pid: int) -> int:
 
 def run_scan(db: Path, library: Path, jobs: int | None) -> tuple[float, int, dict]:
     """Run ``archiver scan`` as a subprocess: (wall seconds, peak tree RSS KiB, summary)."""
-    cmd = [sys.executable, "-m", "archiver", "--db", str(db), "scan", str(library), "--json", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "--db",
+        str(db),
+        "scan",
+        str(library),
+        "--json",
+        "--quiet",
+    ]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     peak = 0
@@ -87,7 +97,9 @@ def run_scan(db: Path, library: Path, jobs: int | None) -> tuple[float, int, dic
     done.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"archiver scan failed ({proc.returncode}): {err.decode(errors='replace')}")
+        raise SystemExit(
+            f"archiver scan failed ({proc.returncode}): {err.decode(errors='replace')}"
+        )
     return elapsed, peak, json.loads(out)
 
 
@@ -113,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jobs", type=int, default=None, help="archiver scan --jobs (default: CPUs)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="archiver scan --jobs (default: CPUs)"
+    )
     parser.add_argument("--library", type=Path, help="use this library instead of generating one")
     parser.add_argument("--db", type=Path, help="catalog file (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -143,10 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"files: {n}   cpus: {os.cpu_count()}   jobs: {args.jobs or 'default'}")
     print(f"{'run':<34}{'seconds':>9}{'files/s':>10}{'ratio':>8}{'peak RSS':>11}")
     print(f"{'(a) bare mutagen.File() loop':<34}{a:>9.2f}{n / a:>10,.0f}{1:>8.2f}{'':>11}")
-    for label, secs, rss, summary in (
-        ("(b) archiver scan, first", b, rss_b, sum_b),
-        ("(c) rescan, nothing changed", c, rss_c, sum_c),
-        ("(d) rescan, 1% touched", d, rss_d, sum_d),
+    for label, secs, rss in (
+        ("(b) archiver scan, first", b, rss_b),
+        ("(c) rescan, nothing changed", c, rss_c),
+        ("(d) rescan, 1% touched", d, rss_d),
     ):
         print(f"{label:<34}{secs:>9.2f}{n / secs:>10,.0f}{secs / a:>8.2f}{rss / 1024:>8.0f} MB")
     print(
@@ -156,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     ratios = {"b/a": b / a, "c/a": c / a, "d/a": d / a}
     for key, value in ratios.items():
         target = TARGETS.get(key)
-        verdict = "" if target is None else (" (target <= %.2f: %s)" % (target, "met" if value <= target else "MISSED"))
+        verdict = ""
+        if target is not None:
+            verdict = f" (target <= {target:.2f}: {'met' if value <= target else 'MISSED'})"
         print(f"{key} = {value:.2f}{verdict}")
     print(f"peak RSS (max of b, c, d) = {max(rss_b, rss_c, rss_d) / 1024:.0f} MB")
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import mutagen
 from mutagen import apev2, asf, id3, mp4
-from mutagen.flac import FLAC, Picture
+from mutagen.flac import Picture
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "tests" / "data" / "templates"
 
@@ -40,16 +40,73 @@ FORMATS = [
     ("tta", "tta", 3),
 ]
 GENRES = [
-    "Rock", "Jazz", "Electronic", "Folk", "Classical", "Hip-Hop", "Ambient", "Pop",
-    "Metal", "Blues", "Soul", "Reggae", "Post-Rock", "Techno", "Country",
+    "Rock",
+    "Jazz",
+    "Electronic",
+    "Folk",
+    "Classical",
+    "Hip-Hop",
+    "Ambient",
+    "Pop",
+    "Metal",
+    "Blues",
+    "Soul",
+    "Reggae",
+    "Post-Rock",
+    "Techno",
+    "Country",
 ]
 SYLLABLES = [
-    "ka", "lo", "mi", "ra", "ne", "to", "shi", "va", "dor", "en", "bel", "øy", "ñu", "zé",
-    "ar", "is", "um", "ló", "qu", "fa", "sel", "tri", "von", "ma", "ri", "ðu", "al", "ko",
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ne",
+    "to",
+    "shi",
+    "va",
+    "dor",
+    "en",
+    "bel",
+    "øy",
+    "ñu",
+    "zé",
+    "ar",
+    "is",
+    "um",
+    "ló",
+    "qu",
+    "fa",
+    "sel",
+    "tri",
+    "von",
+    "ma",
+    "ri",
+    "ðu",
+    "al",
+    "ko",
 ]
 WORDS = [
-    "night", "river", "light", "song", "heart", "city", "dream", "fire", "road", "sea",
-    "glass", "echo", "winter", "gold", "shadow", "stone", "blue", "signal", "garden", "storm",
+    "night",
+    "river",
+    "light",
+    "song",
+    "heart",
+    "city",
+    "dream",
+    "fire",
+    "road",
+    "sea",
+    "glass",
+    "echo",
+    "winter",
+    "gold",
+    "shadow",
+    "stone",
+    "blue",
+    "signal",
+    "garden",
+    "storm",
 ]
 LABELS = ["Northern Records", "Ozean", "Échappée", "Blue Fern", "Kiln Audio", "Rotor"]
 PNG = bytes.fromhex(
@@ -72,7 +129,9 @@ def plan(files: int, seed: int) -> list[tuple[str, str, dict]]:
     rng = random.Random(seed)
     weights = [w for _, _, w in FORMATS]
     out: list[tuple[str, str, dict]] = []
-    artists = [f"{_name(rng, 2)} {_name(rng, rng.randint(1, 3))}" for _ in range(max(4, files // 40))]
+    artists = [
+        f"{_name(rng, 2)} {_name(rng, rng.randint(1, 3))}" for _ in range(max(4, files // 40))
+    ]
     album_no = 0
     while len(out) < files:
         album_no += 1
@@ -83,9 +142,16 @@ def plan(files: int, seed: int) -> list[tuple[str, str, dict]]:
         discs = 2 if rng.random() < 0.1 else 1
         per_disc = rng.randint(6, 14)
         year = rng.randint(1960, 2025)
-        date = f"{year}" if rng.random() < 0.5 else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        date = (
+            f"{year}"
+            if rng.random() < 0.5
+            else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        )
         genre = rng.sample(GENRES, rng.randint(1, 2))
-        album_id, rg_id = str(uuid.UUID(int=rng.getrandbits(128))), str(uuid.UUID(int=rng.getrandbits(128)))
+        album_id, rg_id = (
+            str(uuid.UUID(int=rng.getrandbits(128))),
+            str(uuid.UUID(int=rng.getrandbits(128))),
+        )
         label = rng.choice(LABELS)
         for disc in range(1, discs + 1):
             for track in range(1, per_disc + 1):
@@ -141,7 +207,9 @@ def _id3(frames: id3.ID3, t: dict) -> None:
     frames.add(id3.TXXX(encoding=3, desc="Artists", text=t["artists"]))
     frames.add(id3.TXXX(encoding=3, desc="MusicBrainz Album Id", text=t["musicbrainz_albumid"]))
     frames.add(
-        id3.TXXX(encoding=3, desc="MusicBrainz Release Group Id", text=t["musicbrainz_releasegroupid"])
+        id3.TXXX(
+            encoding=3, desc="MusicBrainz Release Group Id", text=t["musicbrainz_releasegroupid"]
+        )
     )
     frames.add(id3.UFID(owner="http://musicbrainz.org", data=t["musicbrainz_recordingid"].encode()))
     if t["compilation"]:

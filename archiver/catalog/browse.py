@@ -526,7 +526,9 @@ def compare_with_musicbrainz(detail: TrackDetail) -> list[Difference]:
         file_value = tags.get(name)
         if mb_value is None and file_value is None:
             continue
-        if name == "isrc" and file_value and detail.isrcs:
+        if name == "date" and file_value and mb_value and str(mb_value).startswith(str(file_value)):
+            differs = False  # "1969" in the file, "1969-09-26" at MusicBrainz: same, less precise
+        elif name == "isrc" and file_value and detail.isrcs:
             differs = not set(_norm(v) for v in str(file_value).split(";")) <= {
                 _norm(i) for i in detail.isrcs
             }

@@ -324,9 +324,7 @@ class ScanWriter:
         self.counts: dict[str, int] = {}
         cols = ", ".join(FILE_COLUMNS)
         marks = ", ".join("?" for _ in FILE_COLUMNS)
-        updates = ", ".join(
-            f"{c} = excluded.{c}" for c in FILE_COLUMNS if c not in _KEEP_ON_UPDATE
-        )
+        updates = ", ".join(f"{c} = excluded.{c}" for c in FILE_COLUMNS if c not in _KEEP_ON_UPDATE)
         self._files_sql = (
             f"INSERT INTO files ({cols}) VALUES ({marks}) ON CONFLICT(path_bytes) DO UPDATE SET "
             f"{updates}, missing = 0, missing_since = NULL"

@@ -345,7 +345,7 @@ def damaged_files(conn: sqlite3.Connection) -> list[DamagedFile]:
         "SELECT f.id, f.path, f.last_verify_status, v.detail, f.last_verified_at, v.verify_run_id"
         " FROM files f LEFT JOIN verify_findings v ON v.file_id = f.id AND v.verify_run_id ="
         " (SELECT max(verify_run_id) FROM verify_findings WHERE file_id = f.id)"
-        " WHERE f.last_verify_status IN ('changed', 'missing', 'unreadable')"
+        f" WHERE f.last_verify_status IN {DAMAGE_STATUSES!r}"
         " ORDER BY f.path_bytes"
     ).fetchall()
     return [DamagedFile(*r) for r in rows]

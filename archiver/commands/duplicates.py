@@ -36,7 +36,7 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
     """
     from archiver.integrity.duplicates import find_duplicates
 
-    with app.catalog() as catalog:
+    with app.catalog(create=False) as catalog:
         groups = find_duplicates(catalog.conn, by)
     if as_json:
         payload = {
@@ -60,7 +60,12 @@ def _print(groups: list, by: str) -> None:
         console.print(f"No duplicates by {by}.")
         return
     for number, group in enumerate(groups, 1):
-        label = group.key if by == "tags" else f"{by} {group.key}"
+        if by == "tags":
+            label = group.key
+        elif by == "audio":
+            label = f"same audio ({group.key[:12]}…)"
+        else:
+            label = f"recording {group.key}"
         table = Table(
             title=f"{number}. {label}",
             title_justify="left",

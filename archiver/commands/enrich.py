@@ -98,6 +98,7 @@ def enrich(
     from archiver.catalog import CatalogError
     from archiver.catalog.query import QueryError, compile_query, join_query_args
     from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
+    from archiver.musicbrainz.client import parse_server
 
     if offline and refresh:
         raise click.UsageError("--offline and --refresh cannot be used together")
@@ -114,11 +115,12 @@ def enrich(
         offline=offline,
         refresh=refresh,
     )
-    catalog = app.catalog()
     try:
-        client = Client(catalog.conn, settings)
+        parse_server(settings.server)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--server") from None
+    catalog = app.catalog(create=False)
+    client = Client(catalog.conn, settings)
 
     show_progress = not quiet and not as_json and sys.stderr.isatty()
     renderer = _ProgressRenderer() if show_progress else None

@@ -46,7 +46,7 @@ def missing(app: AppContext, as_json: bool) -> None:
     """
     from archiver.integrity.completeness import incomplete_albums
 
-    with app.catalog() as catalog:
+    with app.catalog(create=False) as catalog:
         albums = incomplete_albums(catalog.conn)
     if as_json:
         payload = {"albums": [a.as_json() for a in albums], "album_count": len(albums)}

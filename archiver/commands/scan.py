@@ -97,7 +97,7 @@ def scan(
 
     result = summary.as_dict()
     if checksum:
-        result["checksum"] = _checksum(app, summary, jobs, quiet or as_json)
+        result["checksum"] = _checksum(app, summary, jobs, show_progress)
     errors = _errors(app, summary.scan_id, MAX_JSON_ERRORS if as_json else MAX_LISTED_ERRORS)
     if as_json:
         result["error_list"] = errors
@@ -118,22 +118,28 @@ def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
         return store.scan_errors(catalog, scan_id, limit)
 
 
-def _checksum(app: AppContext, summary, jobs: int | None, quiet: bool) -> dict:
-    """Run the integrity module's checksum pass over the scanned roots."""
+def _checksum(app: AppContext, summary, jobs: int | None, show_progress: bool) -> dict:
+    """Fingerprint new and changed files under the scanned roots (integrity module)."""
     try:
         from archiver.integrity.checksum import checksum_files
-    except ImportError as exc:
+    except ImportError as exc:  # pragma: no cover - the module ships with archiver
         raise click.ClickException(
-            f"--checksum is not available in this build ({exc}); the scan itself finished"
+            f"--checksum is not available ({exc}); the scan itself finished"
         ) from None
-    result = checksum_files(app.db_path, roots=summary.roots, jobs=jobs, progress=None)
-    if hasattr(result, "as_dict"):
-        return result.as_dict()
-    if hasattr(result, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(result)
-    return dict(result) if isinstance(result, dict) else {"result": str(result)}
+    renderer = _ProgressRenderer("checksumming") if show_progress else None
+    try:
+        with renderer or nullcontext():
+            result = checksum_files(
+                app.db_path,
+                roots=summary.root_paths,
+                jobs=jobs,
+                progress=renderer.update_checksum if renderer else None,
+                scan_id=summary.scan_id,
+            )
+    except KeyboardInterrupt:
+        click.echo("archiver: checksums interrupted; the scan itself finished", err=True)
+        sys.exit(130)
+    return result.as_dict()
 
 
 def _print_summary(result: dict, errors: list[dict]) -> None:
@@ -144,9 +150,21 @@ def _print_summary(result: dict, errors: list[dict]) -> None:
     table = Table(title=f"Scan {result['scan_id']} {result['status']}", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key in ("added", "updated", "unchanged", "missing", "returned", "moved", "errors", "skipped"):
+    for key in (
+        "added",
+        "updated",
+        "unchanged",
+        "missing",
+        "returned",
+        "moved",
+        "errors",
+        "skipped",
+    ):
         table.add_row(key, str(result[key]))
     table.add_row("elapsed", f"{result['seconds']:.1f} s")
+    if "checksum" in result:
+        c = result["checksum"]
+        table.add_row("checksummed", f"{c.get('hashed', 0)} ({c.get('seconds', 0):.1f} s)")
     console.print(table)
     if errors:
         err = Console(stderr=True)
@@ -160,7 +178,7 @@ def _print_summary(result: dict, errors: list[dict]) -> None:
 class _ProgressRenderer:
     """Turns ScanProgress events into a rich progress bar on stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: str = "finding files") -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -181,7 +199,7 @@ class _ProgressRenderer:
             console=Console(stderr=True),
             transient=True,
         )
-        self.task = self.progress.add_task("discovering", total=None, rate="")
+        self.task = self.progress.add_task(first, total=None, rate="")
         self.started = time.monotonic()
         self.read_started: float | None = None
 
@@ -203,8 +221,19 @@ class _ProgressRenderer:
                 self.progress.reset(self.task, total=event.total or 1, completed=0)
             elapsed = time.monotonic() - self.read_started
             rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.done else ""
-            self.progress.update(
-                self.task, description="reading", completed=event.done, rate=rate
-            )
+            self.progress.update(self.task, description="reading", completed=event.done, rate=rate)
         elif event.phase == "finish":
             self.progress.update(self.task, description="finishing")
+
+    def update_checksum(self, event) -> None:
+        if self.read_started is None:
+            self.read_started = time.monotonic()
+        elapsed = time.monotonic() - self.read_started
+        rate = f"{event.bytes_done / elapsed / 1e6:,.0f} MB/s" if elapsed > 0.2 else ""
+        self.progress.update(
+            self.task,
+            description="checksumming",
+            total=event.total or 1,
+            completed=event.done,
+            rate=rate,
+        )

@@ -125,7 +125,7 @@ def verify(
     from archiver.integrity.verify import verify_files
 
     text, where, params, from_sql = compile_verify_query(query)
-    app.catalog().close()  # create/migrate now: one-line error if the catalog is unusable
+    app.catalog(create=False).close()  # one-line error (exit 1) if there is no usable catalog
     show_progress = not quiet and not as_json and sys.stderr.isatty()
     renderer = HashProgress("verify") if show_progress else None
     previous = signal.getsignal(signal.SIGTERM)

@@ -31,8 +31,9 @@ method                      what is hashed
 ==========================  =================================================
 
 The file is read once, in 1 MiB chunks, feeding both hashes; only a few small
-header reads (``os.pread``) come first to find where the audio lies. Files are
-opened read-only and never written.
+header reads (``os.pread``) come first to find where the audio lies
+(``hashlib.file_digest`` would give one digest per read, so it is not used).
+Files are opened read-only and never written.
 """
 
 from __future__ import annotations

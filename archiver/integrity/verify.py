@@ -33,7 +33,6 @@ from archiver.integrity.checksum import BATCH, BATCH_SECONDS, HashOutcome, hash_
 from archiver.integrity.hashing import Fingerprint
 from archiver.integrity.pool import default_jobs, imap_unordered
 
-DAMAGE = frozenset(sql.DAMAGE_STATUSES)
 # Identities copied from a header rather than computed from the audio bytes: they
 # say nothing about damage to the audio data itself.
 HEADER_METHODS = frozenset({"flac-streaminfo-md5"})
@@ -120,7 +119,7 @@ class VerifyResult:
 
     @property
     def damaged(self) -> bool:
-        return bool(self.changed or self.missing or self.unreadable)
+        return any(getattr(self, status) for status in sql.DAMAGE_STATUSES)
 
     def as_json(self) -> dict[str, Any]:
         """The documented ``--json`` object (see docs/verify.md)."""

@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import musicbrainzngs
@@ -193,7 +193,6 @@ class ClientStats:
     requests: int = 0  # HTTP requests sent (retries included)
     cache_hits: int = 0
     retries: int = 0
-    log: list[str] = field(default_factory=list)  # request keys sent, for tests/debug
 
 
 class Client:
@@ -276,7 +275,6 @@ class Client:
             attempt += 1
             self.throttle.wait(self._sleep)
             self.stats.requests += 1
-            self.stats.log.append(key)
             try:
                 with _LOCK:
                     self._configure()

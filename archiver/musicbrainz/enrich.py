@@ -61,6 +61,7 @@ class AlbumResult:
     method: str | None = None
     release: Release | None = None
     recording: Recording | None = None  # loose tracks
+    recording_complete: bool = True  # False: a search answer only (keep stored ISRCs/credits)
     score: float | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)
     assignment: m.Assignment | None = None
@@ -279,6 +280,7 @@ def _match_loose(client: Client, album: m.Album) -> AlbumResult:
     message = client.lookup("recording", chosen.mbid, RECORDING_INCLUDES)
     rec = recording_from_lookup(message) if message else chosen
     return AlbumResult(
+        recording_complete=message is not None,
         status="matched",
         method=method,
         recording=rec,
@@ -317,7 +319,7 @@ def store_result(conn, album: m.Album, result: AlbumResult, run_id: int | None) 
     if result.release is not None:
         mbdb.store_release(conn, result.release)
     if result.recording is not None:
-        mbdb.store_recording(conn, result.recording)
+        mbdb.store_recording(conn, result.recording, replace_details=result.recording_complete)
     release_mbid = result.release.mbid if result.release else None
     mbdb.store_album_match(
         conn,

@@ -182,5 +182,4 @@ def scan(
             should_stop=should_stop,
             file_timeout=file_timeout,
             errors=errors,
-            roots=[display_path(t) for t in targets],
         )

@@ -204,11 +204,12 @@ def parse_bool(text: str | None) -> int | None:
 
 
 def year_of(date: str | None) -> int | None:
-    """First four-digit year in a date ("1987-03-31" -> 1987, "31/03/1987" -> 1987)."""
+    """First four-digit year in a date ("1987-03-31" -> 1987, "31/03/1987" -> 1987, "0000" -> None)."""
     if not date:
         return None
     m = _YEAR.match(date) or _YEAR_ANYWHERE.search(date)
-    return int(m.group(1)) if m else None
+    year = int(m.group(1)) if m else 0
+    return year or None  # "0000" is a placeholder, not a year
 
 
 def _dedup(items: list[str]) -> list[str]:
@@ -232,7 +233,9 @@ def finalize(values: Collected) -> dict[str, str | int | float | None]:
     """Typed column values from collected strings; only fields with a value are returned,
     except ``has_lyrics`` which is always 0 or 1 (its absence is known)."""
     out: dict[str, str | int | float | None] = {}
-    values = {field: cleaned for field, items in values.items() if (cleaned := _clean_values(items))}
+    values = {
+        field: cleaned for field, items in values.items() if (cleaned := _clean_values(items))
+    }
     for field in TEXT_FIELDS.intersection(values):
         out[field] = "; ".join(_dedup(values[field]))
 

@@ -15,13 +15,12 @@ culprit, which becomes a scan error; the scan goes on.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 
 from archiver.catalog import files as store
@@ -33,7 +32,8 @@ from archiver.scan.walk import Found, WalkError, WalkStats, walk
 
 DEFAULT_FILE_TIMEOUT = 60.0  # seconds one file may take to read in a worker
 # Fault injection for the tests of the pool's recovery: "crash:<text>" makes
-# the worker reading a path containing <text> die, "hang:<text>" makes it hang.
+# the worker reading a path containing <text> die, "hang:<text>" makes it hang,
+# "stuck:<text>" makes it hang deaf to the per-file alarm.
 FAULT_ENV = "ARCHIVER_SCAN_FAULT"
 
 
@@ -68,9 +68,13 @@ class ScanSummary:
     files_found: int = 0
     seconds: float = 0.0
     roots: list[str] = field(default_factory=list)
+    root_paths: list[bytes] = field(default_factory=list, repr=False)  # exact bytes
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready (``root_paths`` left out: ``roots`` is their display form)."""
+        data = asdict(self)
+        del data["root_paths"]
+        return data
 
 
 class ScanInterrupted(Exception):
@@ -115,7 +119,9 @@ def _fault(path: bytes, spec: str) -> None:
     if text and os.fsencode(text) in path:
         if what == "crash":
             os._exit(70)
-        if what == "hang":
+        if what in ("hang", "stuck"):
+            if what == "stuck":  # deaf to SIGALRM, like a read stuck in the kernel
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             while True:
                 time.sleep(1)
 
@@ -146,8 +152,20 @@ def read_task(task: Task) -> list[Result]:
                 if use_alarm:
                     signal.setitimer(signal.ITIMER_REAL, 0)
         except _FileTimeout:
-            out.append((path, action, _error_rows(path, root_id, scan_id, tag_cols, "timeout",
-                                                  f"reading took longer than {timeout:g} s")))
+            out.append(
+                (
+                    path,
+                    action,
+                    _error_rows(
+                        path,
+                        root_id,
+                        scan_id,
+                        tag_cols,
+                        "timeout",
+                        f"reading took longer than {timeout:g} s",
+                    ),
+                )
+            )
             continue
         if sniffed and record.error and record.error[0] == "unsupported":
             out.append((path, action, None))
@@ -183,88 +201,122 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver")
 
 
+class _Worker:
+    """One reader process with its own pipe, and the task it is working on."""
+
+    def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: Task | None = None
+        self.since = 0.0
+
+    def send(self, task: Task) -> None:
+        self.task, self.since = task, time.monotonic()
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def _worker_main(conn) -> None:  # pragma: no cover - runs in workers
+    _worker_init()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(read_task(task))
+
+
 class _Pool:
-    """A process pool with bounded in-flight batches and crash recovery."""
+    """Reader processes fed one batch at a time through their own pipes.
+
+    No executor threads: the main process waits on the pipes and on the
+    processes' sentinels, so it always knows which batch a dead worker held.
+    A batch whose worker died is retried one file at a time; a file whose
+    worker dies alone is recorded as an error. A worker silent for longer
+    than its batch's time limit is killed the same way.
+    """
 
     def __init__(self, jobs: int, timeout: float) -> None:
-        self.jobs = jobs
-        self.timeout = timeout
         self.ctx = _mp_context()
-        self.executor = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=_worker_init)
+        self.timeout = timeout
+        self.workers = [_Worker(self.ctx) for _ in range(jobs)]
 
     def close(self, *, cancel: bool = False) -> None:
-        # Stopping early: kill the readers (a stuck one would never return).
-        procs = list((getattr(self.executor, "_processes", None) or {}).values())
-        if cancel:
-            for proc in procs:
-                if proc.is_alive():
-                    proc.terminate()
-        # One shutdown that waits for the manager thread: a second, non-waiting
-        # call would leave its wake-up pipe to be written after it is closed.
-        self.executor.shutdown(wait=True, cancel_futures=cancel)
+        for w in self.workers:
+            if not cancel:
+                try:
+                    w.conn.send(None)
+                except OSError:
+                    pass
+                w.proc.join(5)
+            w.kill()
+        self.workers = []
 
-    def _restart(self) -> None:
-        self.close(cancel=True)
-        self.executor = self._new()
+    def _limit(self, task: Task) -> float | None:
+        if self.timeout <= 0:
+            return None
+        return len(task[0]) * self.timeout + min(30.0, 5 * self.timeout)
 
-    def run(self, tasks: Iterator[Task], inflight: int) -> Iterator[list[Result]]:
-        pending: dict[Future, Task] = {}
+    def run(self, tasks: Iterator[Task]) -> Iterator[list[Result]]:
+        retry: list[Task] = []  # single-file tasks from a batch whose worker died
         exhausted = False
         while True:
-            while not exhausted and len(pending) < inflight:
-                task = next(tasks, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending[self.executor.submit(read_task, task)] = task
-            if not pending:
+            for w in self.workers:
+                if w.task is None:
+                    task = retry.pop() if retry else None
+                    if task is None and not exhausted:
+                        task = next(tasks, None)
+                        exhausted = task is None
+                    if task is not None:
+                        w.send(task)
+            busy = [w for w in self.workers if w.task is not None]
+            if not busy:
                 return
-            # A batch may take at most (files x per-file limit) plus slack; a
-            # wait that long with nothing finishing means a worker is stuck
-            # somewhere SIGALRM cannot reach: treat it like a crash.
-            limit = self.timeout * 64 + 30 if self.timeout > 0 else None
-            done, _ = wait(pending, timeout=limit, return_when=FIRST_COMPLETED)
-            broken: list[Task] = []
-            if not done:
-                broken = list(pending.values())
-                pending.clear()
-            for fut in done:
-                task = pending.pop(fut)
-                try:
-                    yield fut.result()
-                except BrokenProcessPool:
-                    broken.append(task)
-            if broken:
-                for fut, task in list(pending.items()):
-                    if fut.done() and not fut.cancelled() and fut.exception() is None:
-                        yield fut.result()
-                    else:
-                        broken.append(task)
-                pending.clear()
-                self._restart()
-                yield from self._isolate(broken)
-
-    def _isolate(self, broken: list[Task]) -> Iterator[list[Result]]:
-        """Re-read the files of failed batches one by one to find the culprit."""
-        for items, root_id, scan_id, tag_cols, timeout in broken:
-            for item in items:
-                fut = self.executor.submit(read_task, ((item,), root_id, scan_id, tag_cols, timeout))
-                limit = timeout + 30 if timeout > 0 else None
-                try:
-                    yield fut.result(timeout=limit)
+            handles = {w.conn: w for w in busy}
+            handles.update({w.proc.sentinel: w for w in busy})
+            ready = multiprocessing.connection.wait(list(handles), timeout=1.0)
+            finished: set[int] = set()
+            for handle in ready:
+                w = handles[handle]
+                if id(w) in finished:
                     continue
-                except BrokenProcessPool:
-                    message = "the reader process crashed on this file"
-                    kind = "internal"
-                except TimeoutError:
-                    message = "the reader process stopped responding on this file"
-                    kind = "timeout"
-                self._restart()
-                path, action, _ = item
-                yield [(path, action, _error_rows(path, root_id, scan_id, tag_cols, kind, message))]
+                finished.add(id(w))
+                try:
+                    result = w.conn.recv()
+                except (EOFError, OSError):
+                    yield from self._lost(w, retry, "the reader process crashed on this file")
+                    continue
+                w.task = None
+                yield result
+            now = time.monotonic()
+            for w in busy:
+                limit = self._limit(w.task) if w.task is not None else None
+                if limit is not None and now - w.since > limit:
+                    yield from self._lost(w, retry, "the reader process stopped responding")
+
+    def _lost(self, w: _Worker, retry: list[Task], message: str) -> Iterator[list[Result]]:
+        """A worker died or hung: replace it; narrow its batch down to the culprit."""
+        task = w.task
+        w.kill()
+        self.workers[self.workers.index(w)] = _Worker(self.ctx)
+        if task is None:
+            return
+        items, root_id, scan_id, tag_cols, timeout = task
+        if len(items) > 1:
+            retry.extend(((item,), root_id, scan_id, tag_cols, timeout) for item in reversed(items))
+            return
+        path, action, _ = items[0]
+        kind = "internal" if "crashed" in message else "timeout"
+        yield [(path, action, _error_rows(path, root_id, scan_id, tag_cols, kind, message))]
 
 
 def _batches(
@@ -298,12 +350,15 @@ def run_scan(
     should_stop: Callable[[], bool] | None = None,
     file_timeout: float = DEFAULT_FILE_TIMEOUT,
     errors: Sequence[tuple[bytes, str, str]] = (),
-    roots: Sequence[str] = (),
 ) -> ScanSummary:
     """Scan ``scopes`` into run ``scan_id`` (already started). The caller holds the
     scan lock. Raises :class:`ScanInterrupted` on Ctrl-C or ``should_stop``."""
     started = time.monotonic()
-    summary = ScanSummary(scan_id, roots=list(roots))
+    summary = ScanSummary(
+        scan_id,
+        roots=[display_path(s.top) for s in scopes],
+        root_paths=[s.top for s in scopes],
+    )
     tag_cols = store.tag_columns(catalog)
     writer = store.ScanWriter(catalog, scan_id, tag_cols)
     counts = writer.counts
@@ -349,7 +404,9 @@ def run_scan(
                 now = time.monotonic()
                 if now - last_event >= 0.1:
                     last_event = now
-                    emit(ScanProgress("discover", counts["files_found"], 0, display_path(scope.top)))
+                    emit(
+                        ScanProgress("discover", counts["files_found"], 0, display_path(scope.top))
+                    )
                     if stop():
                         raise KeyboardInterrupt
             counts["skipped"] += stats.skipped + stats.special
@@ -364,7 +421,7 @@ def run_scan(
         tasks = _batches(to_read, size, scan_id, tag_cols, file_timeout if jobs > 1 else 0)
         if jobs > 1 and total > size:
             pool = _Pool(jobs, file_timeout)
-            results: Iterator[list[Result]] = pool.run(tasks, inflight=jobs * 4)
+            results: Iterator[list[Result]] = pool.run(tasks)
         else:
             results = map(read_task, tasks)
         for batch in results:

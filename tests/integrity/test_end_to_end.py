@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,15 @@ def test_verify_usage_errors_are_one_line(library: Library) -> None:
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     bad_query = archiver(library, "verify", "year:abc")
     assert bad_query.returncode == 2 and "Traceback" not in bad_query.stderr
+
+
+def test_commands_need_an_existing_catalog(tmp_path: Path) -> None:
+    env = {**os.environ, "ARCHIVER_DB": str(tmp_path / "none.db")}
+    for command in ("verify", "duplicates", "missing"):
+        done = subprocess.run(
+            [sys.executable, "-m", "archiver", command, "--json"],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 1 and done.stdout == ""
+        assert "no catalog here" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "none.db").exists()

@@ -204,3 +204,26 @@ def test_sample_library_demo(tmp_path, fake):
         assert disc2 == (2, 2)
     second = json.loads(run(db, "--server", fake.url, "--json").stdout)
     assert second["requests"] == 0
+
+
+def test_progress_renderer_takes_events():
+    from archiver.commands.enrich import _ProgressRenderer
+    from archiver.musicbrainz import Progress
+
+    with _ProgressRenderer() as renderer:
+        renderer.update(Progress(0, 3, 0, 0))
+        renderer.update(Progress(3, 3, 4, 1, "Glass Harbor", "matched"))
+        task = renderer._progress.tasks[0]
+        assert (task.completed, task.total, task.fields["requests"], task.fields["hits"]) == (
+            3,
+            3,
+            4,
+            1,
+        )
+
+
+def test_no_catalog_is_a_one_line_error(tmp_path):
+    result = run(tmp_path / "nothing.db", "--json")
+    assert result.exit_code == 1
+    assert "no catalog here" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "nothing.db").exists()

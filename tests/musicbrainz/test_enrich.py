@@ -351,13 +351,9 @@ def test_a_failed_refresh_keeps_the_earlier_match(catalog, fake):
     assert stats.errors == 1
     data = mbdb.mb_data_for_file(catalog.conn, ids["Harbor Lights"])
     assert data["match"]["status"] == "matched" and data["release"]["title"] == "Glass Harbor"
-    assert mbdb.run_errors(catalog.conn, stats.run_id) == [
-        (
-            "Glass Harbor",
-            data and mbdb.album_match(catalog.conn, data["match"]["album_key"])["error"],
-        )
-    ]
-    assert "HTTP 503" in mbdb.album_match(catalog.conn, data["match"]["album_key"])["error"]
+    [(album, error)] = mbdb.run_errors(catalog.conn, stats.run_id)
+    assert album == "Glass Harbor" and "HTTP 503" in error
+    assert mbdb.album_match(catalog.conn, data["match"]["album_key"])["error"] == error
     # A later success clears the note.
     serve_library(fake)
     enrich(catalog, make_client(catalog, fake, refresh=True), where=q.where, params=q.params)
@@ -429,3 +425,14 @@ def test_recording_ids_narrow_down_the_release(catalog, fake):
         f"release/{rb}",
     ]
     assert albums(catalog)["Same Title"] == ("matched", "recording-id", rb)
+
+
+def test_a_whole_run_respects_the_throttle(catalog, fake):
+    populate(catalog)
+    serve_library(fake)
+    interval = 0.2
+    enrich(catalog, make_client(catalog, fake, rate_limit=interval))
+    times = [s.at for s in fake.seen]
+    assert len(times) == 12
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= interval - 0.02, gaps

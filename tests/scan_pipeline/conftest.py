@@ -35,10 +35,22 @@ def check_invariants(db: Path) -> None:
     assert query(db, "PRAGMA foreign_key_check") == []
     files = one(db, "SELECT count(*) FROM files")
     assert one(db, "SELECT count(*) FROM tags") == files
-    assert one(db, "SELECT count(*) FROM tags t LEFT JOIN files f ON f.id = t.file_id WHERE f.id IS NULL") == 0
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM tags t LEFT JOIN files f ON f.id = t.file_id WHERE f.id IS NULL",
+        )
+        == 0
+    )
     assert one(db, "SELECT count(*) FROM search_index") == files
     assert one(db, "SELECT count(DISTINCT rowid) FROM search_index") == files
-    assert one(db, "SELECT count(*) FROM files f LEFT JOIN search_index s ON s.rowid = f.id WHERE s.rowid IS NULL") == 0
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM files f LEFT JOIN search_index s ON s.rowid = f.id WHERE s.rowid IS NULL",
+        )
+        == 0
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,11 @@ from tests.scan_pipeline.conftest import REPO, check_invariants, one, query, son
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "archiver", *args], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-m", "archiver", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
 
@@ -122,8 +126,22 @@ def test_kill_9_mid_scan_then_rescan(tmp_path):
     scan(reference, [lib], jobs=2)
     db = tmp_path / "killed.db"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archiver", "--db", str(db), "scan", str(lib), "--jobs", "2", "--json"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "archiver",
+            "--db",
+            str(db),
+            "scan",
+            str(lib),
+            "--jobs",
+            "2",
+            "--json",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     seen = _wait_for_rows(db, proc)
     os.killpg(proc.pid, signal.SIGKILL)
@@ -141,7 +159,10 @@ def test_kill_9_mid_scan_then_rescan(tmp_path):
     check_invariants(db)
     assert one(db, "SELECT count(*) FROM files") == N_KILL
     assert one(db, "SELECT count(DISTINCT path_bytes) FROM files") == N_KILL
-    assert query(db, "SELECT status FROM scan_runs ORDER BY id") == [("interrupted",), ("finished",)]
+    assert query(db, "SELECT status FROM scan_runs ORDER BY id") == [
+        ("interrupted",),
+        ("finished",),
+    ]
     assert _catalog_content(db) == _catalog_content(reference)
 
 
@@ -150,7 +171,11 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path):
     db = tmp_path / "c.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "archiver", "--db", str(db), "scan", str(lib), "--jobs", "2"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     seen = _wait_for_rows(db, proc)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
@@ -227,14 +252,18 @@ def test_permission_denied_folder_and_file():
         else:
             result = rescan()
         assert result["status"] == "finished"
-        errors = query(db, "SELECT kind, path FROM scan_errors WHERE scan_id = ?", (result["scan_id"],))
+        errors = query(
+            db, "SELECT kind, path FROM scan_errors WHERE scan_id = ?", (result["scan_id"],)
+        )
         kinds = {Path(p).name: k for k, p in errors}
         assert kinds.get("locked") == "permission"
         assert "secret.flac" in kinds
         # the locked folder could not be listed: its file is not declared missing
         assert result["missing"] == 0
         assert one(db, "SELECT missing FROM files WHERE path LIKE '%locked/b.mp3'") == 0
-        assert one(db, "SELECT read_error IS NOT NULL FROM files WHERE path LIKE '%secret.flac'") == 1
+        assert (
+            one(db, "SELECT read_error IS NOT NULL FROM files WHERE path LIKE '%secret.flac'") == 1
+        )
     finally:
         for d, _dirs, _files in os.walk(base):
             os.chmod(d, 0o755)

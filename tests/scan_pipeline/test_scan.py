@@ -69,9 +69,9 @@ def test_rescan_reads_only_changed_files(db, lib):
     song(lib / "A" / "New" / "01 n.opus", "opus")
     s = scan(db, [lib], jobs=1)
     assert (s.added, s.updated, s.unchanged, s.missing) == (1, 2, 4, 0)
-    assert one(db, "SELECT title FROM tags JOIN files ON id = file_id WHERE path LIKE '%02 e.mp3'") == (
-        "A much longer new title than before"
-    )
+    assert one(
+        db, "SELECT title FROM tags JOIN files ON id = file_id WHERE path LIKE '%02 e.mp3'"
+    ) == ("A much longer new title than before")
     check_invariants(db)
     runs = query(db, "SELECT id FROM scan_runs")
     last = runs[-1][0]
@@ -115,7 +115,9 @@ def test_missing_and_returning_files(db, lib, tmp_path):
     shutil.move(gone, parked)
     s = scan(db, [lib], jobs=1)
     assert (s.missing, s.unchanged, s.returned) == (1, 5, 0)
-    row = query(db, "SELECT missing, missing_since, last_seen_at FROM files WHERE path LIKE '%01 d.m4a'")
+    row = query(
+        db, "SELECT missing, missing_since, last_seen_at FROM files WHERE path LIKE '%01 d.m4a'"
+    )
     assert row[0][0] == 1 and row[0][1] and row[0][2]
     assert one(db, "SELECT count(*) FROM files") == 6  # never deleted
     s = scan(db, [lib], jobs=1)
@@ -123,7 +125,9 @@ def test_missing_and_returning_files(db, lib, tmp_path):
     shutil.move(parked, gone)
     s = scan(db, [lib], jobs=1)
     assert (s.returned, s.unchanged, s.missing) == (1, 6, 0)
-    assert query(db, "SELECT missing, missing_since FROM files WHERE path LIKE '%01 d.m4a'") == [(0, None)]
+    assert query(db, "SELECT missing, missing_since FROM files WHERE path LIKE '%01 d.m4a'") == [
+        (0, None)
+    ]
     check_invariants(db)
 
 
@@ -175,7 +179,9 @@ def test_new_parent_root_absorbs_roots_inside_it(db, lib):
     s = scan(db, [lib], jobs=1)
     assert (s.added, s.unchanged) == (0, 6)
     assert query(db, "SELECT path FROM library_roots") == [(str(lib.resolve()),)]
-    assert query(db, "SELECT DISTINCT root_id FROM files") == [(one(db, "SELECT id FROM library_roots"),)]
+    assert query(db, "SELECT DISTINCT root_id FROM files") == [
+        (one(db, "SELECT id FROM library_roots"),)
+    ]
 
 
 def test_single_file_path_becomes_a_root(db, tmp_path):
@@ -187,7 +193,9 @@ def test_single_file_path_becomes_a_root(db, tmp_path):
     s = scan(db, [], jobs=1)
     # the root itself is gone: treated as unavailable, nothing marked missing
     assert s.missing == 0 and s.errors == 1
-    assert query(db, "SELECT kind FROM scan_errors WHERE scan_id = ?", (s.scan_id,)) == [("unavailable",)]
+    assert query(db, "SELECT kind FROM scan_errors WHERE scan_id = ?", (s.scan_id,)) == [
+        ("unavailable",)
+    ]
 
 
 def test_unavailable_root_is_not_marked_missing(db, lib, tmp_path):
@@ -231,7 +239,9 @@ def test_symlink_loop_and_symlink_to_file(db, tmp_path):
     names = sorted(os.path.basename(p) for p in all_paths(db))
     assert names == [b"a.mp3", b"link.mp3"]
     assert s.errors == 1  # the dangling link
-    assert query(db, "SELECT kind, message FROM scan_errors") == [("unreadable", "broken symbolic link")]
+    assert query(db, "SELECT kind, message FROM scan_errors") == [
+        ("unreadable", "broken symbolic link")
+    ]
 
 
 def test_fifo_is_never_opened(db, tmp_path):
@@ -257,13 +267,20 @@ def test_zero_byte_truncated_and_renamed_files(db, tmp_path):
     (root / "fake.dat").write_bytes(b"ID3" + bytes(200))  # ID3 magic but not mutagen's
     s = scan(db, [root], jobs=1)
     assert s.status == "finished"
-    rows = {os.path.basename(p): (fmt, err) for p, fmt, err in
-            ((bytes(p), f, e) for p, f, e in query(db, "SELECT path_bytes, format, read_error FROM files"))}
+    rows = {
+        os.path.basename(p): (fmt, err)
+        for p, fmt, err in (
+            (bytes(p), f, e)
+            for p, f, e in query(db, "SELECT path_bytes, format, read_error FROM files")
+        )
+    }
     assert rows[b"really-flac.mp3"][0] == "flac" and rows[b"really-flac.mp3"][1] is None
     assert rows[b"noextension"][1] is None and rows[b"audio.dat"][1] is None
     assert rows[b"empty.mp3"][1] and rows[b"truncated.flac"][1]
     assert b"cover.jpg" not in rows and b"random.bin" not in rows
-    errors = {os.path.basename(bytes(p)) for (p,) in query(db, "SELECT path_bytes FROM scan_errors")}
+    errors = {
+        os.path.basename(bytes(p)) for (p,) in query(db, "SELECT path_bytes FROM scan_errors")
+    }
     assert {b"empty.mp3", b"truncated.flac"} <= errors
     check_invariants(db)
 
@@ -272,8 +289,11 @@ def test_sample_library(db):
     if not EXAMPLES.is_dir():
         pytest.skip("examples/library not generated")
     expected = sum(
-        1 for _, _, files in os.walk(EXAMPLES) for f in files
-        if os.path.splitext(f)[1].lower().lstrip(".") in {"mp3", "flac", "ogg", "opus", "m4a", "wav", "aiff", "wma", "wv", "tta", "spx"}
+        1
+        for _, _, files in os.walk(EXAMPLES)
+        for f in files
+        if os.path.splitext(f)[1].lower().lstrip(".")
+        in {"mp3", "flac", "ogg", "opus", "m4a", "wav", "aiff", "wma", "wv", "tta", "spx"}
     )
     s = scan(db, [EXAMPLES], jobs=2)
     assert s.files_found == expected and s.added == expected
@@ -300,10 +320,14 @@ def test_second_scan_is_refused_while_one_runs(db, lib):
 def test_stale_running_run_is_marked_interrupted(db, lib):
     scan(db, [lib], jobs=1)
     with sqlite3.connect(db) as conn:
-        conn.execute("INSERT INTO scan_runs (started_at, status) VALUES ('2020-01-01T00:00:00Z', 'running')")
+        conn.execute(
+            "INSERT INTO scan_runs (started_at, status) VALUES ('2020-01-01T00:00:00Z', 'running')"
+        )
     scan(db, [lib], jobs=1)
     assert query(db, "SELECT status FROM scan_runs ORDER BY id") == [
-        ("finished",), ("interrupted",), ("finished",)
+        ("finished",),
+        ("interrupted",),
+        ("finished",),
     ]
 
 
@@ -364,6 +388,19 @@ def test_a_file_that_hangs_times_out(db, tmp_path, monkeypatch):
     assert query(db, "SELECT kind FROM scan_errors") == [("timeout",)]
 
 
+def test_a_worker_deaf_to_the_alarm_is_killed(db, tmp_path, monkeypatch):
+    root = tmp_path / "lib"
+    for i in range(12):
+        song(root / f"{i:02d}.mp3")
+    monkeypatch.setenv(FAULT_ENV, "stuck:07.mp3")
+    s = scan(db, [root], jobs=2, file_timeout=0.3)
+    assert (s.added, s.errors) == (12, 1)
+    assert query(db, "SELECT kind, message FROM scan_errors") == [
+        ("timeout", "the reader process stopped responding")
+    ]
+    check_invariants(db)
+
+
 def test_scan_from_a_thread_like_the_tui(db, lib):
     """The TUI runs scans in a worker thread: the pool must not fork a threaded process."""
     out = {}
@@ -378,5 +415,8 @@ def test_resolve_path_keeps_a_file_symlink_name(tmp_path):
     (tmp_path / "links").mkdir()
     os.symlink(real, tmp_path / "links" / "b.mp3")
     os.symlink(tmp_path / "real", tmp_path / "dirlink")
-    assert resolve_path(tmp_path / "links" / "b.mp3") == os.path.realpath(fsbytes(tmp_path / "links")) + b"/b.mp3"
+    assert (
+        resolve_path(tmp_path / "links" / "b.mp3")
+        == os.path.realpath(fsbytes(tmp_path / "links")) + b"/b.mp3"
+    )
     assert resolve_path(tmp_path / "dirlink") == os.path.realpath(fsbytes(tmp_path / "real"))

@@ -69,7 +69,7 @@ def test_parse_bool(text, expected):
         ("2004", 2004),
         ("31/03/1987", 1987),
         ("Oct 3, 1995", 1995),
-        ("0000", 0),
+        ("0000", None),
         ("87", None),
         (None, None),
     ],

@@ -41,7 +41,7 @@ class Category:
     key: str
     label: str
     exprs: tuple[str, ...] = ()
-    base: str | None = None  # replaces the default "not missing" condition
+    base: str | None = None  # an extra condition (missing files are left out except in "missing")
     empty_label: str = "(none)"
 
 
@@ -92,7 +92,7 @@ def scope_where(scope: Scope) -> tuple[str, list[Any]]:
     params: list[Any] = []
     if category.base:
         parts.append(category.base)
-    elif not scope.include_missing:
+    if category.key != "missing" and not scope.include_missing:
         parts.append("f.missing = 0")
     if scope.entry is not None:
         for expr, value in zip(category.exprs, scope.entry, strict=True):

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from archiver.catalog.db import Catalog, utc_now
 from archiver.scan.plan import Known, subtree_bounds
@@ -54,8 +55,7 @@ _KEEP_ON_UPDATE = {"path", "path_bytes", "first_seen_at", "first_scan_id"}
 PICTURE_COLUMNS = ("position", "picture_type", "mime", "width", "height", "size", "sha256")
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
+class Rows(NamedTuple):
     """Ready-to-insert rows for one read file; built in the worker process so
     the writer only runs ``executemany``. Tuples only (cheap to pickle)."""
 
@@ -329,13 +329,25 @@ class ScanWriter:
             f"INSERT INTO files ({cols}) VALUES ({marks}) ON CONFLICT(path_bytes) DO UPDATE SET "
             f"{updates}, missing = 0, missing_since = NULL"
         )
-        tcols = ", ".join((*tag_cols, "raw"))
-        tmarks = ", ".join("?" for _ in (*tag_cols, "raw"))
-        tupdates = ", ".join(f"{c} = excluded.{c}" for c in (*tag_cols, "raw"))
+        # Tags go through a TEMP staging table and one INSERT ... SELECT per
+        # batch: the FTS triggers then run inside one statement, which costs
+        # FTS5 far less than one statement per row (measured: 41 vs 67 us/file).
+        names = (*tag_cols, "raw")
+        tcols = ", ".join(names)
+        tupdates = ", ".join(f"{c} = excluded.{c}" for c in names)
+        catalog.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS scan_stage_tags (path_bytes BLOB, {tcols})"
+        )
+        catalog.execute("DELETE FROM temp.scan_stage_tags")
+        self._stage_sql = (
+            f"INSERT INTO temp.scan_stage_tags (path_bytes, {tcols}) "
+            f"VALUES (?, {', '.join('?' for _ in names)})"
+        )
         self._tags_sql = (
-            f"INSERT INTO tags (file_id, {tcols}) VALUES "
-            f"((SELECT id FROM files WHERE path_bytes = ?), {tmarks}) "
-            f"ON CONFLICT(file_id) DO UPDATE SET {tupdates}"
+            f"INSERT INTO tags (file_id, {tcols}) "
+            f"SELECT f.id, {', '.join('s.' + c for c in names)} "
+            "FROM temp.scan_stage_tags s JOIN files f ON f.path_bytes = s.path_bytes "
+            f"WHERE true ON CONFLICT(file_id) DO UPDATE SET {tupdates}"
         )
         pcols = ", ".join(PICTURE_COLUMNS)
         self._pictures_sql = (
@@ -377,7 +389,9 @@ class ScanWriter:
         with self.catalog.write() as conn:
             if self._rows:
                 conn.executemany(self._files_sql, [r.files for r in self._rows])
-                conn.executemany(self._tags_sql, [r.tags for r in self._rows])
+                conn.executemany(self._stage_sql, [r.tags for r in self._rows])
+                conn.execute(self._tags_sql)
+                conn.execute("DELETE FROM temp.scan_stage_tags")
                 if self._replace_pictures:
                     conn.executemany(
                         "DELETE FROM pictures WHERE file_id = "

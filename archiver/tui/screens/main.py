@@ -46,7 +46,7 @@ PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
 FILTER_DEBOUNCE = 0.15
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first  # s: typing faster than this is coalesced
 
-CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=6, align="right")]
+CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=6, align="right", hide_below=20)]
 ENTRY_COLUMNS = [Column("Name", flex=1), Column("Tracks", width=6, align="right", hide_below=22)]
 ALBUM_COLUMNS = [
     Column("Year", width=4, align="right"),
@@ -127,6 +127,7 @@ class MainScreen(Screen[None]):
         self._load_conns: dict[str, sqlite3.Connection] = {}
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
+        self._drill_when_loaded = False
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
         self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
 
@@ -158,6 +159,10 @@ class MainScreen(Screen[None]):
         self._load_entries()
         self._load_catalog_status()
         self.set_interval(10, self._load_catalog_status)
+
+    def on_resize(self) -> None:
+        # A narrow terminal gives the category column less room (and no counts).
+        self.table("categories").styles.width = 24 if self.size.width >= 100 else 17
 
     def table(self, name: str) -> PagedTable:
         return self.query_one(f"#{name}", PagedTable)
@@ -509,6 +514,9 @@ class MainScreen(Screen[None]):
         if not rows:
             self.entry = None
             self._show_albums(category, None, [])
+        elif self._drill_when_loaded and table.has_focus:
+            self._focus_level(2)
+        self._drill_when_loaded = False
         self.loaded_once = True
         self.view_updated_at = time.perf_counter()
 
@@ -684,14 +692,20 @@ class MainScreen(Screen[None]):
 
     @on(PagedTable.Selected, "#categories")
     def _category_selected(self, event: PagedTable.Selected) -> None:
+        self._drill_when_loaded = False
         self._focus_level(1)
 
     @on(PagedTable.Selected, "#entries")
     def _entry_selected(self, event: PagedTable.Selected) -> None:
+        if event.index < 0:
+            self._drill_when_loaded = True  # Enter pressed while the entries load
+            return
         self._focus_level(2)
 
     @on(PagedTable.Selected, "#albums")
     def _album_selected(self, event: PagedTable.Selected) -> None:
+        if event.index < 0:
+            return
         key = event.table.current_key
         if isinstance(key, ScanErrorRow):
             from archiver.tui.screens.message import MessageScreen

@@ -258,8 +258,9 @@ class PagedTable(ScrollView, can_focus=True):
         self.move_cursor(len(self.source) - 1)
 
     def action_select(self) -> None:
-        if len(self.source):
-            self.post_message(self.Selected(self, self.cursor))
+        # Posted on an empty (still loading) table too, so the screen can
+        # drill in as soon as the rows arrive instead of losing the key.
+        self.post_message(self.Selected(self, self.cursor if len(self.source) else -1))
 
     def on_click(self, event: events.Click) -> None:
         row = event.y - 1 + round(self.scroll_y)

@@ -275,6 +275,11 @@ def scan_errors(catalog: Catalog, scan_id: int, limit: int | None = None) -> lis
     return [{"path": p, "kind": k, "message": m} for p, k, m in catalog.execute(sql, params)]
 
 
+def any_missing(catalog: Catalog) -> bool:
+    """Is any file of the catalog marked missing? (uses the ``files_missing`` index)"""
+    return catalog.execute("SELECT 1 FROM files WHERE missing = 1 LIMIT 1").fetchone() is not None
+
+
 def mark_missing(catalog: Catalog, ids: Sequence[int], scan_id: int) -> int:
     """Files not found by this scan: flagged, never deleted. Returns how many."""
     now = utc_now()

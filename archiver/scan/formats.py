@@ -29,7 +29,6 @@ _MP4_EXTS = (
     ".m4v",
     ".mp4",
     ".alac",
-    ".aac",
     ".3gp",
     ".3g2",
     ".mov",
@@ -120,9 +119,11 @@ def _positive_int(value) -> int | None:
     return n if n > 0 else None
 
 
-def audio_properties(audio, ext: str = "", header: bytes = b"") -> dict:
+def audio_properties(audio, ext: str = "", header: bytes = b"", size: int = 0) -> dict:
     """format, codec, lossless, duration, bitrate, sample_rate, channels, bits_per_sample of a
-    loaded mutagen file. ``header`` is the file's first bytes (for the WavPack hybrid flag)."""
+    loaded mutagen file. ``header`` is the file's first bytes (WavPack hybrid flag, TTA
+    header); ``size`` the file size, for an average bitrate where the stream info has none
+    (WavPack, Monkey's Audio, TAK, OptimFROG, TTA, Speex)."""
     name = type(audio).__name__
     kind = kind_of(name)
     info = getattr(audio, "info", None)
@@ -185,12 +186,15 @@ def audio_properties(audio, ext: str = "", header: bytes = b"") -> dict:
         duration = None
     if duration is not None and (duration != duration or duration < 0):
         duration = None
+    bitrate = _positive_int(getattr(info, "bitrate", None))
+    if bitrate is None and size and duration and duration > 0.5 and codec not in (None, "midi"):
+        bitrate = int(size * 8 / duration)  # average over the file, tags included
     return {
         "format": fmt,
         "codec": codec,
         "lossless": lossless,
         "duration": duration,
-        "bitrate": _positive_int(getattr(info, "bitrate", None)),
+        "bitrate": bitrate,
         "sample_rate": sample_rate,
         "channels": channels,
         "bits_per_sample": bits,

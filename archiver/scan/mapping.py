@@ -136,11 +136,15 @@ def add(values: Collected, field: str, items) -> None:
             bucket.append(item if type(item) is str else str(item))
 
 
-_BLANK = " \t\r\n\x00\x0b\x0c\xa0\u3000"
-
-
 def _clean_values(items: list[str]) -> list[str]:
-    return [text for text in (item.strip(_BLANK) for item in items) if text]
+    out = []
+    for item in items:
+        text = item.strip()
+        while text and (text[0] == "\x00" or text[-1] == "\x00"):
+            text = text.strip("\x00").strip()
+        if text:
+            out.append(text)
+    return out
 
 
 def parse_int(text: str | None) -> int | None:
@@ -376,8 +380,7 @@ def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:
     # Segments are short; a few hops reach the SOF marker in real covers.
     while pos + 9 <= end:
         if data[pos] != 0xFF:
-            pos += 1
-            continue
+            break  # segments are contiguous: anything else is not a marker we can trust
         marker = data[pos + 1]
         if marker == 0xFF:
             pos += 1

@@ -115,9 +115,13 @@ def _raw_value(key: str, value) -> str:
                 )
             )
         try:
-            return value.decode("utf-8")
+            text = value.decode("utf-8")
         except UnicodeDecodeError:
             return m.summarize_bytes(key, value)
+        # Binary payloads (e.g. iTunes "Encoding Params") that happen to be valid UTF-8.
+        if any(ch < " " and ch not in "\t\n\r" for ch in text):
+            return m.summarize_bytes(key, value)
+        return text
     if isinstance(value, bool):
         return "1" if value else "0"
     return m.clean_text(str(value))

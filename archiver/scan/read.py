@@ -119,9 +119,9 @@ def _one_line(exc: BaseException, path_bytes: bytes | None = None) -> str:
 
 def _os_error(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
-        return f"permission denied: {exc.strerror or exc}"
+        return "permission denied"
     if isinstance(exc, FileNotFoundError):
-        return f"vanished: {exc.strerror or exc}"
+        return "vanished (no such file)"
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
     return f"{type(exc).__name__}: {exc.strerror or exc}"
@@ -153,8 +153,15 @@ _OGG_MARKERS: tuple[tuple[bytes, type], ...] = (
 )
 
 
-def _by_magic(header: bytes):
-    """The reader a header's magic number names, or None when it needs scoring (ID3, MPEG sync)."""
+_MP3_EXTS = frozenset({".mp3", ".mp2", ".mp1", ".mpg", ".mpeg", ".mpga"})
+_MPEG_SYNCS = frozenset({b"\xff\xf2", b"\xff\xf3", b"\xff\xfa", b"\xff\xfb"})
+
+
+def _by_magic(header: bytes, ext: str = ""):
+    """The reader a header's magic number names, or None when it needs scoring (ID3, MPEG sync
+    under another extension)."""
+    if ext in _MP3_EXTS and (header[:3] == b"ID3" or header[:2] in _MPEG_SYNCS):
+        return MP3  # what mutagen's scoring picks too (header 2 + extension 1)
     if header[4:8] == b"ftyp":
         return MP4
     if header[:4] == b"RIFF" and header[8:12] == b"WAVE":
@@ -255,13 +262,25 @@ def _read_into(record: FileRecord) -> None:
         header = fileobj.read(_HEADER_BYTES)
         audio = None
         first_error: Exception | None = None
-        magic_kind = _by_magic(header)
+        magic_kind = _by_magic(header, ext)
         if magic_kind is not None:
             try:
                 audio = _load(magic_kind, fileobj)
             except MutagenError:
                 audio = None  # let the slow path say what is wrong
             if audio is not None:
+                _fill(record, audio, fileobj, ext, header)
+                return
+        if header[:3] == b"ID3":
+            # An ID3v2 tag says nothing about the audio behind it: the extension decides
+            # (.aac, .tta, .flac, .ape ... with an ID3v2 prefix), scoring only if that fails.
+            for ext_kind in _EXT_KINDS.get(ext, ()):
+                if ext_kind is magic_kind:
+                    continue
+                try:
+                    audio = _load(ext_kind, fileobj)
+                except MutagenError:
+                    continue
                 _fill(record, audio, fileobj, ext, header)
                 return
         kind = _choose(name, fileobj, header)
@@ -339,7 +358,7 @@ def _appended_id3(fileobj, end: int, footer: bytes):
 
 
 def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
-    props = formats.audio_properties(audio, ext, header)
+    props = formats.audio_properties(audio, ext, header, record.size)
     record.format = props["format"]
     record.codec = props["codec"]
     record.lossless = props["lossless"]
@@ -348,6 +367,8 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
     record.sample_rate = props["sample_rate"]
     record.channels = props["channels"]
     record.bits_per_sample = props["bits_per_sample"]
+    if type(audio) in (ID3FileType, APEv2File):
+        record.notes.append(f"a bare {type(audio).__name__} tag file: no audio stream")
     kind_info = formats.kind_of(type(audio).__name__)
     if ext in formats.AUDIO_EXTENSIONS and ext not in kind_info.extensions and not record.notes:
         record.notes.append(f"content is {type(audio).__name__}, extension is {ext}")

@@ -14,13 +14,15 @@ culprit, which becomes a scan error; the scan goes on.
 
 from __future__ import annotations
 
+import gc
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from archiver.catalog import files as store
@@ -28,7 +30,7 @@ from archiver.catalog.db import Catalog, utc_now
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path
-from archiver.scan.walk import Found, WalkError, WalkStats, walk
+from archiver.scan.walk import WalkError, WalkStats, walk
 
 DEFAULT_FILE_TIMEOUT = 60.0  # seconds one file may take to read in a worker
 # Fault injection for the tests of the pool's recovery: "crash:<text>" makes
@@ -39,14 +41,16 @@ FAULT_ENV = "ARCHIVER_SCAN_FAULT"
 
 @dataclass(frozen=True)
 class ScanProgress:
-    """One progress event. ``phase`` is "discover" (walking: ``done`` files
-    found so far, ``total`` 0), "read" (``done`` of ``total`` files to read),
+    """One progress event. ``phase`` is "discover" (walking: ``done`` audio
+    files found so far, ``total`` 0), "read" (``done`` of ``total`` files to
+    read; the walk runs alongside, so ``total`` grows while ``discovering``),
     or "finish" (marking missing files, detecting moves)."""
 
     phase: str
     done: int
     total: int
     path: str | None = None
+    discovering: bool = False  # "read": the walk goes on, ``total`` may still grow
 
 
 @dataclass
@@ -248,7 +252,14 @@ class _Pool:
     def __init__(self, jobs: int, timeout: float) -> None:
         self.ctx = _mp_context()
         self.timeout = timeout
-        self.workers = [_Worker(self.ctx) for _ in range(jobs)]
+        # Objects alive now (e.g. the catalog's known files) stay out of the
+        # readers' garbage collector, which would otherwise touch every
+        # inherited page and so make each reader a private copy of it.
+        gc.freeze()
+        try:
+            self.workers = [_Worker(self.ctx) for _ in range(jobs)]
+        finally:
+            gc.unfreeze()
 
     def close(self, *, cancel: bool = False) -> None:
         for w in self.workers:
@@ -320,19 +331,22 @@ class _Pool:
 
 
 def _batches(
-    to_read: Sequence[tuple[bytes, int, bool, int]],
+    to_read: Iterable[tuple[bytes, int, bool, int]],
     size: int,
     scan_id: int,
     tag_cols: tuple[str, ...],
     timeout: float,
 ) -> Iterator[Task]:
-    """Cut the read list into tasks of up to ``size`` files of one root."""
+    """Cut the read list into tasks of one root: 4 files first, doubling up to
+    ``size`` (readers start at once; later, fewer round trips)."""
     batch: list[tuple[bytes, int, bool]] = []
     root = None
+    limit = min(4, size)
     for path, action, sniffed, root_id in to_read:
-        if batch and (root_id != root or len(batch) >= size):
+        if batch and (root_id != root or len(batch) >= limit):
             yield tuple(batch), root, scan_id, tag_cols, timeout
             batch = []
+            limit = min(size, limit * 2)
         root = root_id
         batch.append((path, action, sniffed))
     if batch:
@@ -376,50 +390,54 @@ def run_scan(
     try:
         for path, kind, message in errors:  # e.g. remembered roots that are not there
             add_error(path, kind, message)
-        # 1. Discover and plan: a stat per file; unchanged files are done here.
-        to_read: list[tuple[bytes, int, bool, int]] = []
+        # 1+2. Discover and plan (a stat per file; unchanged files are done right
+        # there) while the pool reads what changed: the walk is a generator the
+        # batches are cut from, so readers start on the first files at once.
         returning: set[bytes] = set()
-        last_event = 0.0
-        for scope in scopes:
-            known = store.known_files(catalog, scope.root_id, scope.top)
-            stats = WalkStats()
-            for item in walk(scope.top, stats):
-                if isinstance(item, WalkError):
-                    add_error(item.path_bytes, item.kind, item.message)
-                    continue
-                assert isinstance(item, Found)
-                counts["files_found"] += 1
-                k = known.pop(item.path_bytes, None)
-                action = decide(k, item.size, item.mtime_ns, full)
-                if action is Action.UNCHANGED:
-                    assert k is not None
-                    writer.add_unchanged(k.id, returned=k.missing)
-                    counts["unchanged"] += 1
-                    counts["returned"] += k.missing
-                else:
-                    if k is not None and k.missing:
-                        returning.add(item.path_bytes)
-                    to_read.append((item.path_bytes, int(action), item.sniffed, scope.root_id))
-                writer.maybe_flush()
-                now = time.monotonic()
-                if now - last_event >= 0.1:
-                    last_event = now
-                    emit(
-                        ScanProgress("discover", counts["files_found"], 0, display_path(scope.top))
-                    )
-                    if stop():
-                        raise KeyboardInterrupt
-            counts["skipped"] += stats.skipped + stats.special
-            leftovers.append((scope, known, stats.unlisted_dirs))
-        emit(ScanProgress("discover", counts["files_found"], 0, None))
+        state = {"to_read": 0, "discovering": True, "last": 0.0}
 
-        # 2. Read what changed, in a pool (or in this process with jobs=1).
-        total = len(to_read)
+        def discover() -> Iterator[tuple[bytes, int, bool, int]]:
+            for scope in scopes:
+                known = store.known_files(catalog, scope.root_id, scope.top)
+                stats = WalkStats()
+                for item in walk(scope.top, stats):
+                    if isinstance(item, WalkError):
+                        add_error(item.path_bytes, item.kind, item.message)
+                        continue
+                    counts["files_found"] += 1
+                    k = known.pop(item.path_bytes, None)
+                    action = decide(k, item.size, item.mtime_ns, full)
+                    if action is Action.UNCHANGED:
+                        writer.add_unchanged(k.id, returned=k.missing)
+                        counts["unchanged"] += 1
+                        counts["returned"] += k.missing
+                        writer.maybe_flush()
+                    else:
+                        if k is not None and k.missing:
+                            returning.add(item.path_bytes)
+                        state["to_read"] += 1
+                        yield item.path_bytes, int(action), item.sniffed, scope.root_id
+                    now = time.monotonic()
+                    if now - state["last"] >= 0.1:
+                        state["last"] = now
+                        emit(
+                            ScanProgress(
+                                "discover", counts["files_found"], 0, display_path(scope.top)
+                            )
+                        )
+                        if stop():
+                            raise KeyboardInterrupt
+                counts["skipped"] += stats.skipped + stats.special
+                leftovers.append((scope, known, stats.unlisted_dirs))
+            state["discovering"] = False
+            emit(ScanProgress("discover", counts["files_found"], 0, None))
+
         done = 0
-        emit(ScanProgress("read", 0, total))
-        size = max(1, min(64, total // max(1, jobs * 4)))
-        tasks = _batches(to_read, size, scan_id, tag_cols, file_timeout if jobs > 1 else 0)
-        if jobs > 1 and total > size:
+        timeout = file_timeout if jobs > 1 else 0
+        tasks = _batches(discover(), 64, scan_id, tag_cols, timeout)
+        first = next(tasks, None)  # no pool at all when nothing needs reading
+        tasks = itertools.chain([first] if first else [], tasks)
+        if jobs > 1 and first is not None:
             pool = _Pool(jobs, file_timeout)
             results: Iterator[list[Result]] = pool.run(tasks)
         else:
@@ -439,10 +457,10 @@ def run_scan(
                 if path in returning:
                     counts["returned"] += 1
             writer.maybe_flush()
-            emit(ScanProgress("read", done, total))
+            emit(ScanProgress("read", done, state["to_read"], discovering=state["discovering"]))
             if stop():
                 raise KeyboardInterrupt
-        del to_read
+        emit(ScanProgress("read", done, state["to_read"]))
         if pool:
             pool.close()
             pool = None
@@ -453,9 +471,12 @@ def run_scan(
         for scope, remaining, unlisted in leftovers:
             counts["missing"] += store.mark_missing(catalog, gone(remaining, unlisted), scan_id)
             store.mark_root_scanned(catalog, scope.root_id, scan_id)
-        from archiver.integrity.moves import detect_moves
+        # A move is a new file that matches a missing one: with no missing
+        # file in the catalog there is nothing to look for.
+        if store.any_missing(catalog):
+            from archiver.integrity.moves import detect_moves
 
-        summary.moved = detect_moves(catalog, scan_id) or 0
+            summary.moved = detect_moves(catalog, scan_id) or 0
         summary.status = "finished"
     except KeyboardInterrupt:
         if pool:

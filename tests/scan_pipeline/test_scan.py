@@ -360,7 +360,9 @@ def test_progress_events(db, lib):
     phases = [e.phase for e in events]
     assert phases[0] == "discover" and phases[-1] == "finish"
     reads = [e for e in events if e.phase == "read"]
-    assert reads[0].done == 0 and reads[-1].done == reads[-1].total == 6
+    assert [e.done for e in reads] == sorted(e.done for e in reads)
+    assert reads[-1].done == reads[-1].total == 6 and not reads[-1].discovering
+    assert [e.done for e in events if e.phase == "discover"][-1] == 6
 
 
 def test_worker_crash_is_an_error_and_the_scan_goes_on(db, tmp_path, monkeypatch):

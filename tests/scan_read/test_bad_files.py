@@ -138,16 +138,48 @@ def test_fifo_is_never_opened(tmp_path):
     _assert_one_line_error(record, "unreadable")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod-000 files")
+def _read_as_nobody(path: bytes) -> tuple[str, str] | None:
+    """read_file in a forked child that dropped root (root reads chmod-000 files)."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            os.close(rfd)
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(wfd, repr(read_file(path).error).encode())
+        finally:
+            os._exit(0)
+    os.close(wfd)
+    with os.fdopen(rfd, "rb") as fh:
+        out = fh.read().decode()
+    os.waitpid(pid, 0)
+    import ast
+
+    return ast.literal_eval(out)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
 def test_permission_denied(tmp_path):
-    path = audiogen.make_file(tmp_path / "locked.flac", "flac", {"title": "x"})
-    path.chmod(0)
+    import shutil
+    import tempfile
+
+    base = tempfile.mkdtemp(prefix="archiver-perm-")
     try:
-        record = read_file(os.fsencode(path))
+        os.chmod(base, 0o755)
+        locked = os.path.join(base, "locked.flac")
+        shutil.copyfile(audiogen.template("flac"), locked)
+        os.chmod(locked, 0)
+        closed_dir = os.path.join(base, "closed")
+        os.mkdir(closed_dir, 0o700)
+        hidden = os.path.join(closed_dir, "hidden.flac")
+        shutil.copyfile(audiogen.template("flac"), hidden)
+        # open() refused
+        assert _read_as_nobody(os.fsencode(locked)) == ("unreadable", "permission denied")
+        # stat() refused (folder not searchable)
+        assert _read_as_nobody(os.fsencode(hidden)) == ("unreadable", "permission denied")
     finally:
-        path.chmod(0o644)
-    _assert_one_line_error(record, "unreadable")
-    assert "permission" in record.error[1]
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_nul_in_path_is_internal_not_raised():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archiver.scan import mapping as m
 
@@ -214,3 +216,30 @@ def test_clean_text_replaces_lone_surrogates():
     cleaned = m.clean_text("bad\udcff")
     cleaned.encode("utf-8")
     assert cleaned.startswith("bad")
+
+
+_FIELD_NAMES = sorted(
+    set(m.TAG_COLUMNS)
+    | {m.LYRICS, m.ORIGINALYEAR, m.DATE_FALLBACK, m.R128_TRACK, m.R128_ALBUM, m.RVA2_TRACK_GAIN}
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(_FIELD_NAMES),
+        st.lists(st.text(max_size=40), max_size=4),
+        max_size=12,
+    )
+)
+def test_finalize_any_input_gives_typed_columns(values):
+    out = m.finalize(values)
+    assert set(out) <= set(m.TAG_COLUMNS)
+    for column, value in out.items():
+        if column in m.TEXT_FIELDS or column in ("date", "originaldate"):
+            assert isinstance(value, str) and value == value.strip() and value
+        elif column in m.FLOAT_FIELDS:
+            assert isinstance(value, float) and value == value
+        else:
+            assert isinstance(value, int) and not isinstance(value, bool)
+            assert 0 <= value <= 2**31 - 1
+    assert out["has_lyrics"] in (0, 1)

@@ -555,3 +555,16 @@ def test_ape_cover_art_and_binary_items():
         ("back cover", "image/png", len(PNG))
     ]
     assert normalize_ape(tags) == {"title": "x", "has_lyrics": 0}
+
+
+def test_mp4_binary_freeform_that_decodes_as_utf8_is_still_summarized():
+    tags = mp4.MP4Tags()
+    tags["----:com.apple.iTunes:Encoding Params"] = [
+        mp4.MP4FreeForm(b"vers\x00\x00\x00\x01acbf", dataformat=0)
+    ]
+    tags["----:com.apple.iTunes:Note"] = [mp4.MP4FreeForm(b"plain text", dataformat=0)]
+    raw, _ = raw_mp4(tags)
+    assert raw["----:com.apple.iTunes:Encoding Params"] == [
+        "<----:com.apple.iTunes:Encoding Params 12 bytes>"
+    ]
+    assert raw["----:com.apple.iTunes:Note"] == ["plain text"]

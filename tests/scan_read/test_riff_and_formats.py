@@ -154,3 +154,27 @@ def test_kind_table_is_consistent():
     # every extension the scanner's walk picks by name is known here
     walk_exts = "mp3 mp2 flac ogg oga opus spx m4a m4b mp4 aac alac wma asf wav aif aiff aifc ape wv mpc ofr ofs tak tta dsf dff"
     assert {f".{e}" for e in walk_exts.split()} <= formats.AUDIO_EXTENSIONS
+
+
+def test_average_bitrate_when_the_stream_info_has_none(tmp_path):
+    path = audiogen.make_untagged(tmp_path / "b.wv", "wv")
+    record = read_file(os.fsencode(path))
+    assert record.duration and record.duration > 0.5
+    assert record.bitrate == int(path.stat().st_size * 8 / record.duration)
+
+
+@pytest.mark.parametrize(
+    ("name", "layer_bits", "codec"), [("x.mp2", 0b10, "mp2"), ("x.mp3", 0b01, "mp3")]
+)
+def test_mpeg_layer_decides_format_and_codec(tmp_path, name, layer_bits, codec):
+    # MPEG-1, no CRC, 128 kbit/s, 44.1 kHz, stereo: a run of silent frames.
+    second = 0xF0 | 0x08 | (layer_bits << 1) | 0x01
+    frame_len = 144 * 128000 // 44100  # same formula for layers II and III
+    bitrate_index = {0b10: 8, 0b01: 9}[layer_bits]  # 128 kbit/s in each layer's table
+    header = bytes([0xFF, second, (bitrate_index << 4) | 0x00, 0x04])
+    path = tmp_path / name
+    path.write_bytes((header + b"\x00" * (frame_len - 4)) * 40)
+    record = read_file(os.fsencode(path))
+    assert record.error is None, record.error
+    assert (record.format, record.codec, record.lossless) == (codec, codec, False)
+    assert record.bitrate == 128000 and record.sample_rate == 44100

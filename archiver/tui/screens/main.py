@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -44,6 +45,8 @@ from archiver.tui.widgets.status_bar import StatusBar
 
 PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
 FILTER_DEBOUNCE = 0.15
+PREFETCH_DELAY = 0.3  # s after the first paint
+IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first  # s: typing faster than this is coalesced
 
 CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=6, align="right", hide_below=20)]
@@ -127,6 +130,7 @@ class MainScreen(Screen[None]):
         self._load_conns: dict[str, sqlite3.Connection] = {}
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
+        self._ids_cache: OrderedDict[tuple, Any] = OrderedDict()
         self._drill_when_loaded = False
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
         self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
@@ -145,7 +149,7 @@ class MainScreen(Screen[None]):
             yield Input(
                 placeholder="words or field:value, e.g. artist:beatles year:1965..1969", id="filter"
             )
-            yield Label("", id="filter-error")
+        yield Label("", id="filter-error")
         yield JobBar(id="job-bar")
         yield StatusBar(id="status")
         yield Footer()
@@ -262,6 +266,7 @@ class MainScreen(Screen[None]):
             self._apply_filter(Filter())
         self.query_one("#filter-bar").remove_class("-active")
         self.query_one("#filter-error", Label).update("")
+        self.query_one("#filter-error", Label).remove_class("-shown")
         self._focus_level(self.level)
 
     def action_sort(self) -> None:
@@ -511,6 +516,8 @@ class MainScreen(Screen[None]):
             empty_text=empty,
         )
         table.border_subtitle = f"{len(rows):,}"
+        if not self.loaded_once:
+            self._later("prefetch", PREFETCH_DELAY, self._prefetch_all_ids)
         if not rows:
             self.entry = None
             self._show_albums(category, None, [])
@@ -603,16 +610,31 @@ class MainScreen(Screen[None]):
     def _load_all_ids(self, *, keep: bool) -> None:
         table = self.table("alltracks")
         old_id = table.current_key if keep and table.row_count else None
-        scope = self.base_scope()
-        self._load(
-            "all",
-            browse.track_ids,
-            (scope, self.sort_key, self.sort_descending),
-            lambda ids: self._show_all(ids, old_id),
-        )
+        key = (self.base_scope(), self.sort_key, self.sort_descending)
         self._load_stats()
+        cached = self._ids_cache.get(key)
+        if cached is not None:
+            self._load_tokens["all"] = self._load_tokens.get("all", 0) + 1  # drop older loads
+            self._show_all(cached, old_id)
+            return
+        self._load("all", browse.track_ids, key, lambda ids: self._show_all(ids, old_id, key))
 
-    def _show_all(self, ids: Any, old_id: int | None) -> None:
+    def _prefetch_all_ids(self) -> None:
+        """Read All tracks' ids in the background after the first paint, so
+        that `a` shows 100,000 tracks at once."""
+        key = (self.base_scope().with_(category="all"), self.sort_key, self.sort_descending)
+        if key not in self._ids_cache:
+            self._load("prefetch", browse.track_ids, key, lambda ids: self._remember_ids(key, ids))
+
+    def _remember_ids(self, key: tuple, ids: Any) -> None:
+        self._ids_cache[key] = ids
+        self._ids_cache.move_to_end(key)
+        while len(self._ids_cache) > IDS_KEPT:
+            self._ids_cache.popitem(last=False)
+
+    def _show_all(self, ids: Any, old_id: int | None, key: tuple | None = None) -> None:
+        if key is not None:
+            self._remember_ids(key, ids)
         table = self.table("alltracks")
         reader = self.app.reader  # type: ignore[attr-defined]
         cursor = 0
@@ -762,11 +784,14 @@ class MainScreen(Screen[None]):
             new = compile_filter(text)
         except FilterError as exc:
             error.update(str(exc))
+            error.add_class("-shown")
             return False
         except Exception as exc:  # the parser is someone else's code: never crash the UI
             error.update(f"bad query: {exc}")
+            error.add_class("-shown")
             return False
         error.update("")
+        error.remove_class("-shown")
         if new != self.filter:
             self._apply_filter(new)
         return True
@@ -781,6 +806,7 @@ class MainScreen(Screen[None]):
 
     def on_catalog_changed(self, message: CatalogChanged) -> None:
         """Reload every column, keeping the selection where it still exists."""
+        self._ids_cache.clear()
         self._load_catalog_status()
         self._load_entries()
         if self.category not in ("all",) and self.entry is not None:

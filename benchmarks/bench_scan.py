@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         f"files: {n}   cpus: {os.cpu_count()}   jobs: {args.jobs or 'default'}   "
         f"load average at start: {load:.2f} (other processes slow the parallel runs most)"
     )
-    print(f"{'run':<32}{'wall s':>8}{'files/s':>10}{'ratio':>7}{'CPU s':>8}{'peak RSS':>10}")
+    print(f"{'run':<32}{'wall s':>8}{'files/s':>10}{'ratio':>7}{'CPU s':>8}{'peak mem':>10}")
     print(f"{'(a) bare mutagen.File() loop':<32}{a:>8.2f}{n / a:>10,.0f}{1:>7.2f}{cpu_a:>8.2f}")
     for label, secs, rss, cpu in (
         ("(b) archiver scan, first", b, rss_b, cpu_b),

@@ -15,6 +15,7 @@ exactly one row per file through its triggers.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from archiver.catalog.db import Catalog, utc_now
+from archiver.catalog.db import _translate as translate_error
 from archiver.scan.plan import Known, subtree_bounds
 from archiver.scan.record import FileRecord, display_path
 
@@ -389,7 +391,16 @@ class ScanWriter:
         return False
 
     def flush(self) -> None:
-        """Write everything pending in one transaction (also the run's counts)."""
+        """Write everything pending in one transaction (also the run's counts).
+
+        A failure (disk full, I/O error) rolls the batch back and raises a
+        one-line :class:`CatalogError`; the pending rows stay for a retry."""
+        try:
+            self._flush()
+        except sqlite3.Error as exc:
+            raise translate_error(self.catalog.path, exc) from exc
+
+    def _flush(self) -> None:
         now = utc_now()
         with self.catalog.write() as conn:
             if self._rows:

@@ -58,7 +58,7 @@ def scan(
       archiver scan            # rescan every remembered folder
     """
     from archiver.catalog import CatalogError
-    from archiver.scan import NoRootsError, ScanInterrupted, ScanPathError
+    from archiver.scan import NoRootsError, ScanError, ScanInterrupted, ScanPathError
     from archiver.scan import scan as run
 
     for path in paths:
@@ -88,7 +88,7 @@ def scan(
             err=True,
         )
         sys.exit(130)
-    except CatalogError as exc:
+    except (CatalogError, ScanError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"scan failed: {exc.strerror or exc}") from None
@@ -218,10 +218,15 @@ class _ProgressRenderer:
         elif event.phase == "read":
             if self.read_started is None:
                 self.read_started = time.monotonic()
-                self.progress.reset(self.task, total=event.total or 1, completed=0)
             elapsed = time.monotonic() - self.read_started
             rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.done else ""
-            self.progress.update(self.task, description="reading", completed=event.done, rate=rate)
+            self.progress.update(
+                self.task,
+                description="reading (still finding files)" if event.discovering else "reading",
+                total=max(event.total, 1),
+                completed=event.done,
+                rate=rate,
+            )
         elif event.phase == "finish":
             self.progress.update(self.task, description="finishing")
 

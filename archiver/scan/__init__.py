@@ -29,6 +29,7 @@ from archiver.scan.plan import choose_root, outermost
 from archiver.scan.record import display_path
 from archiver.scan.run import (
     DEFAULT_FILE_TIMEOUT,
+    ScanError,
     ScanInterrupted,
     ScanProgress,
     ScanSummary,
@@ -38,6 +39,7 @@ from archiver.scan.run import (
 
 __all__ = [
     "NoRootsError",
+    "ScanError",
     "ScanInterrupted",
     "ScanLockedError",
     "ScanPathError",
@@ -88,16 +90,20 @@ def scan_lock(catalog_path: str | os.PathLike) -> Iterator[None]:
     """One scan per catalog at a time: an OS lock on ``<catalog>-scan.lock``.
 
     The kernel drops the lock when the process dies (even by SIGKILL), so a
-    killed scan never blocks the next one. A second scan is refused at once
-    with :class:`ScanLockedError` rather than left waiting.
+    killed scan never blocks the next one; forked reader processes close
+    their copy of the descriptor and die with the scan. A second scan is
+    refused at once with :class:`ScanLockedError` rather than left waiting.
     """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: SQLite's own locking only
         yield
         return
+    from archiver.scan.run import INHERITED_FDS_TO_CLOSE
+
     path = lock_path(catalog_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    INHERITED_FDS_TO_CLOSE.add(fd)  # forked readers close their copy
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -114,6 +120,7 @@ def scan_lock(catalog_path: str | os.PathLike) -> Iterator[None]:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
+        INHERITED_FDS_TO_CLOSE.discard(fd)
         os.close(fd)
 
 

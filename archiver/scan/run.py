@@ -14,6 +14,7 @@ culprit, which becomes a scan error; the scan goes on.
 
 from __future__ import annotations
 
+import collections
 import gc
 import itertools
 import multiprocessing
@@ -79,6 +80,11 @@ class ScanSummary:
         data = asdict(self)
         del data["root_paths"]
         return data
+
+
+class ScanError(Exception):
+    """The scan cannot go on (e.g. reader processes die as soon as they start);
+    the message is one line. What was written so far is kept."""
 
 
 class ScanInterrupted(Exception):
@@ -202,23 +208,44 @@ def _mp_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver")
+    ctx = multiprocessing.get_context("forkserver")
+    # The server imports the reader once; each reader forked from it starts warm.
+    ctx.set_forkserver_preload(["archiver.scan.run"])
+    return ctx
 
 
 class _Worker:
-    """One reader process with its own pipe, and the task it is working on."""
+    """One reader process with its own pipe and the tasks sent to it, in order
+    (the first is the one it works on; the next waits in the pipe, so the
+    reader never idles while the main process is busy writing)."""
+
+    DEPTH = 2
 
     def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        fault = os.environ.get(FAULT_ENV)
+        self.proc = ctx.Process(target=_worker_main, args=(child, fault), daemon=True)
         self.proc.start()
         child.close()
-        self.task: Task | None = None
-        self.since = 0.0
+        self.tasks: collections.deque[Task] = collections.deque()
+        self.since = 0.0  # when the current task started (about)
+        self.completed = 0
+
+    @property
+    def task(self) -> Task | None:
+        return self.tasks[0] if self.tasks else None
 
     def send(self, task: Task) -> None:
-        self.task, self.since = task, time.monotonic()
+        """Queue a task; raises OSError if the reader is gone (task not queued)."""
         self.conn.send(task)
+        if not self.tasks:
+            self.since = time.monotonic()
+        self.tasks.append(task)
+
+    def done(self) -> None:
+        self.tasks.popleft()
+        self.since = time.monotonic()
+        self.completed += 1
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -227,10 +254,42 @@ class _Worker:
         self.conn.close()
 
 
-def _worker_main(conn) -> None:  # pragma: no cover - runs in workers
+# File descriptors a forked reader must not keep open (the scan lock: a
+# reader outliving a killed scan must not hold it). Filled by ``scan_lock``.
+INHERITED_FDS_TO_CLOSE: set[int] = set()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in workers
+    """Linux: have the kernel kill this reader when the scan process dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_main(conn, fault: str | None) -> None:  # pragma: no cover - runs in workers
+    parent = os.getppid()  # the scan (fork) or the fork server, which dies with it
     _worker_init()
-    while True:
+    # A fork server started earlier keeps the environment of that time.
+    if fault:
+        os.environ[FAULT_ENV] = fault
+    else:
+        os.environ.pop(FAULT_ENV, None)
+    for fd in INHERITED_FDS_TO_CLOSE:
         try:
+            os.close(fd)
+        except OSError:
+            pass
+    _die_with_parent()
+    while True:
+        # A forked reader also holds the parent's end of its pipe, so it would
+        # never see EOF if the scan were killed: watch the parent instead.
+        try:
+            while not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
             task = conn.recv()
         except (EOFError, OSError):
             return
@@ -249,9 +308,14 @@ class _Pool:
     than its batch's time limit is killed the same way.
     """
 
+    # Readers that died before finishing a single batch, in a row: past this,
+    # the readers cannot work at all (not one bad file): give up.
+    MAX_STILLBORN = 8
+
     def __init__(self, jobs: int, timeout: float) -> None:
         self.ctx = _mp_context()
         self.timeout = timeout
+        self.stillborn = 0
         # Objects alive now (e.g. the catalog's known files) stay out of the
         # readers' garbage collector, which would otherwise touch every
         # inherited page and so make each reader a private copy of it.
@@ -282,13 +346,19 @@ class _Pool:
         exhausted = False
         while True:
             for w in self.workers:
-                if w.task is None:
+                while len(w.tasks) < w.DEPTH:
                     task = retry.pop() if retry else None
                     if task is None and not exhausted:
                         task = next(tasks, None)
                         exhausted = task is None
-                    if task is not None:
+                    if task is None:
+                        break
+                    try:
                         w.send(task)
+                    except OSError:  # the reader died meanwhile: the task never started
+                        retry.append(task)
+                        yield from self._lost(w, retry, "the reader process crashed on this file")
+                        break
             busy = [w for w in self.workers if w.task is not None]
             if not busy:
                 return
@@ -306,7 +376,8 @@ class _Pool:
                 except (EOFError, OSError):
                     yield from self._lost(w, retry, "the reader process crashed on this file")
                     continue
-                w.task = None
+                w.done()
+                self.stillborn = 0
                 yield result
             now = time.monotonic()
             for w in busy:
@@ -315,10 +386,19 @@ class _Pool:
                     yield from self._lost(w, retry, "the reader process stopped responding")
 
     def _lost(self, w: _Worker, retry: list[Task], message: str) -> Iterator[list[Result]]:
-        """A worker died or hung: replace it; narrow its batch down to the culprit."""
-        task = w.task
+        """A worker died or hung: replace it; narrow its batch down to the culprit.
+        Tasks queued behind the culprit's were not started: they go back whole."""
+        task, queued = w.task, list(w.tasks)[1:]
         w.kill()
+        if w.completed == 0:
+            self.stillborn += 1
+            if self.stillborn >= self.MAX_STILLBORN:
+                raise ScanError(
+                    f"reader processes die before reading anything ({self.stillborn} in a row, "
+                    f"last exit code {w.proc.exitcode}); try --jobs 1"
+                )
         self.workers[self.workers.index(w)] = _Worker(self.ctx)
+        retry.extend(reversed(queued))
         if task is None:
             return
         items, root_id, scan_id, tag_cols, timeout = task
@@ -338,15 +418,20 @@ def _batches(
     timeout: float,
 ) -> Iterator[Task]:
     """Cut the read list into tasks of one root: 4 files first, doubling up to
-    ``size`` (readers start at once; later, fewer round trips)."""
+    ``size`` (readers start at once; later, fewer round trips), and at most
+    ~16 KB of paths (two queued tasks always fit in a pipe's buffer, so
+    sending one never blocks on a reader that is busy sending its result)."""
     batch: list[tuple[bytes, int, bool]] = []
     root = None
     limit = min(4, size)
+    nbytes = 0
     for path, action, sniffed, root_id in to_read:
-        if batch and (root_id != root or len(batch) >= limit):
+        if batch and (root_id != root or len(batch) >= limit or nbytes >= 16_384):
             yield tuple(batch), root, scan_id, tag_cols, timeout
             batch = []
+            nbytes = 0
             limit = min(size, limit * 2)
+        nbytes += len(path)
         root = root_id
         batch.append((path, action, sniffed))
     if batch:

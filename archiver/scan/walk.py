@@ -155,6 +155,32 @@ def classify(path_bytes: bytes, st: os.stat_result, stats: WalkStats) -> Found |
     return None
 
 
+def _stat_failed(entry: os.DirEntry, exc: OSError, stats: WalkStats) -> WalkError | None:
+    """An entry that cannot be stat'ed: a broken or looping symlink (an error only
+    when its name says audio), a file that vanished meanwhile (likewise), or anything
+    else, e.g. a path longer than PATH_MAX: an error, and a folder's files are
+    then not marked missing."""
+    try:
+        is_link = entry.is_symlink()
+        is_dir = entry.is_dir(follow_symlinks=False)
+    except OSError:
+        is_link = is_dir = False
+    audio = extension(entry.name) in AUDIO_EXTENSIONS
+    if is_link:  # dangling, or a chain of links that loops (ELOOP)
+        if not audio:
+            stats.skipped += 1
+            return None
+        if isinstance(exc, FileNotFoundError):
+            return WalkError(entry.path, "unreadable", "broken symbolic link")
+        return _error(entry.path, exc)
+    if isinstance(exc, FileNotFoundError) and not audio and not is_dir:
+        stats.skipped += 1  # a non-audio file deleted while we walked
+        return None
+    if is_dir:
+        stats.unlisted_dirs.append(entry.path)
+    return _error(entry.path, exc)
+
+
 def walk(top: bytes, stats: WalkStats) -> Iterator[Found | WalkError]:
     """Yield every audio file under ``top`` (a folder or one file), in sorted order,
     and a :class:`WalkError` for whatever cannot be looked at."""
@@ -185,14 +211,9 @@ def walk(top: bytes, stats: WalkStats) -> Iterator[Found | WalkError]:
             try:
                 est = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                # A broken symlink or a file that vanished: only worth a row when audio.
-                if extension(entry.name) in AUDIO_EXTENSIONS:
-                    if isinstance(exc, FileNotFoundError) and entry.is_symlink():
-                        yield WalkError(path, "unreadable", "broken symbolic link")
-                    else:
-                        yield _error(path, exc)
-                else:
-                    stats.skipped += 1
+                error = _stat_failed(entry, exc, stats)
+                if error:
+                    yield error
                 continue
             if stat.S_ISDIR(est.st_mode):
                 key = (est.st_dev, est.st_ino)

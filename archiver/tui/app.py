@@ -131,6 +131,8 @@ class ArchiverApp(App[None]):
         """Rescan ``paths`` (or every remembered root) in the background."""
         if self._job_busy():
             return
+        if self.scan_jobs != 1:
+            _start_forkserver()
         self.job_kind = "scan"
         self._stop.clear()
         self._announce(JobProgress("scan", 0, None, "starting scan…"))
@@ -269,14 +271,45 @@ class ArchiverApp(App[None]):
                 screen.post_message(CatalogChanged())
 
 
+def _start_forkserver() -> None:
+    """Start multiprocessing's forkserver (and resource tracker) now, on the UI
+    thread, with the real stderr.
+
+    The scanner starts its reader processes with forkserver when threads run.
+    Starting it lazily from the worker fails under Textual: the resource
+    tracker passes ``sys.stderr.fileno()`` to the child, and Textual's
+    captured stderr answers -1 ("bad value(s) in fds_to_keep").
+    """
+    import multiprocessing.forkserver as forkserver
+    import sys
+
+    real = sys.__stderr__
+    if real is None:
+        return
+    saved = sys.stderr
+    sys.stderr = real
+    try:
+        forkserver.ensure_running()
+    except Exception:  # the scan reports its own error if processes cannot start
+        pass
+    finally:
+        sys.stderr = saved
+
+
 def _scan_summary(summary: Any) -> str:
     if summary is None:
         return ""
     parts = []
-    for name in ("added", "updated", "unchanged", "missing", "errors"):
+    for name, word in (
+        ("added", "added"),
+        ("updated", "updated"),
+        ("unchanged", "unchanged"),
+        ("missing", "missing"),
+        ("errors", "unreadable"),
+    ):
         value = getattr(summary, name, None)
         if value:
-            parts.append(f"{value:,} {name}")
+            parts.append(f"{value:,} {word}")
     return ", ".join(parts) or "nothing changed"
 
 

@@ -102,28 +102,61 @@ def check_invariants(db: Path) -> None:
         files = q("SELECT count(*) FROM files")[0][0]
         # every files row has exactly one tags row, and no tags row is orphaned
         assert q("SELECT count(*) FROM tags")[0][0] == files
-        assert q("SELECT count(*) FROM files f LEFT JOIN tags t ON t.file_id = f.id "
-                 "WHERE t.file_id IS NULL")[0][0] == 0
+        assert (
+            q(
+                "SELECT count(*) FROM files f LEFT JOIN tags t ON t.file_id = f.id "
+                "WHERE t.file_id IS NULL"
+            )[0][0]
+            == 0
+        )
         # the FTS index has exactly one row per tags row, with the same rowids
         assert q("SELECT count(*) FROM search_index")[0][0] == files
-        assert q("SELECT count(*) FROM tags t LEFT JOIN search_index s ON s.rowid = t.file_id "
-                 "WHERE s.rowid IS NULL")[0][0] == 0
+        assert (
+            q(
+                "SELECT count(*) FROM tags t LEFT JOIN search_index s ON s.rowid = t.file_id "
+                "WHERE s.rowid IS NULL"
+            )[0][0]
+            == 0
+        )
         # FTS shadow tables agree with the content (the 'integrity-check' command)
         conn.execute("INSERT INTO search_index(search_index) VALUES ('integrity-check')")
         assert q("SELECT count(*) - count(DISTINCT path_bytes) FROM files")[0][0] == 0
         assert q("SELECT count(*) FROM files WHERE first_scan_id > last_scan_id")[0][0] == 0
-        assert q("SELECT count(*) FROM pictures p LEFT JOIN files f ON f.id = p.file_id "
-                 "WHERE f.id IS NULL")[0][0] == 0
+        assert (
+            q(
+                "SELECT count(*) FROM pictures p LEFT JOIN files f ON f.id = p.file_id "
+                "WHERE f.id IS NULL"
+            )[0][0]
+            == 0
+        )
     finally:
         conn.close()
 
 
 # Columns that say when or in which run something happened, not what it is.
 _VOLATILE = {
-    "id", "file_id", "root_id", "first_seen_at", "last_seen_at", "last_read_at",
-    "first_scan_id", "last_scan_id", "missing_since", "hashed_at", "last_verified_at",
-    "computed_at", "scan_id", "verify_run_id", "matched_at", "updated_at", "created_at",
-    "fetched_at", "at", "enrich_run_id", "history_id", "changed_at",
+    "id",
+    "file_id",
+    "root_id",
+    "first_seen_at",
+    "last_seen_at",
+    "last_read_at",
+    "first_scan_id",
+    "last_scan_id",
+    "missing_since",
+    "hashed_at",
+    "last_verified_at",
+    "computed_at",
+    "scan_id",
+    "verify_run_id",
+    "matched_at",
+    "updated_at",
+    "created_at",
+    "fetched_at",
+    "at",
+    "enrich_run_id",
+    "history_id",
+    "changed_at",
 }
 
 
@@ -136,9 +169,7 @@ def _canonical(value: object) -> object:
 def _rows(conn: sqlite3.Connection, table: str) -> list[tuple]:
     cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
     # tags.raw is compared as data (key order aside: see test_raw_tags_are_deterministic)
-    keep = ", ".join(
-        "json(t.raw)" if c == "raw" else f"t.{c}" for c in cols if c not in _VOLATILE
-    )
+    keep = ", ".join("json(t.raw)" if c == "raw" else f"t.{c}" for c in cols if c not in _VOLATILE)
     if table == "files":
         sql = f"SELECT {keep} FROM files t ORDER BY t.path_bytes"
     else:
@@ -189,10 +220,14 @@ def can_mount() -> bool:
     probe = Path(f"/tmp/archiver-mount-probe-{os.getpid()}")
     probe.mkdir(exist_ok=True)
     try:
-        ok = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)],
-            capture_output=True, timeout=10,
-        ).returncode == 0
+        ok = (
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)],
+                capture_output=True,
+                timeout=10,
+            ).returncode
+            == 0
+        )
         if ok:
             subprocess.run(["umount", str(probe)], capture_output=True, timeout=10)
         return ok

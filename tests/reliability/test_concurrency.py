@@ -144,7 +144,7 @@ def test_scan_verify_and_enrich_writing_at_once(big_library, tmp_path):
             for c in commands
         ]
         outs = [p.communicate(timeout=120) for p in procs]
-    for command, proc, (out, err) in zip(commands, procs, outs, strict=True):
+    for command, proc, (_out, err) in zip(commands, procs, outs, strict=True):
         assert proc.returncode == 0, (command, err)
         assert "Traceback" not in err
     check_invariants(db)
@@ -290,6 +290,3 @@ def test_catalog_truncated_mid_file_is_reported_not_crashed(small_library, tmp_p
         assert "Traceback" not in result.stderr, (args, result.stderr)
         if result.returncode != 0:
             assert_one_line_error(result, 1)
-
-
-

@@ -166,6 +166,38 @@ def test_kill_9_mid_scan_then_rescan(tmp_path):
     assert _catalog_content(db) == _catalog_content(reference)
 
 
+def test_killing_only_the_main_process_leaves_no_readers_and_no_lock(tmp_path):
+    """As the OOM killer would: the readers die with the scan, the lock is free."""
+    lib = _library(tmp_path / "lib", N_KILL)
+    db = tmp_path / "k.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archiver", "--db", str(db), "scan", str(lib), "--jobs", "2"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert _wait_for_rows(db, proc) > 0
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        again = run_cli("--db", str(db), "scan", str(lib), "--json")  # at once
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["files_found"] == N_KILL
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("reader processes outlived the killed scan")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    check_invariants(db)
+
+
 def test_ctrl_c_stops_cleanly_with_130(tmp_path):
     lib = _library(tmp_path / "lib", N_KILL)
     db = tmp_path / "c.db"

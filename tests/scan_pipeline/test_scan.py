@@ -12,6 +12,7 @@ import pytest
 
 from archiver.scan import (
     NoRootsError,
+    ScanError,
     ScanInterrupted,
     ScanLockedError,
     ScanPathError,
@@ -244,6 +245,32 @@ def test_symlink_loop_and_symlink_to_file(db, tmp_path):
     ]
 
 
+def _deep_tree(top: Path, depth: int, name: bytes) -> None:
+    """Folders nested past PATH_MAX, made relative to directory descriptors."""
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    finally:
+        os.close(fd)
+
+
+def test_a_tree_deeper_than_path_max_is_reported_not_skipped(db, tmp_path):
+    root = tmp_path / "deep"
+    root.mkdir()
+    _deep_tree(root, 40, b"d" * 120)  # ~4,900 bytes of path: past PATH_MAX
+    song(root / "shallow.mp3")
+    s = scan(db, [root], jobs=1)
+    assert s.status == "finished" and s.added == 1
+    assert s.errors >= 1
+    kinds = {k for (k,) in query(db, "SELECT kind FROM scan_errors")}
+    assert kinds and kinds <= {"unreadable", "permission"}
+    check_invariants(db)
+
+
 def test_fifo_is_never_opened(db, tmp_path):
     root = tmp_path / "lib"
     song(root / "a.mp3")
@@ -380,6 +407,19 @@ def test_worker_crash_is_an_error_and_the_scan_goes_on(db, tmp_path, monkeypatch
     check_invariants(db)
 
 
+def test_readers_that_cannot_work_at_all_stop_the_scan(db, tmp_path, monkeypatch):
+    root = tmp_path / "lib"
+    for i in range(40):
+        song(root / f"{i:02d}.mp3")
+    monkeypatch.setenv(FAULT_ENV, "crash:/")  # every file kills its reader
+    with pytest.raises(ScanError, match="die before reading anything"):
+        scan(db, [root], jobs=2)
+    assert query(db, "SELECT status FROM scan_runs") == [("failed",)]
+    check_invariants(db)
+    monkeypatch.delenv(FAULT_ENV)
+    assert scan(db, [root], jobs=2).files_found == 40
+
+
 def test_a_file_that_hangs_times_out(db, tmp_path, monkeypatch):
     root = tmp_path / "lib"
     for i in range(12):
@@ -409,7 +449,8 @@ def test_scan_from_a_thread_like_the_tui(db, lib):
     t = threading.Thread(target=lambda: out.update(s=scan(db, [lib], jobs=2)))
     t.start()
     t.join(120)
-    assert out["s"].added == 6
+    assert (out["s"].added, out["s"].errors) == (6, 1)  # only the broken FLAC
+    assert query(db, "SELECT kind FROM scan_errors") == [("corrupt",)]
 
 
 def test_resolve_path_keeps_a_file_symlink_name(tmp_path):

@@ -63,7 +63,7 @@ async def test_rescan_in_the_background_refreshes_the_view(tmp_path: Path, libra
     db = tmp_path / "library.db"
     scan(db, [library], jobs=1)
     app = ArchiverApp(db, jobs=2)  # a real process pool, started from a worker thread
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MainScreen)
@@ -79,6 +79,8 @@ async def test_rescan_in_the_background_refreshes_the_view(tmp_path: Path, libra
         await pilot.press("j", "k")
         await wait_until(pilot, lambda: app.job_kind is None)
         await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("Scan finished" in m for m in messages), messages
         assert "Zappa Tribute Band" in entry_labels(screen)
         assert not screen.query_one("#job-bar").has_class("-running")
 
@@ -106,8 +108,11 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from archiver.catalog import open_catalog, utc_now
+    from archiver.scan import scan_lock
     catalog = open_catalog(sys.argv[1], create=False)
     conn = catalog.conn
+    lock = scan_lock(catalog.path)
+    lock.__enter__()  # held like a real scan until the process ends
     with catalog.write():
         conn.execute("INSERT INTO scan_runs (started_at, status) VALUES (?, 'running')", (utc_now(),))
     n = 0

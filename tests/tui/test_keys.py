@@ -50,3 +50,25 @@ def test_column_widths_fill_the_table() -> None:
     assert widths[1] >= 2 * widths[2] - 1
     narrow = column_widths(cols, 10)
     assert narrow[1] >= 4 and narrow[2] >= 4  # never below the minimum width
+
+
+def test_cli_refuses_a_file_that_is_not_a_catalog(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from archiver.cli import cli
+
+    path = tmp_path / "notes.db"
+    path.write_text("not a database\n" * 50)
+    result = CliRunner().invoke(cli, ["--db", str(path), "tui"])
+    assert result.exit_code == 1
+    assert "not" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_help_has_an_example() -> None:
+    from click.testing import CliRunner
+
+    from archiver.cli import cli
+
+    result = CliRunner().invoke(cli, ["tui", "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output

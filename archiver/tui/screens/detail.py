@@ -71,8 +71,8 @@ def _kv_table(title: str) -> Table:
         show_header=False,
         expand=True,
     )
-    table.add_column("field", style="dim", no_wrap=True, width=18)
-    table.add_column("value", overflow="fold")
+    table.add_column("field", style="dim", no_wrap=True, width=20)
+    table.add_column("value", overflow="fold", ratio=1)
     return table
 
 
@@ -141,8 +141,8 @@ def render_detail(d: TrackDetail) -> RenderableType:
                 expand=True,
             )
             cands.add_column("Score", justify="right", width=6)
-            cands.add_column("Release")
-            cands.add_column("Why it differs", style="dim")
+            cands.add_column("Release", ratio=2)
+            cands.add_column("Why it differs", style="dim", ratio=1)
             for c in d.album_match["candidates"][:10]:
                 penalties = c.get("penalties") or {}
                 why = (
@@ -171,9 +171,9 @@ def render_detail(d: TrackDetail) -> RenderableType:
             expand=True,
         )
         cmp.add_column("", width=1)
-        cmp.add_column("Field", style="dim", no_wrap=True)
-        cmp.add_column("File", overflow="fold")
-        cmp.add_column("MusicBrainz", overflow="fold")
+        cmp.add_column("Field", style="dim", no_wrap=True, width=24)
+        cmp.add_column("File", overflow="fold", ratio=1)
+        cmp.add_column("MusicBrainz", overflow="fold", ratio=1)
         differing = 0
         for diff in d.comparison:
             mark = "≠" if diff.differs else ""

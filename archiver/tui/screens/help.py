@@ -33,7 +33,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
-            yield Label("Keys", classes="dialog-title")
+            yield Label("Help: every key", classes="dialog-title")
             yield Static(help_table())
             yield Label(
                 "Filter examples: beatles · artist:beatles year:1965..1969 · format:flac missing:no "

@@ -292,7 +292,7 @@ class MainScreen(Screen[None]):
         from archiver.tui.screens.prompt import PromptScreen
 
         status = self.query_one(StatusBar).catalog
-        if status is not None and status.scan_running_since:
+        if _scan_running_elsewhere(self.app.db_path):  # type: ignore[attr-defined]
             self.notify(
                 "A scan is already running in another process; wait for it to finish.",
                 severity="warning",
@@ -813,3 +813,17 @@ class MainScreen(Screen[None]):
             self._load_albums()
             if self.album is not None:
                 self._load_tracks()
+
+
+def _scan_running_elsewhere(db_path: Any) -> bool:
+    """Ask the scanner's own lock (not the scan_runs table, which a killed
+    scan may leave saying "running")."""
+    from archiver.scan import ScanLockedError, scan_lock
+
+    try:
+        with scan_lock(db_path):
+            return False
+    except ScanLockedError:
+        return True
+    except OSError:
+        return False

@@ -8,9 +8,12 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +44,33 @@ def run_cli(
         timeout=timeout,
         **kw,
     )
+
+
+def run_measured(
+    cmd: Sequence[str | bytes], limit: float = 120
+) -> tuple[subprocess.CompletedProcess, int]:
+    """Run ``cmd``; return its result and the peak RSS in MB of it and the children
+    it reaped (``wait4``: this run only, unlike RUSAGE_CHILDREN). Exceeding ``limit``
+    seconds fails: the property is "finishes"."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
+        timer = threading.Timer(limit, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = subprocess.CompletedProcess(
+            proc.args,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+    assert proc.returncode != -signal.SIGKILL, f"{cmd[4:6]} did not finish within {limit:g} s"
+    return result, usage.ru_maxrss // 1024
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, code: int) -> str:

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import audiogen
-from tests.reliability.conftest import REPO, check_invariants, cli_cmd, one, query, run_cli
+from tests.reliability.conftest import (
+    check_invariants,
+    cli_cmd,
+    one,
+    query,
+    run_cli,
+    run_measured,
+)
 from tests.reliability.isolated import IsolatedReader
 
 ERROR_KINDS = {"corrupt", "unsupported", "unreadable", "timeout"}
@@ -272,25 +278,11 @@ def test_huge_tag_frames_are_read_with_bounded_memory(reader, huge_frames):
         assert outcome.peak_rss_mb < 12 * HUGE // 2**20, outcome
 
 
-def _scan_peak_rss(db: Path, root: Path) -> tuple[subprocess.CompletedProcess, int]:
-    """Run a scan and return its result and the peak RSS (MB) of its processes."""
-    proc = subprocess.Popen(
-        cli_cmd(db, "scan", str(root), "--jobs", "2", "--json"),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = proc.communicate(timeout=180)
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), peak
-
-
 def test_scan_with_huge_frames_finishes_and_accounts_for_every_file(huge_frames, tmp_path):
     db = tmp_path / "catalog.db"
-    result, peak = _scan_peak_rss(db, huge_frames)
+    result, peak = run_measured(
+        cli_cmd(db, "scan", str(huge_frames), "--jobs", "2", "--json"), limit=180
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["files_found"] == 8 == summary["added"]

@@ -6,10 +6,7 @@ concerned, matches the others, caches nothing bad, and a later run recovers."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.musicbrainz.demo_server import load_examples
-from tests.reliability.conftest import EXAMPLES, REPO, check_invariants, cli_cmd, query, run_cli
+from tests.reliability.conftest import (
+    EXAMPLES,
+    check_invariants,
+    cli_cmd,
+    query,
+    run_cli,
+    run_measured,
+)
 from tests.reliability.hostile_server import HostileMusicBrainz, Misbehave
 
 TARGET = "release/b773b205-7510-44a5-88e9-7ce668680fe7"  # one album of examples/library
@@ -44,29 +48,9 @@ def server() -> Iterator[HostileMusicBrainz]:
 def _enrich(
     db: Path, url: str, *extra: str, limit: float = 90
 ) -> tuple[subprocess.CompletedProcess, int]:
-    """Run `archiver enrich --json` and return (result, peak RSS in MB of that process).
-    The time limit is the property "finishes": exceeding it fails the test."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            cli_cmd(db, "enrich", "--server", url, "--rate-limit", "0", "--json", *extra),
-            cwd=REPO,
-            stdout=out,
-            stderr=err,
-        )
-        timer = threading.Timer(limit, lambda: proc.send_signal(signal.SIGKILL))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        result = subprocess.CompletedProcess(
-            proc.args, proc.returncode, out.read().decode(), err.read().decode("utf-8", "replace")
-        )
-    assert proc.returncode != -signal.SIGKILL, f"enrich did not finish within {limit:g} s"
-    return result, usage.ru_maxrss // 1024
+    """`archiver enrich --json`: (result, peak RSS in MB). Exceeding ``limit`` fails."""
+    cmd = cli_cmd(db, "enrich", "--server", url, "--rate-limit", "0", "--json", *extra)
+    return run_measured(cmd, limit)
 
 
 def _album_state(db: Path) -> dict[str, tuple[str, str | None]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,6 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("archiver: interrupted", err=True)
         sys.exit(130)
+    except sqlite3.Error as exc:  # a catalog problem no command translated itself
+        from archiver.catalog.db import _translate
+
+        db_path = load_config(_db_from_argv(argv)).db_path
+        click.echo(f"Error: {_translate(db_path, exc)}", err=True)
+        sys.exit(1)
     except Exception as exc:  # a bug: one line, traceback on request
         if os.environ.get("ARCHIVER_DEBUG"):
             raise
@@ -136,3 +143,14 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(1)
+
+
+def _db_from_argv(argv: list[str] | None) -> str | None:
+    """The ``--db`` value of this invocation, for error messages raised outside click."""
+    args = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(args):
+        if arg == "--db" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--db="):
+            return arg[5:]
+    return None

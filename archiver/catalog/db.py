@@ -8,6 +8,7 @@ the last committed state and nothing half-written.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -55,10 +56,13 @@ class Catalog:
     """One connection to the catalog. A connection belongs to its thread:
     open one ``Catalog`` per thread or process; keep one writer."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        # True when the file sits on a read-only file system: reads work, writes
+        # fail with a one-line CatalogError.
+        self.read_only = read_only
 
     def close(self) -> None:
         self.conn.close()
@@ -72,6 +76,8 @@ class Catalog:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
+        if self.read_only:
+            raise CatalogError(f"{self.path}: the catalog cannot be written (read-only file system)")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -104,7 +110,7 @@ def _translate(path: Path, exc: sqlite3.Error) -> CatalogError:
         return CatalogLockedError(f"{path}: the catalog is locked by another archiver process ({text})")
     if "not a database" in text or "malformed" in text:
         return CatalogError(f"{path}: not an archiver catalog (the file is not a SQLite database)")
-    if "readonly" in text or "read-only" in text:
+    if "readonly" in text or "read-only" in text or _on_read_only_fs(path):
         return CatalogError(f"{path}: the catalog cannot be written (read-only file or file system)")
     if "disk is full" in text or "full" in text:
         return CatalogError(f"{path}: the disk is full; the catalog was left as it was")
@@ -130,6 +136,8 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"{path}: cannot create its folder ({exc.strerror or exc})") from exc
+    if path.exists() and _on_read_only_fs(path):
+        return _open_read_only(path)
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -152,6 +160,37 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
     except BaseException:
         conn.close()
         raise
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    """True when the folder holding ``path`` is on a read-only mount."""
+    try:
+        return bool(os.statvfs(path.parent if not path.is_dir() else path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _open_read_only(path: Path) -> Catalog:
+    """Open a catalog on a read-only file system for reading.
+
+    SQLite cannot create the WAL index there, and nobody can write the file, so
+    it is opened ``immutable``. A catalog that would need a migration cannot be
+    upgraded in place: say so instead of guessing.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        _check_is_catalog(path, conn)
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise _translate(path, exc) from exc
+    catalog = Catalog(path, conn, read_only=True)
+    if catalog.user_version < schema_version():
+        conn.close()
+        raise CatalogError(
+            f"{path}: the catalog needs an upgrade but sits on a read-only file system"
+        )
+    return catalog
 
 
 def _check_is_catalog(path: Path, conn: sqlite3.Connection) -> None:

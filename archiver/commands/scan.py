@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import sys
@@ -91,6 +92,10 @@ def scan(
     except (CatalogError, ScanError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
+        if exc.errno == errno.EROFS:
+            raise click.ClickException(
+                f"{app.db_path}: the catalog cannot be written (read-only file system)"
+            ) from None
         raise click.ClickException(f"scan failed: {exc.strerror or exc}") from None
     finally:
         signal.signal(signal.SIGTERM, previous)

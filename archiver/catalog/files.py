@@ -45,6 +45,7 @@ FILE_COLUMNS: tuple[str, ...] = (
     "lossless",
     "tag_formats",
     "read_error",
+    "read_notes",
     "first_seen_at",
     "last_seen_at",
     "last_read_at",
@@ -90,7 +91,9 @@ def tag_columns(catalog: Catalog) -> tuple[str, ...]:
     return tuple(c for c in cols if c not in ("file_id", "raw"))
 
 
-_SCALARS = (str, int, float, type(None))
+_SCALARS = frozenset({str, int, float, type(None)})
+# One encoder for every row (``json.dumps`` with options builds a new one per call).
+_RAW_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def record_rows(
@@ -122,6 +125,7 @@ def record_rows(
         None if record.lossless is None else int(bool(record.lossless)),
         ", ".join(record.tag_formats) if record.tag_formats else None,
         error[1] if error else None,
+        "; ".join(record.notes) if record.notes else None,
         now,
         now,
         now,
@@ -132,12 +136,13 @@ def record_rows(
         tags = (record.path_bytes, *([None] * len(tag_cols)), "{}")
         pictures: tuple[tuple, ...] = ()
     else:
-        get = record.tags.get
-        cells = [get(c) for c in tag_cols]
+        values = record.tags
+        if any(type(v) not in _SCALARS for v in values.values()):  # rare: lists, bools...
+            values = {k: _cell(v) for k, v in values.items()}
         tags = (
             record.path_bytes,
-            *(v if type(v) in _SCALARS else _cell(v) for v in cells),
-            json.dumps(record.raw_tags, ensure_ascii=False, default=str),
+            *map(values.get, tag_cols),
+            _RAW_JSON.encode(record.raw_tags),
         )
         pictures = tuple(
             (record.path_bytes, i, p.picture_type, p.mime, p.width, p.height, p.size, p.sha256)
@@ -329,6 +334,7 @@ class ScanWriter:
         self._returned: list[int] = []
         self._errors: list[tuple] = []
         self.counts: dict[str, int] = {}
+        self._foreign_keys = int(catalog.execute("PRAGMA foreign_keys").fetchone()[0])
         cols = ", ".join(FILE_COLUMNS)
         marks = ", ".join("?" for _ in FILE_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in FILE_COLUMNS if c not in _KEEP_ON_UPDATE)
@@ -401,6 +407,21 @@ class ScanWriter:
             raise translate_error(self.catalog.path, exc) from exc
 
     def _flush(self) -> None:
+        # Foreign keys are off for the batch: every reference it writes is to
+        # a row this scan holds (its root and run, under the scan lock) or
+        # joins to in the same statement (tags, pictures), and it deletes
+        # nothing that cascades. With them on, SQLite looks for child rows in
+        # every table that references ``files`` for each upserted file
+        # (measured: 17 -> 6 us per file for the files rows alone).
+        # (A no-op inside an open transaction, so it cannot leak into one.)
+        conn = self.catalog.conn
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._write_batch()
+        finally:
+            conn.execute(f"PRAGMA foreign_keys = {self._foreign_keys}")
+
+    def _write_batch(self) -> None:
         now = utc_now()
         with self.catalog.write() as conn:
             if self._rows:

@@ -132,6 +132,15 @@ def add_fingerprint(
         )
 
 
+def is_current_fingerprint(conn: sqlite3.Connection, file_id: int, fp: FingerprintLike) -> bool:
+    """True when the file's current fingerprint already is ``fp`` (same bytes at the same
+    size and mtime): another run (a concurrent verify) stored it since we looked."""
+    row = conn.execute(
+        "SELECT sha256, hashed_size, hashed_mtime_ns FROM files WHERE id = ?", (file_id,)
+    ).fetchone()
+    return row is not None and tuple(row) == (fp.sha256, fp.size, fp.mtime_ns)
+
+
 @dataclass(frozen=True)
 class StoredFingerprint:
     """A file's current fingerprint as the catalog holds it (sha256 None: never hashed)."""
@@ -243,14 +252,15 @@ def last_verify_run(conn: sqlite3.Connection) -> VerifyRun | None:
 
 
 def resumable_verify_run(conn: sqlite3.Connection, query: str | None) -> VerifyRun | None:
-    """The latest run if it was interrupted (or died) with the same query."""
+    """The latest run if it was interrupted (or failed) with the same query. A run still
+    'running' here is live (stale ones were marked interrupted first): never taken over."""
     row = conn.execute(
-        f"SELECT {_RUN_COLS} FROM verify_runs ORDER BY id DESC LIMIT 1",
+        f"SELECT {_RUN_COLS} FROM verify_runs WHERE status != 'running' ORDER BY id DESC LIMIT 1",
     ).fetchone()
     if row is None:
         return None
     run = _run(row)
-    if run.status in ("interrupted", "running", "failed") and run.query == query:
+    if run.status in ("interrupted", "failed") and run.query == query:
         return run
     return None
 

@@ -37,6 +37,7 @@ no user input can change the SQL or raise an FTS5 syntax error.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -399,6 +400,9 @@ _STATUSES = ("matched", "ambiguous", "unmatched", "error", "none")
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?$")
 _NUM_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _LENGTH_RE = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)$")
+# SQLite binds integers as 64-bit; anything beyond is a typo, not a filter.
+_INT64_MAX = 2**63 - 1
+_MAX_NUMBER_CHARS = 40  # Python's int() refuses over 4,300 digits; 40 is far past 64 bits
 
 
 class _Compiler:
@@ -520,9 +524,11 @@ class _Compiler:
         if exact:
             self.params.append(value)
             return f"{col.sql} = ? COLLATE NOCASE"
-        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        self.params.append(f"%{escaped}%")
-        return f"{col.sql} LIKE ? ESCAPE '\\'"
+        # instr, not LIKE: no wildcards to escape, and no pattern-length limit
+        # (SQLite rejects LIKE patterns over 50,000 bytes). SQLite's lower()
+        # folds ASCII only, the same case rule as LIKE.
+        self.params.append(value)
+        return f"instr(lower({col.sql}), lower(?)) > 0"
 
     def bool_term(self, col: Column, value: str, pos: int) -> str:
         word = value.lower()
@@ -570,6 +576,17 @@ class _Compiler:
         return "(" + " AND ".join(parts) + ")"
 
     def number(self, col: Column, value: str, pos: int) -> int | float:
+        """A number for ``col`` from ``value``; QueryError unless it fits SQLite's
+        64-bit integers (and, for reals, is finite)."""
+        if len(value) > _MAX_NUMBER_CHARS:
+            raise self.error(f"{col.name}: number too long (out of range)", pos)
+        number = self._parse_number(col, value, pos)
+        finite = not isinstance(number, float) or math.isfinite(number)
+        if not finite or not -_INT64_MAX <= number <= _INT64_MAX:
+            raise self.error(f"{col.name}: {value!r} is out of range", pos)
+        return number
+
+    def _parse_number(self, col: Column, value: str, pos: int) -> int | float:
         if col.kind == "length":
             m = _LENGTH_RE.match(value)
             if m:

@@ -3,7 +3,9 @@ JSON Lines or a sha256sum manifest, streamed."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -90,8 +92,12 @@ def export(
     except core.ExportError as exc:
         raise QueryUsageError(str(exc)) from exc
     text, compiled = compile_args(query)
+    if output != "-":
+        _check_output(output, app.db_path)
     catalog = app.catalog(create=False)
     conn = catalog.conn
+    if output != "-":
+        _check_not_catalogued(output, conn)
     manifest_root = None
     if fmt == "sha256sum":
         try:
@@ -122,6 +128,47 @@ def export(
         _report_manifest(result, manifest_root, output)
     elif output != "-":
         click.echo(f"archiver: wrote {result} tracks to {output}", err=True)
+
+
+# Files next to the catalog that SQLite and `archiver scan` own.
+_COMPANIONS = ("", "-wal", "-shm", "-journal", "-scan.lock")
+
+
+def _check_output(output: str, db_path: Path) -> None:
+    """Refuse an --output that would replace the catalog (or a file SQLite or
+    the scan lock keeps beside it): the export would silently destroy the
+    library it was made from. A folder gets a clear one-line error."""
+    target = os.path.realpath(output)
+    bases = {os.path.abspath(db_path), os.path.realpath(db_path)}
+    owned = {base + suffix for base in bases for suffix in _COMPANIONS}
+    hit = target in owned or os.path.abspath(output) in owned
+    if not hit and os.path.exists(target):
+        for name in owned:
+            try:
+                hit = os.path.samefile(target, name)  # hard links too
+            except OSError:
+                continue
+            if hit:
+                break
+    if hit:
+        raise QueryUsageError(
+            f"{output}: that is the catalog (or one of its files); refusing to overwrite it"
+        )
+    if os.path.isdir(target):
+        raise click.ClickException(f"{output}: is a folder; give a file name for the export")
+
+
+def _check_not_catalogued(output: str, conn) -> None:
+    """Refuse to replace an audio file of the library: archiver never changes them."""
+    target = os.path.realpath(output)
+    if not os.path.isfile(target):
+        return
+    candidates = {os.fsencode(target), os.fsencode(os.path.abspath(output))}
+    for raw in candidates:
+        if conn.execute("SELECT 1 FROM files WHERE path_bytes = ?", (raw,)).fetchone():
+            raise QueryUsageError(
+                f"{output}: that is an audio file in the catalog; refusing to overwrite it"
+            )
 
 
 def _report_manifest(result, root, output: str) -> None:

@@ -126,19 +126,21 @@ def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
 def _checksum(app: AppContext, summary, jobs: int | None, show_progress: bool) -> dict:
     """Fingerprint new and changed files under the scanned roots (integrity module)."""
     try:
+        from archiver.commands.verify import HashProgress
         from archiver.integrity.checksum import checksum_files
     except ImportError as exc:  # pragma: no cover - the module ships with archiver
         raise click.ClickException(
             f"--checksum is not available ({exc}); the scan itself finished"
         ) from None
-    renderer = _ProgressRenderer("checksumming") if show_progress else None
+    # Hashing is measured in bytes: the same bar `archiver verify` shows.
+    bar = HashProgress("checksum") if show_progress else None
     try:
-        with renderer or nullcontext():
+        with bar or nullcontext():
             result = checksum_files(
                 app.db_path,
                 roots=summary.root_paths,
                 jobs=jobs,
-                progress=renderer.update_checksum if renderer else None,
+                progress=bar.update if bar else None,
                 scan_id=summary.scan_id,
             )
     except KeyboardInterrupt:
@@ -234,16 +236,3 @@ class _ProgressRenderer:
             )
         elif event.phase == "finish":
             self.progress.update(self.task, description="finishing")
-
-    def update_checksum(self, event) -> None:
-        if self.read_started is None:
-            self.read_started = time.monotonic()
-        elapsed = time.monotonic() - self.read_started
-        rate = f"{event.bytes_done / elapsed / 1e6:,.0f} MB/s" if elapsed > 0.2 else ""
-        self.progress.update(
-            self.task,
-            description="checksumming",
-            total=event.total or 1,
-            completed=event.done,
-            rate=rate,
-        )

@@ -180,10 +180,13 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
         home = max(set(keys), key=keys.count) if keys else ("release", mbid, "")
         release_home[mbid] = home
         albums.setdefault(home, [])
+    homes: dict[tuple[str, str, str], list[str]] = {}
+    for mbid, home in release_home.items():
+        homes.setdefault(home, []).append(mbid)
     out: list[IncompleteAlbum] = []
     for key, members in albums.items():
         missing_discs, gaps, expected = tag_gaps(members) if members else ([], {}, None)
-        releases = sorted(m for m, home in release_home.items() if home == key)
+        releases = sorted(homes.get(key, []))
         first = members[0] if members else None
         album = IncompleteAlbum(
             albumartist=_album_artist(members),

@@ -33,14 +33,17 @@ method                      what is hashed
 The file is read once, in 1 MiB chunks, feeding both hashes; only a few small
 header reads (``os.pread``) come first to find where the audio lies
 (``hashlib.file_digest`` would give one digest per read, so it is not used).
-Files are opened read-only and never written.
+Files are opened read-only and never written; anything but a regular file
+(a FIFO or device that replaced a catalogued file) is refused unread.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
+import stat
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +70,10 @@ class Fingerprint:
 
 class FileChangedWhileReading(OSError):
     """The file's size or mtime changed during the read: the hashes describe no real state."""
+
+
+class NotARegularFile(OSError):
+    """The path is now a FIFO, device, socket or folder: it is never read."""
 
 
 # --- planning: where is the audio? -------------------------------------------------
@@ -311,9 +318,19 @@ def fingerprint_file(path: str | bytes | os.PathLike, *, chunk: int = CHUNK) -> 
     """Read ``path`` once and return both hashes. Raises ``OSError`` (``FileNotFoundError``
     when gone, :class:`FileChangedWhileReading` when written to during the read)."""
     path_b = os.fsencode(path)
-    fd = os.open(path_b, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    # Symlinks are followed (a link to a regular file is fine), but a FIFO would
+    # block, /dev/zero would read forever and opening some devices has effects:
+    # check before opening, and again on the descriptor (the path may change
+    # between the two); O_NONBLOCK keeps the open itself from waiting on a FIFO.
+    if not stat.S_ISREG(os.stat(path_b).st_mode):
+        raise NotARegularFile(errno.EINVAL, "not a regular file", os.fsdecode(path_b))
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path_b, flags)
     try:
         before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise NotARegularFile(errno.EINVAL, "not a regular file", os.fsdecode(path_b))
+        os.set_blocking(fd, True)
         size = before.st_size
         try:
             plan = plan_for(fd, size, os.path.basename(path_b))

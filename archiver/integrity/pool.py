@@ -3,7 +3,8 @@
 Hashing is CPU-bound (sha256 in C, but two hashes per file and Python page
 parsing for Ogg), so it runs in worker processes while the caller, the one
 catalog writer, stores results. At most ``2 * jobs + 2`` tasks are in flight,
-so stopping early (Ctrl-C, a progress callback raising) wastes little work.
+so stopping early (Ctrl-C, a progress callback raising) wastes little work; the
+workers still hashing are then terminated rather than waited for.
 Workers are forked when this process has one thread (cheapest); a threaded
 caller (the TUI runs work in threads) gets ``forkserver``, as forking a
 threaded process can deadlock.
@@ -32,9 +33,13 @@ def default_jobs() -> int:
 
 
 def _worker_init() -> None:  # pragma: no cover - runs in the workers
-    """Ctrl-C reaches the whole process group: only the parent handles it (it cancels
-    the pending work and commits what is done); workers finish their file quietly."""
+    """Ctrl-C and ``kill -TERM -PGID`` reach the whole process group: only the parent
+    handles them (it cancels the pending work, commits what is done and stops the
+    workers). A forked worker inherits the CLI's handlers (SIGTERM raising
+    KeyboardInterrupt would print a traceback per worker): SIGINT is ignored, and
+    SIGTERM kills quietly, as by default."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -58,6 +63,7 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
     pending: set[Future] = set()
     source = iter(items)
     window = 2 * jobs + 2
+    completed = False
     try:
         exhausted = False
         while True:
@@ -73,7 +79,22 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+        completed = True
     finally:
         for future in pending:
             future.cancel()
+        if not completed:
+            _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stopped early: the files being hashed now would be thrown away, and one can be
+    large (minutes of reading), so end the workers (SIGTERM: quiet, see _worker_init)
+    rather than wait for them."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            if proc.is_alive():
+                proc.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass

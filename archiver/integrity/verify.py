@@ -15,7 +15,8 @@ Per file (compared with its current fingerprint):
 
 Results are committed in batches, so an interrupted run keeps its work; with
 ``resume=True`` the latest interrupted run (same query) continues, skipping
-the files it already checked.
+the files it already checked. A run whose process was killed (SIGKILL, power
+cut) is marked interrupted by the next verify (see :mod:`archiver.integrity.runlock`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from archiver.catalog import integrity as sql
 from archiver.catalog import open_catalog, utc_now
+from archiver.integrity import runlock
 from archiver.integrity.checksum import BATCH, BATCH_SECONDS, HashOutcome, hash_one
 from archiver.integrity.hashing import Fingerprint
 from archiver.integrity.pool import default_jobs, imap_unordered
@@ -156,15 +158,20 @@ def verify_files(
     interrupted and the exception carries the partial result as ``exc.verify_result``."""
     started = time.monotonic()
     catalog = open_catalog(Path(catalog_path))
+    run_id: int | None = None
     try:
         conn = catalog.conn
-        previous = sql.resumable_verify_run(conn, query) if resume else None
         with catalog.write() as wconn:
+            # Runs left 'running' by a killed verify become 'interrupted' (a live
+            # concurrent verify holds its run lock and is left alone; see runlock).
+            runlock.close_stale_runs(wconn, catalog.path, "verify")
+            previous = sql.resumable_verify_run(wconn, query) if resume else None
             if previous is not None:
                 run_id = previous.id
                 sql.reopen_verify_run(wconn, run_id)
             else:
                 run_id = sql.start_verify_run(wconn, query)
+            runlock.claim(catalog.path, "verify", run_id)
         result = VerifyResult(run_id, resumed=previous is not None)
         targets = sql.verify_targets(
             conn,
@@ -186,6 +193,10 @@ def verify_files(
                 with catalog.write() as wconn:
                     for stored, verdict, fp in pending:
                         if fp is not None and verdict.store is not None:
+                            if verdict.store == "current" and sql.is_current_fingerprint(
+                                wconn, stored.file_id, fp
+                            ):
+                                continue  # a verify running at the same time stored it
                             sql.add_fingerprint(
                                 wconn,
                                 stored.file_id,
@@ -245,6 +256,8 @@ def verify_files(
         finish("finished")
         return result
     finally:
+        if run_id is not None:
+            runlock.release(catalog.path, "verify", run_id)
         catalog.close()
 
 

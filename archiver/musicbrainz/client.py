@@ -23,11 +23,16 @@ Nothing else in archiver imports musicbrainzngs. What this module adds:
 from __future__ import annotations
 
 import email.utils
+import http.client
+import io
+import math
 import re
+import socket
 import sqlite3
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +75,13 @@ RECORDING_INCLUDES = (
 RECORDING_RELEASES_INCLUDES = ("releases",)
 ISRC_INCLUDES = ("releases",)  # `artist-credits` is rejected client-side for ISRCs
 
+# The largest body accepted. Real ws/2 answers are far smaller (a release lookup
+# with every include we ask for, recording-level relations too, is under 2 MB even
+# for big box sets); a larger one is a broken or hostile server, refused before it
+# can fill memory. Read in chunks of READ_CHUNK.
+MAX_RESPONSE_BYTES = 16 * 2**20
+READ_CHUNK = 1 << 16
+
 _TRANSIENT_HTTP = {429, 500, 502, 503, 504}
 _LOCK = threading.RLock()  # musicbrainzngs keeps its settings in module globals
 _STATE = threading.local()
@@ -92,24 +104,188 @@ class OfflineMiss(MusicBrainzError):
 
 
 def _timeout_opener_read(opener, req, body=None, max_retries=8, retry_delay_delta=2.0):
-    """Replacement for musicbrainzngs' ``_safe_read``: one attempt, with a timeout."""
+    """Replacement for musicbrainzngs' ``_safe_read``: one attempt, with a deadline
+    and a size cap."""
     timeout = getattr(_STATE, "timeout", None)
+    limit = getattr(_STATE, "max_response_bytes", MAX_RESPONSE_BYTES)
     return _ORIGINAL_SAFE_READ(
-        _TimeoutOpener(opener, timeout), req, body, max_retries=1, retry_delay_delta=0.0
+        _TimeoutOpener(opener, timeout, limit), req, body, max_retries=1, retry_delay_delta=0.0
     )
 
 
-class _TimeoutOpener:
-    """Wraps the urllib opener musicbrainzngs builds so ``open`` gets a timeout."""
+class ResponseTooLarge(Exception):
+    """The body is over the size cap (not an OSError: ``_safe_read`` lets it through)."""
 
-    def __init__(self, opener: Any, timeout: float | None) -> None:
+
+class _Deadline:
+    """The instant a request must be done by (monotonic clock)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left; TimeoutError (which ``_safe_read`` treats as a timeout) when none."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete answer within {self.seconds:g} s")
+        return left
+
+
+class _DeadlineIO(socket.SocketIO):
+    """The socket reader of one response: every receive waits at most until the
+    deadline, so a server dripping a byte at a time (headers or body) cannot hold
+    the request past it, although no single read ever times out."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline, per_read: float) -> None:
+        super().__init__(sock, "rb")
+        self._deadline = deadline
+        self._per_read = per_read
+
+    def readinto(self, b: Any) -> int:
+        self._sock.settimeout(min(self._per_read, self._deadline.remaining()))
+        return super().readinto(b)
+
+
+class _DeadlineSocket:
+    """A connected socket whose ``makefile`` (what http.client reads responses
+    through) gives a :class:`_DeadlineIO`; everything else goes to the socket."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline, per_read: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._per_read = per_read
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> Any:
+        raw = _DeadlineIO(self._sock, self._deadline, self._per_read)
+        self._sock._io_refs += 1  # as socket.makefile does: close() waits for the reader
+        return io.BufferedReader(raw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _DeadlineConnection:
+    """Mixin for http.client connections: connect within the deadline, then read
+    through :class:`_DeadlineSocket`."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        per_read = self.timeout if isinstance(self.timeout, int | float) else self._deadline.seconds
+        self.timeout = min(per_read, self._deadline.remaining())
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock, self._deadline, per_read)
+
+
+class _DeadlineHTTPConnection(_DeadlineConnection, http.client.HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    handler_order = 499  # before the opener's own HTTPHandler (500)
+
+    def __init__(self, owner: _TimeoutOpener) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_DeadlineHTTPConnection, req, deadline=self._owner.deadline)
+
+
+_HANDLERS: list[type] = [_DeadlineHTTPHandler]
+
+if hasattr(http.client, "HTTPSConnection") and hasattr(urllib.request, "HTTPSHandler"):
+
+    class _DeadlineHTTPSConnection(_DeadlineConnection, http.client.HTTPSConnection):
+        pass
+
+    class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+        handler_order = 499
+
+        def __init__(self, owner: _TimeoutOpener) -> None:
+            super().__init__()
+            self._owner = owner
+
+        def https_open(self, req: Any) -> Any:
+            extra: dict[str, Any] = {"context": getattr(self, "_context", None)}
+            if getattr(self, "_check_hostname", None) is not None:
+                extra["check_hostname"] = self._check_hostname
+            return self.do_open(
+                _DeadlineHTTPSConnection, req, deadline=self._owner.deadline, **extra
+            )
+
+    _HANDLERS.append(_DeadlineHTTPSHandler)
+
+
+class _TimeoutOpener:
+    """Wraps the urllib opener musicbrainzngs builds: ``open`` gets a timeout that is
+    a deadline for the whole request (connect, headers, body), and the body is read
+    under a size cap."""
+
+    def __init__(self, opener: Any, timeout: float | None, limit: int | None = None) -> None:
         self._opener = opener
         self._timeout = timeout
+        self._limit = limit
+        self.deadline: _Deadline | None = None
+        if timeout is not None:
+            for handler in _HANDLERS:
+                opener.add_handler(handler(self))
 
     def open(self, req: Any, data: Any = None) -> Any:
         if self._timeout is None:
-            return self._opener.open(req, data)
-        return self._opener.open(req, data, timeout=self._timeout)
+            response = self._opener.open(req, data)
+        else:
+            self.deadline = _Deadline(self._timeout)
+            response = self._opener.open(req, data, timeout=self._timeout)
+        return _CappedResponse(response, self._limit)
+
+
+class _CappedResponse:
+    """The response as ``_safe_read`` sees it: ``read()`` returns the whole body, or
+    raises :class:`ResponseTooLarge` past ``limit`` bytes (reading in chunks, so an
+    endless answer never sits in memory)."""
+
+    def __init__(self, response: Any, limit: int | None) -> None:
+        self._response = response
+        self._limit = limit
+
+    def read(self, amt: int | None = None) -> bytes:
+        limit = self._limit
+        if amt is not None or limit is None:
+            return self._response.read(amt)
+        try:
+            declared = int(self._response.headers.get("Content-Length") or -1)
+        except (AttributeError, TypeError, ValueError):
+            declared = -1
+        if declared > limit:
+            self._response.close()
+            raise ResponseTooLarge(_too_large(limit, f"{declared} bytes announced"))
+        chunks, total = [], 0
+        while True:
+            chunk = self._response.read(min(READ_CHUNK, limit + 1 - total))
+            if not chunk:
+                body = b"".join(chunks)
+                short = getattr(self._response, "length", None)
+                if isinstance(short, int) and short > 0:
+                    # read(n) returns b"" at a premature end, where read() raises:
+                    # a truncated answer stays an error (retried, never cached)
+                    raise http.client.IncompleteRead(body, short)
+                return body
+            total += len(chunk)
+            if total > limit:
+                self._response.close()
+                raise ResponseTooLarge(_too_large(limit, "more was sent"))
+            chunks.append(chunk)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._response, name)
+
+
+def _too_large(limit: int, what: str) -> str:
+    return f"response larger than the {limit / 2**20:g} MiB cap ({what}); not used, not cached"
 
 
 _ORIGINAL_SAFE_READ = _mbz._safe_read
@@ -158,7 +334,8 @@ class ClientSettings:
     server: str = DEFAULT_MUSICBRAINZ_URL
     contact: str = DEFAULT_CONTACT
     rate_limit: float | None = None
-    timeout: float = 30.0
+    timeout: float = 30.0  # a deadline per HTTP request: connect, headers and body
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     max_attempts: int = 4
     backoff: float = 1.0  # first retry delay; doubles each time
     max_backoff: float = 30.0
@@ -287,6 +464,8 @@ class Client:
                 if code is None:
                     raise BadResponse(f"{key}: unreadable response ({_cause_text(exc)})") from exc
                 raise BadResponse(f"{key}: HTTP {code} ({_cause_text(exc)})") from exc
+            except ResponseTooLarge as exc:  # not retried: the server would say it again
+                raise BadResponse(f"{key}: {exc}") from exc
             except musicbrainzngs.AuthenticationError as exc:
                 raise BadResponse(f"{key}: HTTP 401 (authentication required)") from exc
             except musicbrainzngs.NetworkError as exc:
@@ -317,6 +496,7 @@ class Client:
             musicbrainzngs.set_format("xml")
         musicbrainzngs.set_parser(_mbz.mb_parser_null)
         _STATE.timeout = self.settings.timeout
+        _STATE.max_response_bytes = self.settings.max_response_bytes
 
 
 def parse_body(body: str, expect: str) -> dict:
@@ -375,12 +555,22 @@ def _network_reason(exc: musicbrainzngs.NetworkError) -> str:
 
 
 def _retry_after(exc: musicbrainzngs.NetworkError) -> float | None:
+    """Seconds the server asked us to wait (delta-seconds or an HTTP date); None when
+    absent or unparseable (then the usual backoff applies). Never raises: the header
+    comes from the server, whatever it says."""
     headers = getattr(exc.cause, "headers", None)
-    value = headers.get("Retry-After") if headers is not None else None
-    if not value:
+    try:
+        value = headers.get("Retry-After") if headers is not None else None
+    except Exception:
+        return None
+    if not value or not isinstance(value, str):
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = when.timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError, OSError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None

@@ -28,6 +28,7 @@ from typing import Any
 
 from archiver.catalog import musicbrainz as mbdb
 from archiver.catalog.db import Catalog
+from archiver.integrity import runlock
 from archiver.musicbrainz import match as m
 from archiver.musicbrainz.client import (
     ISRC_INCLUDES,
@@ -390,7 +391,12 @@ def enrich(
     albums = load_albums(catalog, where, params)
     if limit is not None:
         albums = albums[: max(0, limit)]
-    stats.run_id = mbdb.start_run(catalog.conn, query_text)
+    with catalog.write() as conn:
+        # Runs left 'running' by a killed enrich become 'interrupted' (a live one
+        # holds its run lock and is left alone; see archiver.integrity.runlock).
+        runlock.close_stale_runs(conn, catalog.path, "enrich")
+        stats.run_id = mbdb.start_run(conn, query_text)
+        runlock.claim(catalog.path, "enrich", stats.run_id)
     base_requests, base_hits = client.stats.requests, client.stats.cache_hits
 
     def sync() -> None:
@@ -410,9 +416,9 @@ def enrich(
                 Progress(done, len(albums), stats.requests, stats.cache_hits, label, status)
             )
 
-    report(0, None, None)
     status = "interrupted"  # stopped early through should_stop
     try:
+        report(0, None, None)
         for done, album in enumerate(albums, start=1):
             if should_stop is not None and should_stop():
                 break
@@ -453,5 +459,8 @@ def enrich(
     finally:
         sync()
         stats.status = status
-        mbdb.finish_run(catalog.conn, stats.run_id, status, stats.as_dict())
+        try:
+            mbdb.finish_run(catalog.conn, stats.run_id, status, stats.as_dict())
+        finally:
+            runlock.release(catalog.path, "enrich", stats.run_id)
     return stats

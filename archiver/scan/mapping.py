@@ -428,6 +428,33 @@ def summarize_bytes(key: str, data: bytes) -> str:
     return f"<{key} {len(data)} bytes>"
 
 
+# Longest raw tag value kept whole (characters); a longer one keeps this much,
+# then a marker saying how long it was and its SHA-256 (see docs/tag-mapping.md).
+RAW_VALUE_CAP = 64 * 1024
+# Longest normalized text field (a comment, a credit list): catalog cells, the
+# TUI and exports have no use for more.
+FIELD_CAP = 16 * 1024
+
+
+def cap_text(text: str, limit: int = RAW_VALUE_CAP) -> str:
+    """``text`` if it is at most ``limit`` characters, else its first ``limit``
+    characters and ``<truncated: N chars, sha256 HEX>`` (hash of the whole
+    value as UTF-8), so that a 50 MB frame neither bloats the catalog nor
+    crosses the reader pipe, and two different huge values stay different."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()
+    return f"{text[:limit]}<truncated: {len(text)} chars, sha256 {digest}>"
+
+
+def cap_raw(raw: dict[str, list[str]], limit: int = RAW_VALUE_CAP) -> None:
+    """Cap every value of a raw-tag dict in place (one cheap pass)."""
+    for values in raw.values():
+        for i, value in enumerate(values):
+            if len(value) > limit:
+                values[i] = cap_text(value, limit)
+
+
 def clean_text(text: str) -> str:
     """A value safe to store as UTF-8 JSON/TEXT (lone surrogates become \\udcNN escapes)."""
     try:

@@ -61,11 +61,18 @@ def _texts(value) -> list[str]:
     return []
 
 
+def _items(tags) -> list:
+    """``(key, value)`` pairs: a list given (``tags.items()`` computed once by the
+    caller: mutagen validates the key again on every lookup), else the tag's items."""
+    return tags if isinstance(tags, list) else tags.items()
+
+
 def collect_ape(tags) -> m.Collected:
-    """Raw strings per Picard field from ``mutagen.apev2.APEv2`` (key -> APEValue)."""
+    """Raw strings per Picard field from ``mutagen.apev2.APEv2`` (key -> APEValue),
+    or from its ``items()``."""
     values: m.Collected = {}
     get = APE_KEYS.get
-    for key, value in tags.items():
+    for key, value in _items(tags):
         field = get(key.lower())
         if field is not None and getattr(value, "kind", _TEXT) == _TEXT:
             m.add(values, field, _texts(value))
@@ -81,7 +88,7 @@ def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]
     """Every item as text (binary items summarized) and the cover pictures."""
     raw: dict[str, list[str]] = {}
     pictures: list[Picture] = []
-    for key, value in tags.items():
+    for key, value in _items(tags):
         kind = getattr(value, "kind", _TEXT)
         name = prefix + m.clean_text(key)
         if kind == _BINARY:

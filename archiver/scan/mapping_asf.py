@@ -66,17 +66,32 @@ def _value_text(attr) -> str:
     return str(value)
 
 
+def asf_items(tags) -> list[tuple[str, list]]:
+    """``(name, [attributes])`` in file order (first appearance of each name).
+
+    ``ASFTags`` is a list of ``(name, attribute)`` pairs, but its dict-like
+    ``keys()``/``items()`` go through a set: hash order, different in every
+    process, which would make ``tags.raw`` differ between two reads of the
+    same file. Plain dicts (tests, other callers) keep their own order."""
+    if not isinstance(tags, list):
+        return [(k, v if isinstance(v, list) else [v]) for k, v in tags.items()]
+    grouped: dict[str, list] = {}
+    for name, attr in list.__iter__(tags):
+        grouped.setdefault(name, []).append(attr)
+    return list(grouped.items())
+
+
 def collect_asf(tags) -> m.Collected:
     """Raw strings per Picard field from ``mutagen.asf.ASFTags`` ((name, [attribute]) pairs)."""
     values: m.Collected = {}
     get = ASF_NAMES.get
-    for name, attrs in tags.items():
+    for name, attrs in asf_items(tags):
         field = get(name.lower())
         if field is not None:
             m.add(
                 values,
                 field,
-                [_value_text(a) for a in (attrs if isinstance(attrs, list) else [attrs])],
+                [_value_text(a) for a in attrs],
             )
     if "tracknumber" not in values and values.get("_wm_track"):
         number = m.parse_int(values["_wm_track"][0])
@@ -113,9 +128,9 @@ def raw_asf(tags) -> tuple[dict[str, list[str]], list[Picture]]:
     """Every attribute as text (WM/Picture summarized) and the pictures."""
     raw: dict[str, list[str]] = {}
     pictures: list[Picture] = []
-    for name, attrs in tags.items():
+    for name, attrs in asf_items(tags):
         out = raw.setdefault(m.clean_text(name), [])
-        for attr in attrs if isinstance(attrs, list) else [attrs]:
+        for attr in attrs:
             value = getattr(attr, "value", attr)
             if name.lower() == PICTURE_NAME and isinstance(value, bytes):
                 pic = parse_wm_picture(value)

@@ -40,7 +40,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
-from archiver.scan import formats
+from archiver.scan import fastpaths, formats
 from archiver.scan import mapping as m
 from archiver.scan.mapping_ape import collect_ape, raw_ape
 from archiver.scan.mapping_asf import collect_asf, raw_asf
@@ -48,7 +48,9 @@ from archiver.scan.mapping_id3 import collect_id3, id3_version_name, raw_id3
 from archiver.scan.mapping_mp4 import collect_mp4, raw_mp4
 from archiver.scan.mapping_riff import collect_riff, raw_riff, read_riff_info
 from archiver.scan.mapping_vorbis import collect_vorbis, raw_vorbis
-from archiver.scan.record import FileRecord
+from archiver.scan.record import FileRecord, mtime_ns_of
+
+fastpaths.install()
 
 try:  # mutagen's VComment base class (FLAC, Ogg)
     from mutagen._vorbis import VComment
@@ -231,7 +233,7 @@ def read_file(path_bytes: bytes, st: os.stat_result | None = None) -> FileRecord
         return FileRecord(path_bytes, 0, 0, error=("unreadable", _os_error(exc)))
     except Exception as exc:  # noqa: BLE001 - e.g. a NUL byte in the path
         return FileRecord(path_bytes, 0, 0, error=("internal", _one_line(exc)))
-    record = FileRecord(path_bytes, st.st_size, st.st_mtime_ns)
+    record = FileRecord(path_bytes, st.st_size, mtime_ns_of(st))
     if not stat.S_ISREG(st.st_mode):
         # A FIFO or device would block or stream forever: never open it.
         record.error = (
@@ -398,8 +400,9 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
         raw, pictures = raw_asf(tags)
     elif isinstance(tags, APEv2):
         formats_found.append("APEv2")
-        primary = collect_ape(tags)
-        raw, pictures = raw_ape(tags)
+        items = tags.items()
+        primary = collect_ape(items)
+        raw, pictures = raw_ape(items)
     elif tags is not None:
         formats_found.append(type(tags).__name__)
         record.notes.append(f"tag type {type(tags).__name__} not mapped")
@@ -484,8 +487,9 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
                 ape = None
             if ape is not None:
                 formats_found.append("APEv2")
-                collected = collect_ape(ape)
-                ape_raw, ape_pics = raw_ape(ape, prefix="APEv2:" if raw else "")
+                items = ape.items()
+                collected = collect_ape(items)
+                ape_raw, ape_pics = raw_ape(items, prefix="APEv2:" if raw else "")
                 if primary is None:
                     primary = collected
                 else:
@@ -496,6 +500,10 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
     normalized = m.finalize(primary or {})
     for extra_values in secondary:
         normalized = m.merge(normalized, m.finalize(extra_values))
+    for key, value in normalized.items():
+        if type(value) is str and len(value) > m.FIELD_CAP:
+            normalized[key] = m.cap_text(value, m.FIELD_CAP)
+    m.cap_raw(raw)
     record.tags = normalized
     record.raw_tags = raw
     record.pictures = pictures

@@ -49,6 +49,17 @@ class FileRecord:
         return display_path(self.path_bytes)
 
 
+_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
+
+
+def mtime_ns_of(st: os.stat_result) -> int:
+    """``st_mtime_ns`` within SQLite's signed 64 bits: a file dated after 2262
+    (or before 1677) is stored at the limit, the same on every scan, so it
+    reads as unchanged next time instead of failing the whole batch."""
+    ns = st.st_mtime_ns
+    return ns if _NS_MIN <= ns <= _NS_MAX else max(_NS_MIN, min(ns, _NS_MAX))
+
+
 def display_path(path_bytes: bytes) -> str:
     """A legible text form of a path: exact for valid UTF-8, ``\\xNN`` escapes otherwise."""
     return path_bytes.decode("utf-8", errors="backslashreplace")

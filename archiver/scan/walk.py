@@ -15,6 +15,8 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from archiver.scan.record import mtime_ns_of
+
 AUDIO_EXTENSIONS: frozenset[bytes] = frozenset(
     b"mp3 mp2 flac ogg oga opus spx m4a m4b mp4 aac alac wma asf wav aif aiff aifc "
     b"ape wv mpc ofr ofs tak tta dsf dff".split()
@@ -138,19 +140,22 @@ def _error(path: bytes, exc: OSError) -> WalkError:
     return WalkError(path, kind, exc.strerror or str(exc))
 
 
-def classify(path_bytes: bytes, st: os.stat_result, stats: WalkStats) -> Found | None:
-    """Decide whether a regular file is audio: by extension, else by a cheap sniff."""
+def classify(
+    path_bytes: bytes, st: os.stat_result, stats: WalkStats, name: bytes | None = None
+) -> Found | None:
+    """Decide whether a regular file is audio: by extension, else by a cheap sniff.
+    ``name``: the file name when the caller has it (saves a basename per file)."""
     if not stat.S_ISREG(st.st_mode):
         stats.special += 1
         return None
-    ext = extension(os.path.basename(path_bytes))
+    ext = extension(os.path.basename(path_bytes) if name is None else name)
     if ext in AUDIO_EXTENSIONS:
-        return Found(path_bytes, st.st_size, st.st_mtime_ns)
+        return Found(path_bytes, st.st_size, mtime_ns_of(st))
     if ext in NON_AUDIO_EXTENSIONS or st.st_size < 4:
         stats.skipped += 1
         return None
     if sniff(path_bytes):
-        return Found(path_bytes, st.st_size, st.st_mtime_ns, sniffed=True)
+        return Found(path_bytes, st.st_size, mtime_ns_of(st), sniffed=True)
     stats.skipped += 1
     return None
 
@@ -222,7 +227,7 @@ def walk(top: bytes, stats: WalkStats) -> Iterator[Found | WalkError]:
                 visited.add(key)
                 subdirs.append(path)
                 continue
-            found = classify(path, est, stats)
+            found = classify(path, est, stats, entry.name)
             if found:
                 yield found
         # Depth-first in name order: push reversed so the first name pops first.

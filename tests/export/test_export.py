@@ -368,3 +368,58 @@ def test_output_to_a_fifo_is_written_directly(tmp_path):
         handle.write(b"data")
     reader.join(5)
     assert got == [b"data"] and fifo.exists() and not fifo.is_file()
+
+
+def _refused(result, fragment: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+
+
+def test_output_onto_the_catalog_or_its_companions_is_refused(cli, catalog_path, tmp_path):
+    # the catalog is WAL: its -wal/-shm exist while open; the scan lock lives beside it
+    companions = [
+        catalog_path.with_name(catalog_path.name + s) for s in ("-wal", "-shm", "-scan.lock")
+    ]
+    for path in companions:
+        path.touch(exist_ok=True)
+    link = tmp_path / "link.db"
+    link.symlink_to(catalog_path)
+    hard = tmp_path / "hard.db"
+    os.link(catalog_path, hard)
+    dotted = catalog_path.parent / "." / catalog_path.name
+    before = {p: p.read_bytes() for p in (catalog_path, *companions)}
+    for target in (catalog_path, *companions, link, hard, dotted):
+        _refused(cli("export", "-o", str(target)), "refusing to overwrite")
+    assert {p: p.read_bytes() for p in before} == before
+    assert link.is_symlink() and hard.read_bytes() == before[catalog_path]
+    # the catalog named through a symlink: its real file is still protected
+    _refused(run_cli(link, "export", "-o", str(catalog_path)), "the catalog")
+    # a companion that does not exist yet is refused too (SQLite would create it)
+    for path in companions:
+        path.unlink()
+    _refused(cli("export", "-o", str(companions[0])), "the catalog")
+    assert not companions[0].exists()
+
+
+def test_output_onto_a_catalogued_audio_file_is_refused(catalog, catalog_path, tmp_path):
+    song = tmp_path / "song.flac"
+    song.write_bytes(b"fLaC not really")
+    add_track(catalog.conn, str(song), title="Song")
+    via_link = tmp_path / "alias.flac"
+    via_link.symlink_to(song)
+    for target in (song, via_link):
+        _refused(run_cli(catalog_path, "export", "-o", str(target)), "audio file in the catalog")
+    assert song.read_bytes() == b"fLaC not really"
+    # a path the catalog knows but that is gone is an ordinary new file
+    song.unlink()
+    assert run_cli(catalog_path, "export", "-o", str(song), "--columns", "title").exit_code == 0
+
+
+def test_output_onto_a_folder_is_a_one_line_failure(cli, tmp_path):
+    result = cli("export", "-o", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is a folder" in lines[0]
+    assert tmp_path.is_dir()

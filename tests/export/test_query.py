@@ -52,7 +52,7 @@ def test_empty_query_selects_everything():
 def test_values_are_bound_never_pasted():
     q = compile_query('artist:"x\'); DROP TABLE files; --" title:y year:1969')
     assert "DROP" not in q.where and "'x" not in q.where
-    assert "%x'); DROP TABLE files; --%" in q.params
+    assert "x'); DROP TABLE files; --" in q.params
     assert 1969 in q.params
 
 
@@ -197,6 +197,52 @@ def test_like_metacharacters_are_literal(conn, ids):
     assert select(conn, "path:caf\\xe9") == names(ids, "nonutf8", "literal_escape")
     assert select(conn, "artist:o'brien") == names(ids, "percent")
     assert select(conn, 'title:"\\"quotes\\""') == names(ids, "percent")
+
+
+def test_text_match_folds_ascii_case_around_other_letters(conn, ids):
+    # instr(lower(col), lower(?)): the same ASCII-only folding LIKE had.
+    assert select(conn, "artist:BJöRK") == names(ids, "bjork")
+    assert select(conn, "artist:öR") == names(ids, "bjork")
+
+
+def test_a_100_kb_field_value_runs_and_finds_nothing(conn):
+    # SQLite rejects LIKE patterns over 50,000 bytes; the substring match has no such limit.
+    assert select(conn, "title:" + "y" * 100_000) == set()
+    assert select(conn, "-title:" + "%" * 60_000) == select(conn, "")
+    assert select(conn, 'year:"' + "1" * 60_000 + '"') == set()
+
+
+@pytest.mark.parametrize(
+    "text, position",
+    [
+        ("bitrate:99999999999999999999999..", 8),
+        ("year:-99999999999999999999..", 5),
+        ("year:1..99999999999999999999", 8),
+        ("year:9223372036854775808", 5),
+        ("year:-9223372036854775808", 5),
+        ("size:" + "9" * 39, 5),
+        ("size:9999999999999TiB", 5),
+        ("size:" + "9" * 5000 + "..", 5),
+        ("length:99999999999999999:00:00", 7),
+        ("length:" + "9" * 30 + ".5", 7),
+        ("score:" + "9" * 400 + ".0..", 6),
+        ("track:" + "1" * 5000, 6),
+    ],
+)
+def test_numbers_beyond_64_bits_are_query_errors(conn, text, position):
+    with pytest.raises(QueryError) as info:
+        compile_query(text)
+    assert info.value.position == position, str(info.value)
+    assert "out of range" in info.value.message
+    assert len(str(info.value)) < 200
+
+
+def test_the_largest_64_bit_numbers_still_run(conn, ids):
+    assert select(conn, "year:9223372036854775807") == set()
+    assert select(conn, "year:-9223372036854775807..9223372036854775807") == select(
+        conn, "has:year"
+    )
+    assert select(conn, "size:..9000000TB") == select(conn, "")
 
 
 def test_number_fields_exact_and_ranges(conn, ids):

@@ -52,15 +52,23 @@ def run_measured(
     """Run ``cmd``; return its result and the peak RSS in MB of it and the children
     it reaped (``wait4``: this run only, unlike RUSAGE_CHILDREN). Exceeding ``limit``
     seconds fails: the property is "finishes"."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r") as peak,
+    ):
+        # Through a small launcher: a program exec'd straight from this (large)
+        # pytest process would have pytest's own peak RSS in its ru_maxrss (the
+        # kernel keeps the high-water mark of the memory replaced by exec).
+        launch = [sys.executable, "-c", _MEASURING_LAUNCHER, peak.name, *cmd]
+        proc = subprocess.Popen(launch, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
         timer = threading.Timer(limit, lambda: os.killpg(proc.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        maxrss = int(peak.read() or 0)
         out.seek(0)
         err.seek(0)
         result = subprocess.CompletedProcess(
@@ -70,7 +78,22 @@ def run_measured(
             err.read().decode("utf-8", "replace"),
         )
     assert proc.returncode != -signal.SIGKILL, f"{cmd[4:6]} did not finish within {limit:g} s"
-    return result, usage.ru_maxrss // 1024
+    return result, maxrss // 1024
+
+
+_MEASURING_LAUNCHER = """
+import os, signal, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:  # die of the same signal
+    if -code != signal.SIGKILL:
+        signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, code: int) -> str:

@@ -19,8 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.reliability.conftest import (
     EXAMPLES,
     REPO,
@@ -209,11 +207,6 @@ def _wait_for(condition, proc: subprocess.Popen, limit: float = 60.0) -> None:
     raise AssertionError("condition not reached in time")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: raw ASF tags come out in hash order (mutagen ASFTags.keys() is a set), "
-    "so re-reading an unchanged WMA file rewrites tags.raw differently",
-)
 def test_raw_tags_are_deterministic(tmp_path):
     """Reading the same file twice must store the same bytes: otherwise a --full
     rescan or a resumed scan churns rows (and the FTS index) for nothing."""
@@ -287,11 +280,6 @@ def test_verify_killed_at_many_points_then_finished_equals_uninterrupted(big_lib
     assert query(db, "SELECT DISTINCT last_verify_status FROM files") == [("ok",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a verify run killed by SIGKILL stays 'running' forever unless the next "
-    "run is --resume with the same query (scan closes stale runs; verify does not)",
-)
 def test_killed_verify_run_is_marked_interrupted_by_the_next_run(small_library, tmp_path):
     db = tmp_path / "catalog.db"
     assert run_cli(db, "scan", str(small_library), "--quiet").returncode == 0
@@ -383,11 +371,6 @@ def test_enrich_killed_at_many_points_then_finished_equals_uninterrupted(tmp_pat
     assert _match_content(db) == _match_content(reference)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an enrich run killed by SIGKILL stays 'running' forever; the next "
-    "enrich does not mark it interrupted",
-)
 def test_killed_enrich_run_is_marked_interrupted_by_the_next_run(small_library, tmp_path):
     db = tmp_path / "catalog.db"
     assert run_cli(db, "scan", str(small_library), "--quiet").returncode == 0

@@ -144,11 +144,6 @@ def test_hostile_queries_give_a_result_or_one_line_exit_2(catalog, command):
     check_invariants(catalog)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an integer range bound beyond 64 bits (bitrate:99999999999999999999..) "
-    "escapes the query parser and fails as 'internal error: OverflowError', exit 1",
-)
 @pytest.mark.parametrize("q", ["bitrate:99999999999999999999999..", "year:-99999999999999999999.."])
 def test_absurd_numbers_are_usage_errors(catalog, q):
     result = CliRunner().invoke(cli, ["--db", str(catalog), "ls", q])
@@ -193,11 +188,6 @@ def test_a_100_kb_query_through_argv(catalog):
             assert_one_line_error(result, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a field value over 50,000 characters (title:yyyy...) becomes a LIKE "
-    "pattern SQLite rejects: 'internal error: LIKE or GLOB pattern too complex', exit 1",
-)
 def test_a_100_kb_field_value(catalog):
     result = run_cli(catalog, "ls", "title:" + "y" * 100_000)
     assert result.returncode in (0, 2), result.stderr[-300:]
@@ -228,11 +218,6 @@ def test_export_to_an_unwritable_place_is_one_line_exit_1(catalog, tmp_path):
         assert_one_line_error(result, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `archiver export --output <the catalog file>` replaces the catalog with "
-    "the CSV (exit 0): the whole catalog is lost",
-)
 def test_export_refuses_to_overwrite_the_catalog(catalog, tmp_path):
     db = tmp_path / "catalog.db"
     shutil.copyfile(catalog, db)

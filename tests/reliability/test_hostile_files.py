@@ -290,11 +290,6 @@ def test_scan_with_huge_frames_finishes_and_accounts_for_every_file(huge_frames,
     assert peak < 1024, f"a scan with 50 MB frames peaked at {peak} MB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: raw tag values are stored uncapped: one 50 MB TXXX frame puts 50 MB "
-    "into tags.raw (catalog bloat, and the whole value crosses the pool pipe)",
-)
 def test_huge_text_frame_does_not_bloat_the_catalog(huge_frames, tmp_path):
     db = tmp_path / "catalog.db"
     assert run_cli(db, "scan", str(huge_frames / "text-frame.mp3"), "--quiet").returncode == 0

@@ -153,3 +153,18 @@ def test_looks_like_audio_recognises_magic_numbers(head):
 )
 def test_looks_like_audio_rejects_other_content(head):
     assert not looks_like_audio(head)
+
+
+def test_mtime_ns_is_clamped_to_sqlite_integers():
+    from types import SimpleNamespace
+
+    from archiver.scan.record import mtime_ns_of
+
+    def st(ns: int):
+        return SimpleNamespace(st_mtime_ns=ns)  # what os.stat gives, the field used
+
+    assert mtime_ns_of(st(1_700_000_000_123_456_789)) == 1_700_000_000_123_456_789
+    assert mtime_ns_of(st(-(2**62))) == -(2**62)
+    assert mtime_ns_of(st(2**63 - 1)) == 2**63 - 1
+    assert mtime_ns_of(st(15 * 10**18)) == 2**63 - 1
+    assert mtime_ns_of(st(-(2**70))) == -(2**63)

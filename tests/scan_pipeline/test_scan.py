@@ -463,3 +463,68 @@ def test_resolve_path_keeps_a_file_symlink_name(tmp_path):
         == os.path.realpath(fsbytes(tmp_path / "links")) + b"/b.mp3"
     )
     assert resolve_path(tmp_path / "dirlink") == os.path.realpath(fsbytes(tmp_path / "real"))
+
+
+def test_read_notes_are_stored_and_cleared_on_reread(db, tmp_path):
+    """What the reader noticed (content vs extension) lands in files.read_notes;
+    a file with nothing to note has NULL, and a re-read replaces old notes."""
+    root = tmp_path / "lib"
+    song(root / "really-flac.m4a", "flac")
+    song(root / "plain.flac", "flac")
+    scan(db, [root], jobs=1)
+    notes = {
+        os.path.basename(bytes(p)): n
+        for p, n in query(db, "SELECT path_bytes, read_notes FROM files")
+    }
+    assert notes[b"plain.flac"] is None
+    assert "FLAC" in notes[b"really-flac.m4a"] and ".m4a" in notes[b"really-flac.m4a"]
+    # The same name now holds what its extension says: the note goes away.
+    target = root / "really-flac.m4a"
+    target.unlink()
+    song(target, "m4a")
+    os.utime(target, ns=(1, 1))
+    scan(db, [root], jobs=1)
+    assert one(db, "SELECT read_notes FROM files WHERE path LIKE '%really-flac.m4a'") is None
+    check_invariants(db)
+
+
+def test_scan_from_a_thread_with_a_captured_stderr(tmp_path):
+    """Like a scan started from a Textual worker thread: sys.stderr is an object
+    whose fileno() is -1. Starting the fork server (and multiprocessing's resource
+    tracker, which passes stderr's fd to its child) must still work. A fresh
+    interpreter, so that no fork server is running yet."""
+    import subprocess
+    import sys
+    import textwrap
+
+    root = tmp_path / "lib"
+    for i in range(4):
+        song(root / f"{i}.mp3", "mp3")
+    code = textwrap.dedent(
+        """
+        import io, sys, threading
+        from archiver.scan import scan
+
+        class Captured(io.StringIO):
+            def fileno(self):
+                return -1
+
+        out = {}
+        sys.stderr = Captured()
+        t = threading.Thread(target=lambda: out.update(s=scan(sys.argv[1], [sys.argv[2]], jobs=2)))
+        t.start()
+        t.join()
+        sys.stderr = sys.__stderr__
+        print(out["s"].added if "s" in out else "failed")
+        """
+    )
+    db = tmp_path / "catalog.db"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(db), str(root)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    assert result.stdout.strip() == "4", result.stderr
+    check_invariants(db)

@@ -185,3 +185,52 @@ def test_track_detail_unknown_id(conn: sqlite3.Connection) -> None:
 )
 def test_album_mb_status(counts: tuple[int, int, int, int, int], expected: str) -> None:
     assert album_mb_status(*counts) == expected
+
+
+def test_preservation_views_of_the_test_catalog(conn: sqlite3.Connection) -> None:
+    # Nothing fingerprinted or verified; Help! lacks its missing "Yesterday" (track 3 of 3)
+    # and Kind of Blue's tags say 4 tracks per disc while each disc has 2.
+    assert browse.integrity_counts(conn) == browse.IntegrityCounts(0, 0, 2)
+    assert browse.damaged_entries(conn) == []
+    assert [(e.label, e.tracks) for e in browse.duplicate_kinds(conn)] == [
+        ("Same audio", 0),
+        ("Same recording", 0),
+        ("Same artist/title", 0),
+    ]
+    albums = {e.label: e for e in browse.incomplete_album_entries(conn)}
+    assert set(albums) == {"Help! — The Beatles", "Kind of Blue — Miles Davis"}
+    help_rows = browse.missing_rows(albums["Help! — The Beatles"].extra)
+    assert [r.sentence() for r in help_rows] == [
+        "missing: disc 1 track 3",
+        "missing: file gone '1-03 Yesterday.mp3'",
+    ]
+    assert albums["Kind of Blue — Miles Davis"].tracks == 4
+    assert browse.catalog_status(conn).last_verify is None
+
+
+def test_missing_rows_merge_tags_and_musicbrainz() -> None:
+    from archiver.integrity.completeness import IncompleteAlbum, MissingTrack
+
+    album = IncompleteAlbum(
+        albumartist="The Beatles",
+        album="Abbey Road",
+        folder="/music/Abbey Road",
+        present=14,
+        expected=17,
+        missing_discs=[2],
+        gaps={1: [4]},
+        missing_files=["/music/Abbey Road/09 Her Majesty.flac"],
+        release_mbid="r",
+        release_title="Abbey Road",
+        release_missing=[
+            MissingTrack(1, 7, "7", "Here Comes the Sun", 185.0),
+            MissingTrack(1, 4, "4", "Oh! Darling", 206.4),
+        ],
+    )
+    rows = browse.missing_rows(album)
+    assert [(r.sentence(), r.source) for r in rows] == [
+        ("missing: disc 1 track 4 'Oh! Darling' 3:26", "tags, MusicBrainz"),
+        ("missing: disc 1 track 7 'Here Comes the Sun' 3:05", "MusicBrainz"),
+        ("missing: disc 2 '(the whole disc)'", "tags"),
+        ("missing: file gone '09 Her Majesty.flac'", "catalog"),
+    ]

@@ -76,6 +76,47 @@ def _kv_table(title: str) -> Table:
     return table
 
 
+def _history(d: TrackDetail) -> list[RenderableType]:
+    """Fingerprints taken of the file (the proof it did not rot) and its moves."""
+    parts: list[RenderableType] = []
+    if d.fingerprints:
+        table = Table(
+            title="Fingerprints (oldest first)",
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            expand=True,
+        )
+        table.add_column("Taken", no_wrap=True)
+        table.add_column("By", no_wrap=True)
+        table.add_column("Size", justify="right", no_wrap=True)
+        table.add_column("SHA-256", overflow="ellipsis", no_wrap=True, ratio=1)
+        for fp in d.fingerprints:
+            by = (
+                f"verify #{fp['verify_run_id']}"
+                if fp.get("verify_run_id")
+                else f"scan #{fp['scan_id']}"
+                if fp.get("scan_id")
+                else "checksum"
+            )
+            table.add_row(
+                fmt.timestamp(fp.get("computed_at")),
+                by,
+                f"{fp.get('size') or 0:,}",
+                str(fp.get("sha256") or ""),
+            )
+        parts += [table, Text("")]
+    if d.moves:
+        moves = _kv_table("Moves")
+        for move in d.moves:
+            moves.add_row(
+                fmt.timestamp(move.get("detected_at")),
+                f"{move.get('old_path')} → {move.get('new_path')}",
+            )
+        parts += [moves, Text("")]
+    return parts
+
+
 def render_detail(d: TrackDetail) -> RenderableType:
     """The whole detail as one renderable (kept pure for tests and snapshots)."""
     parts: list[RenderableType] = []
@@ -95,8 +136,11 @@ def render_detail(d: TrackDetail) -> RenderableType:
             continue
         style = "bold" if name in ("read_error", "missing") else None
         file_table.add_row(label, Text(_file_value(name, value), style=style or ""))
+        if name == "last_verify_status" and d.verify_finding:
+            file_table.add_row("Verify finding", Text(d.verify_finding, style="bold"))
     parts.append(file_table)
     parts.append(Text(""))
+    parts.extend(_history(d))
 
     if d.match is not None:
         mb = _kv_table("MusicBrainz match")

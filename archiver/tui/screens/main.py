@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on
@@ -30,26 +31,32 @@ from archiver.catalog.browse import (
     CATEGORIES,
     CATEGORY_BY_KEY,
     AlbumRow,
+    DamagedTrack,
     Entry,
+    MissingRow,
     ScanErrorRow,
     Scope,
     TrackRow,
 )
+from archiver.catalog.integrity import TAG_SCORE_MAX
 from archiver.tui import format as fmt
 from archiver.tui.filtering import Filter, FilterError, compile_filter
 from archiver.tui.messages import CatalogChanged
+from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
 from archiver.tui.widgets.job_bar import JobBar
 from archiver.tui.widgets.paged_table import Column, PagedTable
-from archiver.tui.widgets.status_bar import StatusBar
+from archiver.tui.widgets.status_bar import StatusBar, verify_text
 
 PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
 FILTER_DEBOUNCE = 0.15
 PREFETCH_DELAY = 0.3  # s after the first paint
+INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
+BIG_CATALOG = 20_000
 IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first  # s: typing faster than this is coalesced
 
-CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=6, align="right", hide_below=20)]
+CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=5, align="right", hide_below=20)]
 ENTRY_COLUMNS = [Column("Name", flex=1), Column("Tracks", width=6, align="right", hide_below=22)]
 ALBUM_COLUMNS = [
     Column("Year", width=4, align="right"),
@@ -57,7 +64,7 @@ ALBUM_COLUMNS = [
     Column("Artist", flex=2, hide_below=56),  # dropped when browsing by album artist
     Column("Tr", width=3, align="right"),
     Column("Length", width=7, align="right", hide_below=36),
-    Column("Format", width=6, hide_below=62),
+    Column("Format", width=6, hide_below=58),
     Column("MB", width=9, hide_below=46),
 ]
 TRACK_COLUMNS = [
@@ -70,6 +77,45 @@ TRACK_COLUMNS = [
 ]
 ERROR_COLUMNS = [Column("Path", flex=3), Column("Problem", flex=2)]
 LEVELS = ("categories", "entries", "albums", "tracks")
+
+# Preservation views (issue 7): Damaged (status → files), Duplicates (kind →
+# groups → copies) and Incomplete albums (album → what is missing).
+INTEGRITY = ("damaged", "duplicates", "incomplete")
+NOT_TRACK_GROUPS = ("errors", *INTEGRITY)  # views that do not group tracks by a tag
+DEPTH = {"all": 1, "errors": 2, "damaged": 2, "incomplete": 2}  # deepest column; default 3
+ENTRY_COLUMNS_OF = {
+    "damaged": [Column("Damage", flex=1), Column("Files", width=6, align="right", hide_below=22)],
+    "duplicates": [Column("Kind", flex=1), Column("Groups", width=6, align="right", hide_below=22)],
+    "incomplete": [
+        Column("Album", flex=1),
+        Column("Missing", width=7, align="right", hide_below=24),
+    ],
+}
+DAMAGED_COLUMNS = [
+    Column("Title", flex=2),
+    Column("Artist", flex=2, hide_below=64),
+    Column("Problem", flex=4),
+    Column("Verified", width=20, hide_below=84),
+]
+GROUP_COLUMNS = [
+    Column("Artist – Title", flex=3),
+    Column("Copies", width=6, align="right"),
+    Column("Best copy", width=19, hide_below=48),
+    Column("Why best", flex=3, hide_below=72),
+]
+COPY_COLUMNS = [
+    Column("", width=6),
+    Column("Path", flex=3),
+    Column("Quality", width=19, hide_below=50),
+    Column("Tags", width=5, align="right", hide_below=70),
+    Column("Length", width=7, align="right", hide_below=78),
+]
+MISSING_COLUMNS = [
+    Column("Missing", width=15),
+    Column("Title", flex=3),
+    Column("Length", width=7, align="right"),
+    Column("Known from", width=17, hide_below=52),
+]
 
 
 def _album_cells(a: AlbumRow) -> tuple[str, ...]:
@@ -100,6 +146,56 @@ def _track_cells(t: TrackRow) -> tuple[str, ...]:
     )
 
 
+def _damaged_cells(d: DamagedTrack) -> tuple[str, ...]:
+    t = d.track
+    title = (t.title if t else None) or d.damage.path.rsplit("/", 1)[-1]
+    problem = d.damage.detail or browse.DAMAGE_LABELS.get(d.damage.status, d.damage.status)
+    return (
+        title,
+        (t.artist if t else None) or "",
+        problem,
+        fmt.timestamp(d.damage.last_verified_at),
+    )
+
+
+def _group_label(group: Any) -> str:
+    best = group.best
+    title = best.title or best.path.rsplit("/", 1)[-1]
+    return f"{best.artist} – {title}" if best.artist else title
+
+
+def _group_cells(group: Any) -> tuple[str, ...]:
+    return (_group_label(group), str(len(group.copies)), group.best.quality(), group.reason)
+
+
+def _copy_source(group: Any) -> ListSource:
+    """A group's copies, best first and marked, paths shown below their common folder."""
+    import os.path
+
+    paths = [c.path for c in group.copies]
+    try:
+        common = os.path.commonpath([os.path.dirname(p) for p in paths])
+    except ValueError:
+        common = ""
+    cut = len(common) + 1 if common not in ("", "/") else 0
+    best = group.best
+
+    def cells(c: Any) -> tuple[str, ...]:
+        return (
+            "★ best" if c is best else "",
+            c.path[cut:],
+            c.quality(),
+            f"{c.tag_score}/{TAG_SCORE_MAX}",
+            fmt.duration(c.duration),
+        )
+
+    return ListSource(COPY_COLUMNS, group.copies, cells)
+
+
+def _missing_cells(m: MissingRow) -> tuple[str, ...]:
+    return (m.what, m.title or "", fmt.duration(m.length), m.source)
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "next_pane", "Next column", show=False, priority=True),
@@ -124,6 +220,9 @@ class MainScreen(Screen[None]):
         self.filter = Filter()
         self.entry: Entry | None = None
         self.album: AlbumRow | None = None
+        self.group: Any = None  # the duplicate group in view (Duplicates)
+        self._badges: dict[str, int] = {}
+        self._data_version: int | None = None  # of the catalog when the counts were read
         self.sort_key = "artist"
         self.sort_descending = False
         self._load_tokens: dict[str, int] = {}
@@ -166,7 +265,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         # A narrow terminal gives the category column less room (and no counts).
-        self.table("categories").styles.width = 24 if self.size.width >= 100 else 17
+        self.table("categories").styles.width = 26 if self.size.width >= 100 else 19
 
     def table(self, name: str) -> PagedTable:
         return self.query_one(f"#{name}", PagedTable)
@@ -174,24 +273,34 @@ class MainScreen(Screen[None]):
     def _category_index(self, key: str) -> int:
         return next(i for i, c in enumerate(CATEGORIES) if c.key == key)
 
+    def depth(self) -> int:
+        """The deepest column of the current category (1 = entries only)."""
+        return DEPTH.get(self.category, 3)
+
     def _layout(self) -> None:
         panes = self.query_one("#panes")
         all_mode = self.category == "all"
         panes.set_class(all_mode, "-all")
         panes.set_class(self.category == "errors", "-errors")
-        panes.set_class(not all_mode and self.category != "errors" and self.level >= 2, "-deep")
+        panes.set_class(not all_mode and self.depth() >= 3 and self.level >= 2, "-deep")
         label = CATEGORY_BY_KEY[self.category].label
         self.table("entries").border_title = label
         entry = self.entry.label if self.entry else ""
-        self.table("albums").border_title = (
-            f"Scan errors: {entry}"
-            if self.category == "errors"
-            else f"Albums · {entry}"
-            if entry
-            else "Albums"
+        titles = {
+            "errors": f"Scan errors: {entry}",
+            "damaged": f"Damaged: {entry}",
+            "duplicates": f"Groups · {entry}",
+            "incomplete": f"Missing · {entry}",
+        }
+        self.table("albums").border_title = titles.get(
+            self.category, f"Albums · {entry}" if entry else "Albums"
         )
-        album = self.album.album if self.album and self.album.album is not None else ""
-        self.table("tracks").border_title = f"Tracks · {album}" if album else "Tracks"
+        if self.category == "duplicates":
+            group = _group_label(self.group) if self.group is not None else ""
+            self.table("tracks").border_title = f"Copies · {group}" if group else "Copies"
+        else:
+            album = self.album.album if self.album and self.album.album is not None else ""
+            self.table("tracks").border_title = f"Tracks · {album}" if album else "Tracks"
         all_title = "All tracks"
         if self.filter.text:
             all_title += f" · /{self.filter.text}"
@@ -225,10 +334,8 @@ class MainScreen(Screen[None]):
     def _focus_level(self, level: int) -> None:
         if self.category == "all":
             name = "categories" if level <= 0 else "alltracks"
-        elif self.category == "errors":
-            name = LEVELS[max(0, min(level, 2))]
         else:
-            name = LEVELS[max(0, min(level, 3))]
+            name = LEVELS[max(0, min(level, self.depth()))]
         self.level = LEVELS.index(name) if name in LEVELS else 1
         self._layout()
         self.table(name).focus()
@@ -236,12 +343,12 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------ actions
 
     def action_next_pane(self) -> None:
-        deepest = 1 if self.category == "all" else 2 if self.category == "errors" else 3
+        deepest = self.depth()
         level = self.focused_level()
         self._focus_level(0 if level >= deepest or isinstance(self.focused, Input) else level + 1)
 
     def action_previous_pane(self) -> None:
-        deepest = 1 if self.category == "all" else 2 if self.category == "errors" else 3
+        deepest = self.depth()
         level = self.focused_level()
         self._focus_level(deepest if level <= 0 else level - 1)
 
@@ -292,7 +399,10 @@ class MainScreen(Screen[None]):
         from archiver.tui.screens.prompt import PromptScreen
 
         status = self.query_one(StatusBar).catalog
-        if _scan_running_elsewhere(self.app.db_path):  # type: ignore[attr-defined]
+        if self.app.job_kind:  # type: ignore[attr-defined]
+            self.app.start_scan([])  # type: ignore[attr-defined]  # says what is running
+            return
+        if scan_lock_held(self.app.db_path):  # type: ignore[attr-defined]
             self.notify(
                 "A scan is already running in another process; wait for it to finish.",
                 severity="warning",
@@ -313,7 +423,7 @@ class MainScreen(Screen[None]):
     def action_enrich(self) -> None:
         from archiver.tui.screens.prompt import ConfirmScreen
 
-        if self.category == "errors":
+        if self.category in NOT_TRACK_GROUPS:
             self.notify("Pick an album or track to enrich.", timeout=3)
             return
         scope, label = self._enrich_target()
@@ -391,8 +501,10 @@ class MainScreen(Screen[None]):
     def view_scope(self) -> Scope:
         """What the status bar and export describe: narrowed to the focused column."""
         scope = self.base_scope()
-        if self.category in ("all", "errors"):
-            return scope if self.category == "all" else scope.with_(category="albumartist")
+        if self.category == "all":
+            return scope
+        if self.category in NOT_TRACK_GROUPS:
+            return scope.with_(category="albumartist")
         if self.level >= 2 and self.entry is not None:
             scope = scope.with_(entry=self.entry.key)
         if self.level >= 3 and self.album is not None:
@@ -471,13 +583,46 @@ class MainScreen(Screen[None]):
         self._pending[name] = self.set_timer(delay, callback)
 
     def _load_catalog_status(self) -> None:
-        self._load("status", browse.catalog_status, (), self._show_catalog_status)
+        db_path = self.app.db_path  # type: ignore[attr-defined]
+        self._load("status", _catalog_status, (db_path,), self._show_catalog_status)
 
     def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
         self.query_one(StatusBar).catalog = status
-        self._show_categories(
+        self._badges.update(
             {"review": status.needs_review, "missing": status.missing, "errors": status.scan_errors}
         )
+        self._show_categories(self._badges)
+        if (
+            self.loaded_once
+            and not status.scan_running
+            and self._catalog_version() != self._data_version
+        ):
+            self._load_integrity_counts()
+
+    def _catalog_version(self) -> int | None:
+        """SQLite's ``data_version`` on the UI connection: it changes whenever another
+        connection (a scan, verify or enrich anywhere) commits."""
+        reader = self.app.reader  # type: ignore[attr-defined]
+        try:
+            return int(reader.execute("PRAGMA data_version").fetchone()[0])
+        except (sqlite3.Error, AttributeError):
+            return None
+
+    def _load_integrity_counts(self) -> None:
+        """Damaged, Duplicates and Incomplete albums counts: whole-catalog work (seconds
+        at 100,000 tracks), so only at start, after a change, and never during a scan."""
+        self._data_version = self._catalog_version()
+        self._load("integrity", browse.integrity_counts, (), self._show_integrity_counts)
+
+    def _show_integrity_counts(self, counts: browse.IntegrityCounts) -> None:
+        self._badges.update(
+            {
+                "damaged": counts.damaged,
+                "duplicates": counts.duplicates,
+                "incomplete": counts.incomplete,
+            }
+        )
+        self._show_categories(self._badges)
 
     def _show_categories(self, badges: dict[str, int]) -> None:
         def cells(c: browse.Category) -> tuple[str, ...]:
@@ -492,8 +637,14 @@ class MainScreen(Screen[None]):
             self._load_all_ids(keep=True)
             return
         scope = self.base_scope()
-        fn = browse.scan_error_kinds if self.category == "errors" else browse.entries
-        args: tuple = () if self.category == "errors" else (scope,)
+        special = {
+            "errors": browse.scan_error_kinds,
+            "damaged": browse.damaged_entries,
+            "duplicates": browse.duplicate_kinds,
+            "incomplete": browse.incomplete_album_entries,
+        }
+        fn = special.get(self.category, browse.entries)
+        args: tuple = () if self.category in special else (scope,)
         category = self.category
         self._load("entries", fn, args, lambda rows: self._show_entries(category, rows))
         self._load_stats()
@@ -507,17 +658,31 @@ class MainScreen(Screen[None]):
         label = CATEGORY_BY_KEY[category].label
         empty = (
             "Nothing matches the filter (Esc clears it)."
-            if self.filter.text
-            else f"No {label.lower()}."
+            if self.filter.text and category not in NOT_TRACK_GROUPS
+            else self._empty_text(category) or f"No {label.lower()}."
         )
         table.set_source(
-            ListSource(ENTRY_COLUMNS, rows, lambda e: (e.label, f"{e.tracks:,}")),
+            ListSource(
+                ENTRY_COLUMNS_OF.get(category, ENTRY_COLUMNS),
+                rows,
+                lambda e: (e.label, f"{e.tracks:,}"),
+            ),
             cursor=index,
             empty_text=empty,
         )
-        table.border_subtitle = f"{len(rows):,}"
+        table.border_subtitle = self._entries_subtitle(category, rows)
+        if category in INTEGRITY and rows and self.entry is not None and rows[index] == self.entry:
+            # Same entry, fresh rows (after a reload): show them.
+            self.entry = rows[index]
+            self._load_albums()
         if not self.loaded_once:
             self._later("prefetch", PREFETCH_DELAY, self._prefetch_all_ids)
+            # The preservation counts cost ~1 s of Python at 100,000 tracks: on a big
+            # catalog they wait until the first keys after the first paint are served.
+            status = self.query_one(StatusBar).catalog
+            big = status is not None and status.tracks >= BIG_CATALOG
+            delay = INTEGRITY_DELAY_BIG if big else PREFETCH_DELAY
+            self._later("integrity", delay, self._load_integrity_counts)
         if not rows:
             self.entry = None
             self._show_albums(category, None, [])
@@ -527,10 +692,29 @@ class MainScreen(Screen[None]):
         self.loaded_once = True
         self.view_updated_at = time.perf_counter()
 
+    def _empty_text(self, category: str) -> str:
+        """What an empty preservation view says (and how to fill it)."""
+        if category == "damaged":
+            status = self.query_one(StatusBar).catalog
+            if status is None or status.last_verify is None:
+                return "Nothing verified yet: run `archiver verify`."
+            return "No damaged files at the last verify."
+        if category == "incomplete":
+            return "No incomplete albums (gaps against totaltracks or MusicBrainz)."
+        return ""
+
+    def _entries_subtitle(self, category: str, rows: list[Entry]) -> str:
+        if category == "incomplete":
+            return fmt.count(len(rows), "album")
+        return f"{len(rows):,}"
+
     def _load_albums(self) -> None:
         entry = self.entry
         category = self.category
         if entry is None or category == "all":
+            return
+        if category in INTEGRITY:
+            self._show_integrity_rows(category, entry)
             return
         if category == "errors":
             self._load(
@@ -564,6 +748,73 @@ class MainScreen(Screen[None]):
             )
         self._layout()
 
+    def _show_integrity_rows(self, category: str, entry: Entry) -> None:
+        """The second column of a preservation view; its rows came with the entry."""
+        table = self.table("albums")
+        if category == "damaged":
+            rows = entry.extra or []
+            source = ListSource(
+                DAMAGED_COLUMNS, rows, _damaged_cells, dim=lambda d: d.track is None
+            )
+            table.set_source(source, cursor=0, empty_text="No files.")
+            status = self.query_one(StatusBar).catalog
+            run = status.last_verify if status else None
+            verified = f" · {verify_text(run)}" if run else ""
+            table.border_subtitle = fmt.count(len(rows), "file") + verified
+        elif category == "duplicates":
+            groups = entry.extra or []
+            old = self.group.key if self.group is not None else None
+            index = next((i for i, g in enumerate(groups) if g.key == old), 0)
+            empty = (
+                "No duplicates. Only fingerprinted files take part: "
+                "run `archiver scan --checksum` or `archiver verify`."
+                if entry.key == ("audio",)
+                else "No duplicates."
+                if entry.key == ("tags",)
+                else "No duplicates among the files matched to MusicBrainz (`archiver enrich`)."
+            )
+            table.set_source(
+                ListSource(GROUP_COLUMNS, groups, _group_cells), cursor=index, empty_text=empty
+            )
+            table.border_subtitle = fmt.count(len(groups), "group")
+            if not groups:
+                self.group = None
+                self.table("tracks").set_source(ListSource(COPY_COLUMNS, [], lambda c: ()))
+                self.table("tracks").border_subtitle = ""
+        else:
+            album = entry.extra
+            rows = browse.missing_rows(album) if album is not None else []
+            table.set_source(
+                ListSource(MISSING_COLUMNS, rows, _missing_cells), cursor=0, empty_text=""
+            )
+            table.border_subtitle = _album_summary(album) if album is not None else ""
+        self._layout()
+
+    def _show_missing_message(self) -> None:
+        """Enter on an incomplete album's line: the whole report for that album."""
+        from archiver.tui.screens.message import MessageScreen
+
+        entry = self.entry
+        album = entry.extra if entry is not None else None
+        if entry is None or album is None:
+            return
+        lines = [f"Folder: {album.folder}", _album_summary(album), ""]
+        lines += [row.sentence() for row in browse.missing_rows(album)]
+        if album.release_mbid:
+            lines += [
+                "",
+                f"MusicBrainz release: {album.release_title or '?'} ({album.release_mbid})",
+            ]
+        for path in album.missing_files:
+            lines.append(f"gone from disk: {path}")
+        self.app.push_screen(MessageScreen(f"Incomplete: {entry.label}", "\n".join(lines)))
+
+    def _show_copies(self, group: Any) -> None:
+        table = self.table("tracks")
+        table.set_source(_copy_source(group), cursor=0, empty_text="")
+        table.border_subtitle = f"best: {group.reason}"
+        self._layout()
+
     def _show_errors(self, entry: Entry, rows: list[ScanErrorRow]) -> None:
         if self.category != "errors" or entry != self.entry:
             return
@@ -578,7 +829,7 @@ class MainScreen(Screen[None]):
 
     def _load_tracks(self) -> None:
         entry, album, category = self.entry, self.album, self.category
-        if entry is None or album is None or category in ("all", "errors"):
+        if entry is None or album is None or category == "all" or category in NOT_TRACK_GROUPS:
             return
         scope = self.base_scope().with_(entry=entry.key, album=(album.albumartist, album.album))
         self._load(
@@ -676,6 +927,7 @@ class MainScreen(Screen[None]):
         self.category = key
         self.entry = None
         self.album = None
+        self.group = None
         entries = self.table("entries")
         entries.set_source(ListSource(ENTRY_COLUMNS, [], lambda e: ()), empty_text="Loading…")
         entries.border_subtitle = ""
@@ -696,13 +948,21 @@ class MainScreen(Screen[None]):
         if entry != self.entry:
             self.entry = entry
             self.album = None
+            self.group = None
             self._layout()
-            if entry is not None:
+            if entry is not None and self.category in INTEGRITY:
+                self._load_albums()  # the rows came with the entry: no query
+            elif entry is not None:
                 self._later("albums", PREVIEW_DELAY, self._load_albums)
 
     @on(PagedTable.Highlighted, "#albums")
     def _album_highlighted(self, event: PagedTable.Highlighted) -> None:
         key = event.table.current_key
+        if self.category == "duplicates":
+            if key is not None and key is not self.group:
+                self.group = key
+                self._show_copies(key)
+            return
         album = key if isinstance(key, AlbumRow) else None
         if album != self.album:
             self.album = album
@@ -729,6 +989,14 @@ class MainScreen(Screen[None]):
         if event.index < 0:
             return
         key = event.table.current_key
+        if isinstance(key, DamagedTrack):
+            from archiver.tui.screens.detail import DetailScreen
+
+            self.app.push_screen(DetailScreen(key.id))
+            return
+        if isinstance(key, MissingRow):
+            self._show_missing_message()
+            return
         if isinstance(key, ScanErrorRow):
             from archiver.tui.screens.message import MessageScreen
 
@@ -747,7 +1015,12 @@ class MainScreen(Screen[None]):
         from archiver.tui.screens.detail import DetailScreen
 
         key = event.table.current_key
-        file_id = key.id if isinstance(key, TrackRow) else key
+        if isinstance(key, TrackRow):
+            file_id = key.id
+        elif hasattr(key, "file_id"):  # a duplicate copy
+            file_id = key.file_id
+        else:
+            file_id = key
         if file_id is not None:
             self.app.push_screen(DetailScreen(int(file_id)))
 
@@ -800,6 +1073,8 @@ class MainScreen(Screen[None]):
         self.filter = new
         self.query_one(StatusBar).filter_text = new.text
         self._layout()
+        if self.category in INTEGRITY:
+            return  # whole-catalog views: the filter does not apply (see docs/tui.md)
         self._load_entries()
         if self.category not in ("all",) and self.entry is not None:
             self._later("albums", PREVIEW_DELAY, self._load_albums)
@@ -808,22 +1083,27 @@ class MainScreen(Screen[None]):
         """Reload every column, keeping the selection where it still exists."""
         self._ids_cache.clear()
         self._load_catalog_status()
+        self._load_integrity_counts()
         self._load_entries()
-        if self.category not in ("all",) and self.entry is not None:
+        if self.category not in ("all", *INTEGRITY) and self.entry is not None:
             self._load_albums()
             if self.album is not None:
                 self._load_tracks()
 
 
-def _scan_running_elsewhere(db_path: Any) -> bool:
-    """Ask the scanner's own lock (not the scan_runs table, which a killed
-    scan may leave saying "running")."""
-    from archiver.scan import ScanLockedError, scan_lock
+def _catalog_status(conn: sqlite3.Connection, db_path: Any) -> browse.CatalogStatus:
+    """The catalog's status, with "scan running" decided by the scanner's OS lock."""
+    status = browse.catalog_status(conn)
+    return replace(status, scan_running=scan_lock_held(db_path))
 
-    try:
-        with scan_lock(db_path):
-            return False
-    except ScanLockedError:
-        return True
-    except OSError:
-        return False
+
+def _album_summary(album: Any) -> str:
+    """``7 of 10 present`` (or ``7 present``), and the matched release's title."""
+    text = (
+        f"{album.present} of {album.expected} present"
+        if album.expected
+        else f"{album.present} present"
+    )
+    if album.release_title:
+        text += f" · release “{album.release_title}”"
+    return text

@@ -7,11 +7,13 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from archiver.catalog.browse import CatalogStatus, ViewStats
+from archiver.catalog.integrity import VerifyRun
 from archiver.tui import format as fmt
 
 
 class StatusBar(Widget):
-    """Tracks, albums, artists in view, duration and size; last scan, review count."""
+    """Tracks, albums, artists in view, duration and size; last scan, last verify,
+    review count."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
@@ -47,13 +49,32 @@ class StatusBar(Widget):
         c = self.catalog
         if c is None:
             return []
-        if c.scan_running_since:
-            when = Text(f"scan running since {fmt.timestamp(c.scan_running_since)}", style="bold")
+        if c.scan_running:
+            since = f" since {fmt.timestamp(c.scan_running_since)}" if c.scan_running_since else ""
+            when = Text(f"scan running{since}", style="bold")
         else:
             when = Text(f"last scan {fmt.timestamp(c.last_scan_at)}")
-        review = Text(f"{c.needs_review:,} to review", style="bold") if c.needs_review else Text("")
-        full = when.copy()
-        if c.needs_review:
-            full.append(" · ")
-            full.append_text(review)
-        return [full, when, review] if c.needs_review else [full]
+        verified = Text(verify_text(c.last_verify)) if c.last_verify else None
+        review = Text(f"{c.needs_review:,} to review", style="bold") if c.needs_review else None
+        combos = [
+            [when, verified, review],
+            [when, review],
+            [when, verified],
+            [when],
+            [review],
+        ]
+        parts = []
+        for combo in combos:
+            texts = [t for t in combo if t is not None]
+            if texts:
+                parts.append(Text(" · ").join(texts))
+        return parts
+
+
+def verify_text(run: VerifyRun) -> str:
+    """``verified 2026-01-02 03:04 UTC``, or how the last verify run ended. A run
+    still saying "running" may be one that was killed: called unfinished."""
+    if run.status == "finished":
+        return f"verified {fmt.timestamp(run.finished_at or run.started_at)}"
+    word = "unfinished" if run.status == "running" else run.status
+    return f"verify {word} {fmt.timestamp(run.started_at)}"

@@ -175,7 +175,11 @@ def test_throttle_spaces_requests_server_side(catalog, fake):
     times = [s.at for s in fake.seen]
     assert len(times) == 6
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= interval - 0.02, gaps
+    # Receipt times carry the server thread's scheduling jitter on a loaded machine (a late
+    # arrival makes the next gap look short), so check each gap loosely and the average tightly;
+    # without the throttle every gap is a millisecond or two.
+    assert min(gaps) >= interval / 2, gaps
+    assert (times[-1] - times[0]) / len(gaps) >= interval - 0.02, gaps
 
 
 def test_throttle_applies_to_retries_too(catalog, fake):

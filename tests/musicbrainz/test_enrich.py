@@ -435,4 +435,8 @@ def test_a_whole_run_respects_the_throttle(catalog, fake):
     times = [s.at for s in fake.seen]
     assert len(times) == 12
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= interval - 0.02, gaps
+    # Receipt times carry the server thread's scheduling jitter on a loaded machine (a late
+    # arrival makes the next gap look short), so check each gap loosely and the average tightly;
+    # without the throttle every gap is a millisecond or two.
+    assert min(gaps) >= interval / 2, gaps
+    assert (times[-1] - times[0]) / len(gaps) >= interval - 0.02, gaps

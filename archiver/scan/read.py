@@ -94,6 +94,8 @@ for _name, _info in formats.KINDS.items():
 _EXT_KIND: dict[str, type] = {ext: kinds[0] for ext, kinds in _EXT_KINDS.items()}
 # Kinds whose tag, if any, is ID3 and that may also carry APEv2 / ID3v1 at the end.
 _TAIL_TAG_KINDS = (MP3, TrueAudio, AAC, ID3FileType, APEv2File)
+# Readers whose ID3 tag is loaded without mutagen's v2.4 conversion (see mapping_id3).
+_ID3_KINDS = frozenset({MP3, TrueAudio, ID3FileType, AIFF, WAVE, DSF, DSDIFF})
 _HEADER_BYTES = 128
 _TAIL_BYTES = 160  # APE footer (32) + ID3v1 (128)
 
@@ -215,6 +217,8 @@ def _load(kind, fileobj):
     mutagen) is reported like mutagen's own errors: the file is corrupt, we are not."""
     fileobj.seek(0)
     try:
+        if kind in _ID3_KINDS:
+            return kind(fileobj, translate=False)
         return kind(fileobj)
     except (MutagenError, OSError):
         raise
@@ -353,7 +357,7 @@ def _appended_id3(fileobj, end: int, footer: bytes):
     if data[:3] != b"ID3":
         return None
     try:
-        tag = ID3(io.BytesIO(data))
+        tag = ID3(io.BytesIO(data), translate=False)
     except Exception:  # noqa: BLE001 - an extra tag is best effort
         return None
     return tag if len(tag) else None
@@ -414,7 +418,7 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
     if header[:3] == b"ID3" and not isinstance(tags, ID3):
         try:
             fileobj.seek(0)
-            extra = ID3(fileobj)
+            extra = ID3(fileobj, translate=False)
         except Exception as exc:  # noqa: BLE001 - an extra tag is best effort
             record.notes.append(f"ID3v2 tag in front unreadable: {_one_line(exc)}")
             extra = None

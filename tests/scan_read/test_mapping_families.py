@@ -10,7 +10,7 @@ from mutagen import apev2, asf, flac, id3, mp4
 from archiver.scan.mapping import TAG_COLUMNS
 from archiver.scan.mapping_ape import normalize_ape, raw_ape
 from archiver.scan.mapping_asf import normalize_asf, parse_wm_picture, raw_asf
-from archiver.scan.mapping_id3 import id3_version_name, normalize_id3, raw_id3
+from archiver.scan.mapping_id3 import id3_version_name, normalize_id3, raw_id3, v23_date
 from archiver.scan.mapping_mp4 import freeform_name, normalize_mp4, raw_mp4
 from archiver.scan.mapping_vorbis import normalize_vorbis, raw_vorbis
 
@@ -193,6 +193,33 @@ def test_id3_v23_frames_without_upgrade():
     tags = _id3(id3.TYER(encoding=0, text=["2001"]), id3.TORY(encoding=0, text=["1975"]))
     out = normalize_id3(tags)
     assert (out["date"], out["year"], out["originaldate"]) == ("2001", 2001, "1975")
+
+
+def test_id3_v23_tyer_tdat_time_make_one_date():
+    tags = _id3(
+        id3.TYER(encoding=0, text=["2001"]),
+        id3.TDAT(encoding=0, text=["0503"]),
+        id3.TIME(encoding=0, text=["1430"]),
+    )
+    assert normalize_id3(tags)["date"] == "2001-03-05T14:30:00"
+    raw, _ = raw_id3(tags)  # the frames stay as the file holds them
+    assert (raw["TYER"], raw["TDAT"], raw["TIME"]) == (["2001"], ["0503"], ["1430"])
+
+
+def test_v23_date_rules():
+    assert v23_date("2001") == "2001"
+    assert v23_date("2001", "0503") == "2001-03-05"
+    assert v23_date("2001", "0503", "0905") == "2001-03-05T09:05:00"
+    assert v23_date("2001", "", "0905") == "2001"  # a time without a day means nothing
+    assert v23_date("2001-02-03", "xx") == "2001-02-03"
+    assert v23_date("2001", "53") == "2001"  # malformed TDAT is ignored
+    assert v23_date("01") == ""  # not a year: the caller keeps the text
+    assert v23_date(" 1999 ", " 3112 ") == "1999-12-31"
+
+
+def test_id3_v23_unusual_year_text_is_kept():
+    tags = _id3(id3.TYER(encoding=0, text=["c. 1970"]), id3.TDAT(encoding=0, text=["0101"]))
+    assert normalize_id3(tags)["date"] == "c. 1970"
 
 
 def test_id3_tdrc_wins_over_tyer():

@@ -149,6 +149,11 @@ def _checksum(app: AppContext, summary, jobs: int | None, show_progress: bool) -
     return result.as_dict()
 
 
+def _seconds(value: float) -> str:
+    """ "0.04 s" for a tiny scan (not "0.0 s"), "12.3 s" otherwise."""
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
 def _print_summary(result: dict, errors: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -168,7 +173,7 @@ def _print_summary(result: dict, errors: list[dict]) -> None:
         "skipped",
     ):
         table.add_row(key, str(result[key]))
-    table.add_row("elapsed", f"{result['seconds']:.1f} s")
+    table.add_row("elapsed", _seconds(result["seconds"]))
     if "checksum" in result:
         c = result["checksum"]
         table.add_row("checksummed", f"{c.get('hashed', 0)} ({c.get('seconds', 0):.1f} s)")
@@ -177,7 +182,14 @@ def _print_summary(result: dict, errors: list[dict]) -> None:
         err = Console(stderr=True)
         err.print(f"[bold]Files that could not be read[/] ({result['errors']}):", highlight=False)
         for e in errors:
-            err.print(f"  {e['path']}: {e['kind']}: {e['message']}", highlight=False, markup=False)
+            # One line per file, however long the path: never wrapped at the terminal
+            # width (or at 80 columns when stderr is a file), so it greps and pastes.
+            err.print(
+                f"  {e['path']}: {e['kind']}: {e['message']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         if result["errors"] > len(errors):
             err.print(f"  ... and {result['errors'] - len(errors)} more", highlight=False)
 

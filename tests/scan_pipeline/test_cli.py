@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -50,6 +51,19 @@ def test_summary_and_error_list_without_json(db, lib):
     assert "broken.flac" in proc.stderr  # unreadable files are listed
     quiet = run_cli("--db", str(db), "scan", str(lib), "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == ""
+
+
+def test_unreadable_files_listed_one_per_line_and_elapsed_not_zero(db, tmp_path):
+    deep = tmp_path / ("a" * 90) / ("b" * 80)
+    deep.mkdir(parents=True)
+    (deep / "not really.mp3").write_bytes(b"junk" * 10)
+    proc = run_cli("--db", str(db), "scan", str(tmp_path), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "not really.mp3" in line]
+    assert len(lines) == 1  # not wrapped at 80 columns although stderr is a pipe
+    assert lines[0].strip().startswith(str(deep)) and "corrupt" in lines[0]
+    elapsed = next(line for line in proc.stdout.splitlines() if "elapsed" in line)
+    assert re.search(r"\d+\.\d\d s", elapsed)  # a tiny scan shows hundredths
 
 
 @pytest.mark.parametrize(

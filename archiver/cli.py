@@ -114,7 +114,9 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
 
 def json_option(func: Callable) -> Callable:
     """``--json``: print one JSON object on stdout and nothing else."""
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")(func)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result as one JSON object."
+    )(func)
 
 
 def query_argument(func: Callable) -> Callable:

@@ -77,7 +77,9 @@ class Catalog:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
         if self.read_only:
-            raise CatalogError(f"{self.path}: the catalog cannot be written (read-only file system)")
+            raise CatalogError(
+                f"{self.path}: the catalog cannot be written (read-only file system)"
+            )
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -107,11 +109,15 @@ class Catalog:
 def _translate(path: Path, exc: sqlite3.Error) -> CatalogError:
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return CatalogLockedError(f"{path}: the catalog is locked by another archiver process ({text})")
+        return CatalogLockedError(
+            f"{path}: the catalog is locked by another archiver process ({text})"
+        )
     if "not a database" in text or "malformed" in text:
         return CatalogError(f"{path}: not an archiver catalog (the file is not a SQLite database)")
     if "readonly" in text or "read-only" in text or _on_read_only_fs(path):
-        return CatalogError(f"{path}: the catalog cannot be written (read-only file or file system)")
+        return CatalogError(
+            f"{path}: the catalog cannot be written (read-only file or file system)"
+        )
     if "disk is full" in text or "full" in text:
         return CatalogError(f"{path}: the disk is full; the catalog was left as it was")
     if "unable to open" in text:

@@ -159,7 +159,9 @@ def test_match_history_keeps_every_decision(tmp_path: Path) -> None:
             "INSERT INTO files (id, path, path_bytes, size, mtime_ns, mtime, first_seen_at, last_seen_at)"
             " VALUES (1, '/a', X'02', 1, 1, 't', 't', 't')"
         )
-        conn.execute("INSERT INTO matches (file_id, status, matched_at) VALUES (1, 'unmatched', 't1')")
+        conn.execute(
+            "INSERT INTO matches (file_id, status, matched_at) VALUES (1, 'unmatched', 't1')"
+        )
         conn.execute("UPDATE matches SET status = 'matched', matched_at = 't2' WHERE file_id = 1")
         rows = conn.execute("SELECT status FROM match_history ORDER BY id").fetchall()
         assert rows == [("unmatched",), ("matched",)]

@@ -43,6 +43,13 @@ def tui(app: AppContext, jobs: int | None) -> None:
             raise click.ClickException(str(exc)) from exc
     from archiver.tui.app import ArchiverApp
 
-    ArchiverApp(
+    browser = ArchiverApp(
         path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact
-    ).run()
+    )
+    browser.run()
+    # Textual prints the traceback of an unhandled exception and returns; the
+    # exit status must still say it failed (return_code is 1 then).
+    if browser.return_code:
+        raise click.ClickException(
+            "the terminal browser stopped on an unexpected error (traceback above)"
+        )

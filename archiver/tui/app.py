@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from archiver.catalog import CatalogError, open_catalog
 from archiver.catalog.browse import Scope, catalog_status
 from archiver.config import load_config
+from archiver.tui.format import count, sanitize
 from archiver.tui.messages import CatalogChanged, JobFinished, JobProgress
 
 
@@ -34,6 +35,9 @@ class ArchiverApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Ctrl-C quits too, as in cmus and ncmpcpp (Textual's default only says
+        # "press ctrl+q"); in the filter as well, so it is never a surprise.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
         Binding("c", "cancel_job", "Cancel job", show=False),
@@ -173,14 +177,7 @@ class ArchiverApp(App[None]):
         worker = get_current_worker()
 
         def progress(event: Any) -> None:
-            total = event.total or None
-            if event.phase == "discover":
-                text = f"finding files… {event.done:,}"
-            elif event.phase == "read":
-                text = f"reading {event.done:,} of {event.total:,}"
-            else:
-                text = "finishing…"
-            self.post_message(JobProgress("scan", event.done, total, text))
+            self.post_message(scan_progress(event))
 
         def should_stop() -> bool:
             return self._stop.is_set() or worker.is_cancelled
@@ -207,7 +204,7 @@ class ArchiverApp(App[None]):
 
         def progress(event: Any) -> None:
             album = f" · {event.album}" if event.album else ""
-            text = f"MusicBrainz: {event.done:,} of {event.total:,} albums{album}"
+            text = f"MusicBrainz: {event.done:,} of {count(event.total, 'album')}{album}"
             self.post_message(JobProgress("enrich", event.done, event.total or None, text))
 
         def should_stop() -> bool:
@@ -255,11 +252,21 @@ class ArchiverApp(App[None]):
         self._stop.clear()
         kind = "Scan" if message.kind == "scan" else "Enrichment"
         if message.error:
-            self.notify(f"{kind} failed: {message.error}", severity="error", timeout=10)
+            # Errors and summaries may quote paths and tags: never markup.
+            self.notify(
+                sanitize(f"{kind} failed: {message.error}"),
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
         elif message.cancelled:
-            self.notify(f"{kind} cancelled. {message.summary}".strip(), severity="warning")
+            self.notify(
+                sanitize(_sentence(f"{kind} cancelled", message.summary)),
+                severity="warning",
+                markup=False,
+            )
         else:
-            self.notify(f"{kind} finished. {message.summary}".strip())
+            self.notify(sanitize(_sentence(f"{kind} finished", message.summary)), markup=False)
         for bar in self._job_bars():
             bar.hide()
         from archiver.tui.screens.welcome import WelcomeScreen
@@ -269,6 +276,21 @@ class ArchiverApp(App[None]):
         else:
             for screen in self.screen_stack:
                 screen.post_message(CatalogChanged())
+
+
+def scan_progress(event: Any) -> JobProgress:
+    """The job bar's line for a scanner progress event. While the walk still finds
+    files the total is not known: no percentage against a growing number (pure)."""
+    if event.phase == "discover":
+        return JobProgress("scan", event.done, None, f"finding files… {event.done:,}")
+    if event.phase == "read":
+        if getattr(event, "discovering", False):
+            text = f"{event.done:,} read, still finding files ({event.total:,} so far)"
+            return JobProgress("scan", event.done, None, text)
+        return JobProgress(
+            "scan", event.done, event.total or None, f"reading {event.done:,} of {event.total:,}"
+        )
+    return JobProgress("scan", event.done, None, "finishing…")
 
 
 def _start_forkserver() -> None:
@@ -296,6 +318,11 @@ def _start_forkserver() -> None:
         sys.stderr = saved
 
 
+def _sentence(head: str, summary: str) -> str:
+    """``Scan finished: 3 added``, or ``Scan finished.`` when there is nothing to add."""
+    return f"{head}: {summary}" if summary else f"{head}."
+
+
 def _scan_summary(summary: Any) -> str:
     if summary is None:
         return ""
@@ -318,7 +345,12 @@ def _enrich_summary(result: Any) -> str:
     for name in ("albums", "matched", "ambiguous", "unmatched", "errors"):
         value = getattr(result, name, None)
         if value:
-            parts.append(f"{value:,} {name}")
+            if name == "albums":
+                parts.append(count(value, "album"))
+            elif name == "errors":
+                parts.append(count(value, "error"))
+            else:
+                parts.append(f"{value:,} {name}")
     return ", ".join(parts)
 
 

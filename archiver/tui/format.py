@@ -58,3 +58,24 @@ def timestamp(iso: str | None) -> str:
     if not iso:
         return "never"
     return iso[:16].replace("T", " ") + " UTC"
+
+
+def _control_escape(code: int) -> str:
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ … ␟ (Unicode control pictures)
+    if code == 0x7F:
+        return "␡"
+    return f"\\x{code:02x}"  # C1: no picture exists; shown as the escape
+
+
+_CONTROLS = {c: _control_escape(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def sanitize(text: object) -> str:
+    """``text`` as it may reach the terminal: every control character (all of C0,
+    DEL and C1) replaced by a visible stand-in (``\\x1b`` → ``␛``, ``\\n`` → ``␊``,
+    ``\\x9b`` → ``\\x9b`` as four characters), so a tag can never move the cursor,
+    colour the screen or break a line. ``None`` is empty (pure)."""
+    if text is None:
+        return ""
+    return str(text).translate(_CONTROLS)

@@ -24,7 +24,11 @@ KEYS: list[tuple[str, str, str]] = [
     ("ctrl+t", "switch between dark and light themes", "everywhere"),
     ("ctrl+p", "command palette (themes, keys, quit)", "everywhere"),
     ("?", "this help", "everywhere"),
-    ("q", "quit", "everywhere"),
+    (
+        "q  ctrl+c",
+        "quit (a running job stops, recorded as interrupted)",
+        "everywhere",
+    ),
 ]
 
 # Binding keys each row above stands for (checked by tests/tui/test_keys.py).
@@ -48,5 +52,5 @@ BOUND: dict[str, set[str]] = {
     "ctrl+t": {"ctrl+t"},
     "ctrl+p": {"ctrl+p"},
     "?": {"question_mark"},
-    "q": {"q"},
+    "q  ctrl+c": {"q", "ctrl+c"},
 }

@@ -52,16 +52,18 @@ class ListSource(Generic[T]):
         return bool(self._dim and self._dim(self.items[index]))
 
 
+# On a narrow table the low-value columns go first (MB status, format, genre),
+# so that artist, album and title keep readable widths.
 ALL_TRACK_COLUMNS = [
     Column("Artist", flex=3, sort="artist"),
     Column("Album", flex=3, sort="album"),
     Column("#", width=5, align="right", sort="track"),
     Column("Title", flex=4, sort="title"),
-    Column("Year", width=4, align="right", sort="year"),
-    Column("Genre", flex=1, min_width=5, sort="genre"),
-    Column("Format", width=6, sort="format"),
+    Column("Year", width=4, align="right", sort="year", hide_below=64),
+    Column("Genre", flex=1, min_width=5, sort="genre", hide_below=76),
+    Column("Format", width=6, sort="format", hide_below=84),
     Column("Length", width=7, align="right", sort="duration"),
-    Column("MB", width=9, sort="mb"),
+    Column("MB", width=9, sort="mb", hide_below=90),
 ]
 SORT_KEYS = [c.sort for c in ALL_TRACK_COLUMNS if c.sort]
 

@@ -255,3 +255,59 @@ def _musicbrainz(conn) -> None:  # type: ignore[no-untyped-def]
         "INSERT INTO matches (file_id, status, method, album_key, matched_at) VALUES (6, 'unmatched', 'search', 'help', ?)",
         (TS,),
     )
+
+
+# (albumartist, album, title, raw tags) that a hostile or careless tagger can write:
+# markup that would crash Rich/Textual, markup that would be applied, an action link,
+# terminal escape sequences and long raw keys (TXXX frames).
+HOSTILE = [
+    ("Closer [/red] Band", "Bad [/] close", "x [/b] y", {"TITLE": ["x [/b] y"]}),
+    ("Marked Up", "[red]Album[/red]", "Plain title", {"ALBUM": ["[red]Album[/red]"]}),
+    (
+        "Marked Up",
+        "Album [@click=app.quit]",
+        "Clicky",
+        {"ALBUM": ["Album [@click=app.quit]"], "COMMENT": ["[b]bold[/b]"]},
+    ),
+    (
+        "Escapes",
+        "Terminal",
+        "Ctrl\x1b[31mRED\x1b[0m title",
+        {
+            "TITLE": ["Ctrl\x1b[31mRED\x1b[0m title"],
+            "TXXX:MusicBrainz Album Id": ["aaaa"],
+            "TXXX:MusicBrainz Album Artist Id": ["bbbb"],
+            "TXXX:MusicBrainz Album Type": ["album"],
+            "TXXX:MusicBrainz Album Status": ["official"],
+            "TXXX:MusicBrainz Album Release Country": ["GB"],
+        },
+    ),
+]
+
+
+def make_hostile_catalog(path: Path) -> Path:
+    """The empty catalog plus one track per row of :data:`HOSTILE`."""
+    make_catalog(path, empty=True)
+    with open_catalog(path) as catalog, catalog.write() as conn:
+        for file_id, (albumartist, album, title, raw) in enumerate(HOSTILE, start=1):
+            display = f"{ROOT}/hostile/{file_id:02d}.flac"
+            conn.execute(
+                "INSERT INTO files (id, path, path_bytes, root_id, size, mtime_ns, mtime, format, "
+                "duration, first_seen_at, last_seen_at, first_scan_id, last_scan_id) "
+                "VALUES (?, ?, ?, 1, 1000, 1, '2023-11-14T22:13:20Z', 'flac', 60.0, ?, ?, 1, 1)",
+                (file_id, display, display.encode(), TS, TS),
+            )
+            conn.execute(
+                "INSERT INTO tags (file_id, title, artist, album, albumartist, tracknumber, "
+                "musicbrainz_recordingid, raw) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                (
+                    file_id,
+                    title,
+                    albumartist,
+                    album,
+                    albumartist,
+                    "66666666-6666-4666-8666-666666666666",
+                    json.dumps(raw),
+                ),
+            )
+    return path

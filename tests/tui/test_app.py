@@ -272,6 +272,27 @@ async def test_empty_catalog_shows_welcome(empty_catalog_path: Path) -> None:
     assert app.return_code == 0
 
 
+async def test_empty_catalog_with_roots_asks_for_a_folder(empty_catalog_path: Path) -> None:
+    """The empty catalog remembers /music as a root: r must still offer to type a
+    folder (pre-filled with that root), as the welcome text and the footer say."""
+    from archiver.tui.screens.prompt import PromptScreen
+
+    app = ArchiverApp(empty_catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 1)
+        assert isinstance(app.screen, WelcomeScreen)
+        text = Text.from_markup(str(app.screen.query_one("#welcome-text", Static).content)).plain
+        assert "press r and type a folder" in text and "/music" in text
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == "/music"
+        assert app.job_kind is None  # nothing started before the answer
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, WelcomeScreen) and app.job_kind is None
+
+
 async def test_missing_catalog_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "library.db"
     app = ArchiverApp(path)

@@ -104,6 +104,44 @@ async def test_cancel_a_scan(tmp_path: Path) -> None:
     assert status in ("interrupted", "finished")  # finished only if it beat the key press
 
 
+async def test_ctrl_c_quits_like_q_and_stops_the_scan(tmp_path: Path) -> None:
+    """Ctrl-C quits (not Textual's "press ctrl+q" toast), from the filter too, and a
+    running scan is stopped and recorded the way q does it."""
+    from archiver.catalog import open_catalog
+
+    library = tmp_path / "many"
+    for i in range(150):
+        make_file(library / f"{i:03d}.mp3", "mp3", {"title": f"Song {i}", "artist": "Many"})
+    db = tmp_path / "library.db"
+    app = ArchiverApp(db, jobs=1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot, 1)
+        app.start_scan([str(library)])
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+        assert not app.is_running
+        assert not any("quit" in n.message for n in app._notifications)
+    assert app.return_code == 0
+
+    def last_status() -> str:
+        with open_catalog(db, create=False) as catalog:
+            row = catalog.execute("SELECT status FROM scan_runs ORDER BY id DESC").fetchone()
+        return row[0] if row else ""
+
+    deadline = time.time() + 30
+    while last_status() == "running" and time.time() < deadline:
+        time.sleep(0.1)
+    assert last_status() in ("interrupted", "finished")  # finished only if it beat the key
+
+    app = ArchiverApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "x", "ctrl+c")  # typing in the filter
+        await pilot.pause(0.1)
+        assert not app.is_running
+    assert app.return_code == 0
+
+
 WRITER = textwrap.dedent(
     """
     import sys, time
@@ -209,23 +247,47 @@ async def test_enrich_the_selected_album(tmp_path: Path) -> None:
         assert fake.keys() and all(R_GLASS in key for key in fake.keys())
 
 
-async def test_export_the_current_view(catalog_path: Path, tmp_path: Path) -> None:
+async def export_with_x(pilot, out: Path) -> str:  # type: ignore[no-untyped-def]
+    """Press x, answer the file name; returns the question the prompt asked."""
+    app = pilot.app
+    await pilot.press("x")
+    await pilot.pause(0.1)
+    prompt = app.screen
+    assert isinstance(prompt, PromptScreen)
+    question = prompt.question
+    await pilot.press("ctrl+u", *str(out), "enter")  # ctrl+u clears the default name
+    await wait_until(pilot, lambda: out.exists())
+    await settle(pilot, 1)
+    return question
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
     import csv
 
-    out = tmp_path / "beatles.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+async def test_export_the_current_view(catalog_path: Path, tmp_path: Path) -> None:
+    """x exports what e would enrich: the entry under the cursor (not the catalog),
+    the album when the albums column is focused; the notification says what."""
+    beatles = tmp_path / "beatles.csv"
+    album = tmp_path / "album.csv"
     app = ArchiverApp(catalog_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("j", "j", "enter")  # The Beatles' albums in view
+        await pilot.press("j", "j")  # the album artists column, on The Beatles
         await settle(pilot)
-        await pilot.press("x")
-        await pilot.pause(0.1)
-        prompt = app.screen
-        assert isinstance(prompt, PromptScreen)
-        await pilot.press("ctrl+u", *str(out), "enter")  # ctrl+u clears the default name
-        await wait_until(pilot, lambda: out.exists())
-        await settle(pilot, 1)
-    with out.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+        question = await export_with_x(pilot, beatles)
+        assert "The Beatles" in question
+        await wait_until(pilot, lambda: any("Exported" in n.message for n in app._notifications))
+        done = [n.message for n in app._notifications if n.message.startswith("Exported")]
+        assert done == [f"Exported 6 tracks (“The Beatles”) to {beatles}"]
+        await pilot.press("enter")  # the albums column: Help! selected
+        await settle(pilot)
+        question = await export_with_x(pilot, album)
+        assert "Help!" in question
+    rows = read_csv(beatles)
     assert len(rows) == 6  # the Beatles' present tracks
     assert {r["album"] for r in rows} == {"Help!", "Abbey Road"}
+    assert {r["album"] for r in read_csv(album)} == {"Help!"}

@@ -72,3 +72,48 @@ def test_cli_help_has_an_example() -> None:
 
     result = CliRunner().invoke(cli, ["tui", "--help"])
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_cli_exits_1_when_the_app_crashed(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An unhandled exception ends the app with Textual's traceback: the command must
+    then exit 1, not 0. The real app runs headless; its first screen raises."""
+    from click.testing import CliRunner
+
+    from archiver.cli import cli
+    from tests.tui.catalog import make_catalog
+
+    path = make_catalog(tmp_path / "library.db")
+    real_run = ArchiverApp.run
+
+    def headless_run(self, **kwargs):  # type: ignore[no-untyped-def]
+        return real_run(self, headless=True, **kwargs)
+
+    def crash(self) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom [/] from a tag")
+
+    monkeypatch.setattr(ArchiverApp, "run", headless_run)
+    monkeypatch.setattr(ArchiverApp, "open_first_screen", crash)
+    result = CliRunner().invoke(cli, ["--db", str(path), "tui"])
+    assert result.exit_code == 1, result.output
+    assert "unexpected error" in result.output
+
+
+def test_cli_exits_0_after_q(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from archiver.cli import cli
+    from tests.tui.catalog import make_catalog
+
+    path = make_catalog(tmp_path / "library.db")
+    real_run = ArchiverApp.run
+
+    async def quit_at_once(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause(0.2)
+        await pilot.press("q")
+
+    def headless_run(self, **kwargs):  # type: ignore[no-untyped-def]
+        return real_run(self, headless=True, auto_pilot=quit_at_once, **kwargs)
+
+    monkeypatch.setattr(ArchiverApp, "run", headless_run)
+    result = CliRunner().invoke(cli, ["--db", str(path), "tui"])
+    assert result.exit_code == 0, result.output

@@ -151,6 +151,26 @@ async def test_incomplete_albums_list_what_is_missing(library_db: Path) -> None:
         assert "missing: disc 1 track 3\nmissing: disc 1 track 5" in app.screen.text
 
 
+async def test_export_an_incomplete_album_exports_that_album(
+    library_db: Path, tmp_path: Path
+) -> None:
+    """x on Incomplete albums exports the album in view, not every track."""
+    import csv
+
+    from tests.tui.test_jobs import export_with_x
+
+    out = tmp_path / "dawn.csv"
+    app = ArchiverApp(library_db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_category(pilot, "incomplete")
+        assert screen.entry is not None
+        question = await export_with_x(pilot, out)
+        assert "Dawn" in question
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 4 and {r["album"] for r in rows} == {"Dawn"}
+
+
 KILLED_SCAN = textwrap.dedent(
     """
     import sys, time

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,6 +20,7 @@ from textual.widgets import Footer, Static
 from archiver.catalog import browse
 from archiver.catalog.browse import TrackDetail
 from archiver.tui import format as fmt
+from archiver.tui.text import text as literal
 
 FILE_FIELDS = [
     ("path", "Path"),
@@ -62,16 +64,49 @@ def _file_value(name: str, value: Any) -> str:
     return str(value)
 
 
-def _kv_table(title: str) -> Table:
-    table = Table(
+class SafeTable(Table):
+    """A Rich table whose string cells are literal text, never markup, with
+    control characters made visible (tag values go in here).
+
+    ``fit_column``: that column (the field names) is as wide as its longest
+    cell, up to ``KEY_SHARE`` of the width, so long raw keys such as
+    ``TXXX:MusicBrainz Album Id`` stay readable."""
+
+    KEY_SHARE = 0.45
+    KEY_MIN = 12
+
+    def __init__(self, *args: Any, fit_column: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fit_column = fit_column
+        self._longest = 0
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        safe = [literal(c) if isinstance(c, str) else c for c in cells]
+        if self.fit_column is not None and len(safe) > self.fit_column:
+            cell = safe[self.fit_column]
+            if isinstance(cell, Text):
+                self._longest = max(self._longest, cell.cell_len)
+        super().add_row(*safe, **kwargs)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.fit_column is not None:
+            share = max(self.KEY_MIN, int(options.max_width * self.KEY_SHARE))
+            header = cell_len(str(self.columns[self.fit_column].header)) if self.show_header else 0
+            self.columns[self.fit_column].width = max(1, min(max(self._longest, header), share))
+        yield from super().__rich_console__(console, options)
+
+
+def _kv_table(title: str) -> SafeTable:
+    table = SafeTable(
         title=title,
         title_justify="left",
         title_style="bold",
         box=None,
         show_header=False,
         expand=True,
+        fit_column=0,
     )
-    table.add_column("field", style="dim", no_wrap=True, width=20)
+    table.add_column("field", style="dim", no_wrap=True)
     table.add_column("value", overflow="fold", ratio=1)
     return table
 
@@ -80,7 +115,7 @@ def _history(d: TrackDetail) -> list[RenderableType]:
     """Fingerprints taken of the file (the proof it did not rot) and its moves."""
     parts: list[RenderableType] = []
     if d.fingerprints:
-        table = Table(
+        table = SafeTable(
             title="Fingerprints (oldest first)",
             title_justify="left",
             title_style="bold",
@@ -121,11 +156,11 @@ def render_detail(d: TrackDetail) -> RenderableType:
     """The whole detail as one renderable (kept pure for tests and snapshots)."""
     parts: list[RenderableType] = []
     title = d.tags.get("title") or str(d.file.get("path", "")).rsplit("/", 1)[-1]
-    head = Text(title, style="bold")
+    head = literal(title, style="bold")
     if d.tags.get("artist"):
-        head.append(f" — {d.tags['artist']}")
+        head.append(fmt.sanitize(f" — {d.tags['artist']}"))
     if d.tags.get("album"):
-        head.append(f" · {d.tags['album']}", style="italic")
+        head.append(fmt.sanitize(f" · {d.tags['album']}"), style="italic")
     parts.append(head)
     parts.append(Text(""))
 
@@ -135,9 +170,9 @@ def render_detail(d: TrackDetail) -> RenderableType:
         if value is None or (name in ("missing",) and not value):
             continue
         style = "bold" if name in ("read_error", "missing") else None
-        file_table.add_row(label, Text(_file_value(name, value), style=style or ""))
+        file_table.add_row(label, literal(_file_value(name, value), style=style or ""))
         if name == "last_verify_status" and d.verify_finding:
-            file_table.add_row("Verify finding", Text(d.verify_finding, style="bold"))
+            file_table.add_row("Verify finding", literal(d.verify_finding, style="bold"))
     parts.append(file_table)
     parts.append(Text(""))
     parts.extend(_history(d))
@@ -145,7 +180,7 @@ def render_detail(d: TrackDetail) -> RenderableType:
     if d.match is not None:
         mb = _kv_table("MusicBrainz match")
         m = d.match
-        mb.add_row("Status", Text(str(m.get("status")), style="bold"))
+        mb.add_row("Status", literal(m.get("status"), style="bold"))
         if m.get("method"):
             mb.add_row("Method", str(m["method"]))
         if m.get("score") is not None:
@@ -177,7 +212,7 @@ def render_detail(d: TrackDetail) -> RenderableType:
         parts.append(mb)
         parts.append(Text(""))
         if d.album_match and d.album_match.get("candidates") and m.get("status") != "matched":
-            cands = Table(
+            cands = SafeTable(
                 title="Album candidates",
                 title_justify="left",
                 title_style="bold",
@@ -207,15 +242,16 @@ def render_detail(d: TrackDetail) -> RenderableType:
             parts.append(Text(""))
 
     if d.comparison:
-        cmp = Table(
+        cmp = SafeTable(
             title="Tags beside MusicBrainz",
             title_justify="left",
             title_style="bold",
             box=None,
             expand=True,
+            fit_column=1,
         )
         cmp.add_column("", width=1)
-        cmp.add_column("Field", style="dim", no_wrap=True, width=24)
+        cmp.add_column("Field", style="dim", no_wrap=True)
         cmp.add_column("File", overflow="fold", ratio=1)
         cmp.add_column("MusicBrainz", overflow="fold", ratio=1)
         differing = 0
@@ -226,8 +262,8 @@ def render_detail(d: TrackDetail) -> RenderableType:
             cmp.add_row(
                 Text(mark, style=style),
                 diff.field,
-                Text(diff.file_value or "—", style=style),
-                Text(diff.mb_value or "—", style="bold green" if diff.differs else ""),
+                literal(diff.file_value or "—", style=style),
+                literal(diff.mb_value or "—", style="bold green" if diff.differs else ""),
             )
         parts.append(cmp)
         parts.append(Text(f"{differing} of {len(d.comparison)} fields differ", style="dim"))
@@ -309,7 +345,7 @@ class DetailScreen(Screen[None]):
         try:
             detail = browse.track_detail(reader, self.file_id)
         except Exception as exc:
-            body.update(Text(f"Could not read this track: {exc}"))
+            body.update(literal(f"Could not read this track: {exc}"))
             return
         if detail is None:
             body.update(Text("This track is no longer in the catalog."))

@@ -9,6 +9,7 @@ holding `j` on 10,000 artists or typing fast in the filter never stutters.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections import OrderedDict
@@ -41,9 +42,11 @@ from archiver.catalog.browse import (
 from archiver.catalog.integrity import TAG_SCORE_MAX
 from archiver.tui import format as fmt
 from archiver.tui.filtering import Filter, FilterError, compile_filter
+from archiver.tui.format import sanitize
 from archiver.tui.messages import CatalogChanged
 from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
+from archiver.tui.text import plain
 from archiver.tui.widgets.job_bar import JobBar
 from archiver.tui.widgets.paged_table import Column, PagedTable
 from archiver.tui.widgets.status_bar import StatusBar, verify_text
@@ -77,6 +80,11 @@ TRACK_COLUMNS = [
 ]
 ERROR_COLUMNS = [Column("Path", flex=3), Column("Problem", flex=2)]
 LEVELS = ("categories", "entries", "albums", "tracks")
+EMPTY_TEXT = {
+    "review": "Nothing needs review.",
+    "missing": "No missing files.",
+    "errors": "No scan errors.",
+}
 
 # Preservation views (issue 7): Damaged (status → files), Duplicates (kind →
 # groups → copies) and Incomplete albums (album → what is missing).
@@ -192,6 +200,16 @@ def _copy_source(group: Any) -> ListSource:
     return ListSource(COPY_COLUMNS, group.copies, cells)
 
 
+def _ids_scope(ids: list[int]) -> Scope:
+    """Exactly these files (missing ones included), for an export."""
+    return Scope(
+        "albumartist",
+        where="f.id IN (SELECT value FROM json_each(?))",
+        params=(json.dumps(ids),),
+        include_missing=True,
+    )
+
+
 def _missing_cells(m: MissingRow) -> tuple[str, ...]:
     return (m.what, m.title or "", fmt.duration(m.length), m.source)
 
@@ -285,6 +303,7 @@ class MainScreen(Screen[None]):
         panes.set_class(not all_mode and self.depth() >= 3 and self.level >= 2, "-deep")
         label = CATEGORY_BY_KEY[self.category].label
         self.table("entries").border_title = label
+        # Titles hold tag values and the typed filter: literal content, never markup.
         entry = self.entry.label if self.entry else ""
         titles = {
             "errors": f"Scan errors: {entry}",
@@ -292,19 +311,19 @@ class MainScreen(Screen[None]):
             "duplicates": f"Groups · {entry}",
             "incomplete": f"Missing · {entry}",
         }
-        self.table("albums").border_title = titles.get(
-            self.category, f"Albums · {entry}" if entry else "Albums"
+        self.table("albums").border_title = plain(
+            titles.get(self.category, f"Albums · {entry}" if entry else "Albums")
         )
         if self.category == "duplicates":
             group = _group_label(self.group) if self.group is not None else ""
-            self.table("tracks").border_title = f"Copies · {group}" if group else "Copies"
+            self.table("tracks").border_title = plain(f"Copies · {group}" if group else "Copies")
         else:
             album = self.album.album if self.album and self.album.album is not None else ""
-            self.table("tracks").border_title = f"Tracks · {album}" if album else "Tracks"
+            self.table("tracks").border_title = plain(f"Tracks · {album}" if album else "Tracks")
         all_title = "All tracks"
         if self.filter.text:
             all_title += f" · /{self.filter.text}"
-        self.table("alltracks").border_title = all_title
+        self.table("alltracks").border_title = plain(all_title)
 
     def focused_level(self) -> int:
         focused = self.focused
@@ -454,25 +473,66 @@ class MainScreen(Screen[None]):
         return scope, "the whole catalog"
 
     def action_export(self) -> None:
+        """`x`: the same tracks `e` would enrich (the selected album, the selected
+        entry, or everything in view); in the preservation views, the files listed."""
         from archiver.tui.screens.prompt import PromptScreen
+
+        target = self._export_target()
+        if target is None:
+            self.notify("Nothing to export here: pick an entry first.", timeout=3)
+            return
+        scope, label = target
 
         def chosen(name: str | None) -> None:
             if name:
-                self._export(name)
+                self._export(name, scope, label)
 
         self.app.push_screen(
-            PromptScreen("Export this view to CSV file:", "archiver-export.csv"), chosen
+            PromptScreen(f"Export {label} to CSV file:", "archiver-export.csv"), chosen
         )
 
-    def _export(self, filename: str) -> None:
+    def _export_target(self) -> tuple[Scope, str] | None:
+        if self.category not in NOT_TRACK_GROUPS:
+            return self._enrich_target()
+        entry = self.entry
+        if entry is None:
+            return None
+        if self.category == "incomplete":
+            album = entry.extra
+            folder = album.folder.rstrip("/") + "/"
+            # The album's present files: its tag, in its folder (disc subfolders included).
+            where = "t.album IS ? AND substr(f.path, 1, length(?)) = ?"
+            scope = Scope("albumartist", where=where, params=(album.album, folder, folder))
+            return scope, f"the files of “{entry.label}”"
+        if self.category == "duplicates":
+            if self.level >= 2 and self.group is not None:
+                ids = [c.file_id for c in self.group.copies]
+                return _ids_scope(ids), f"the copies of “{_group_label(self.group)}”"
+            ids = [c.file_id for g in entry.extra or [] for c in g.copies]
+            return _ids_scope(ids), f"every copy in “{entry.label}”"
+        if self.category == "damaged":
+            ids = [d.id for d in entry.extra or []]
+            return _ids_scope(ids), f"the {entry.label.lower()} files"
+        rows = self.table("albums").source
+        paths = [r.path for r in getattr(rows, "items", []) if isinstance(r, ScanErrorRow)]
+        scope = Scope(
+            "albumartist",
+            where="f.path IN (SELECT value FROM json_each(?))",
+            params=(json.dumps(paths),),
+            include_missing=True,
+        )
+        return scope, f"the files with scan errors “{entry.label}”"
+
+    def _export(self, filename: str, scope: Scope, label: str) -> None:
         from pathlib import Path
 
         from archiver.tui.export import export_view
 
-        scope = self.view_scope()
         path = Path(filename).expanduser()
         if path.is_dir():
-            self.notify(f"{path} is a folder: give a file name.", severity="error")
+            self.notify(
+                sanitize(f"{path} is a folder: give a file name."), severity="error", markup=False
+            )
             return
         app = self.app
 
@@ -482,12 +542,18 @@ class MainScreen(Screen[None]):
             except Exception as exc:  # a one-line message, never a traceback
                 text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 app.call_from_thread(
-                    app.notify, f"Export failed: {text}", severity="error", timeout=10
+                    lambda: app.notify(
+                        sanitize(f"Export failed: {text}"),
+                        severity="error",
+                        timeout=10,
+                        markup=False,
+                    )
                 )
             else:
-                app.call_from_thread(app.notify, f"Exported {rows:,} tracks to {path}")
+                done = f"Exported {fmt.count(rows, 'track')} ({label}) to {path}"
+                app.call_from_thread(lambda: app.notify(sanitize(done), markup=False))
 
-        self.notify(f"Exporting to {path}…", timeout=2)
+        self.notify(sanitize(f"Exporting {label} to {path}…"), timeout=2, markup=False)
         self.run_worker(work, thread=True, exclusive=True, group="export", exit_on_error=False)
 
     # ------------------------------------------------------------ scopes
@@ -567,7 +633,12 @@ class MainScreen(Screen[None]):
             if self._load_tokens.get(group) != token or not self.is_attached:
                 return
             if error:
-                self.notify(f"Could not read the catalog: {error}", severity="error", timeout=8)
+                self.notify(
+                    sanitize(f"Could not read the catalog: {error}"),
+                    severity="error",
+                    timeout=8,
+                    markup=False,
+                )
             elif callback:
                 callback()
 
@@ -701,7 +772,7 @@ class MainScreen(Screen[None]):
             return "No damaged files at the last verify."
         if category == "incomplete":
             return "No incomplete albums (gaps against totaltracks or MusicBrainz)."
-        return ""
+        return EMPTY_TEXT.get(category, "")
 
     def _entries_subtitle(self, category: str, rows: list[Entry]) -> str:
         if category == "incomplete":
@@ -787,7 +858,7 @@ class MainScreen(Screen[None]):
             table.set_source(
                 ListSource(MISSING_COLUMNS, rows, _missing_cells), cursor=0, empty_text=""
             )
-            table.border_subtitle = _album_summary(album) if album is not None else ""
+            table.border_subtitle = plain(_album_summary(album) if album is not None else "")
         self._layout()
 
     def _show_missing_message(self) -> None:
@@ -812,7 +883,7 @@ class MainScreen(Screen[None]):
     def _show_copies(self, group: Any) -> None:
         table = self.table("tracks")
         table.set_source(_copy_source(group), cursor=0, empty_text="")
-        table.border_subtitle = f"best: {group.reason}"
+        table.border_subtitle = plain(f"best: {group.reason}")
         self._layout()
 
     def _show_errors(self, entry: Entry, rows: list[ScanErrorRow]) -> None:
@@ -1056,11 +1127,11 @@ class MainScreen(Screen[None]):
         try:
             new = compile_filter(text)
         except FilterError as exc:
-            error.update(str(exc))
+            error.update(plain(exc))
             error.add_class("-shown")
             return False
         except Exception as exc:  # the parser is someone else's code: never crash the UI
-            error.update(f"bad query: {exc}")
+            error.update(plain(f"bad query: {exc}"))
             error.add_class("-shown")
             return False
         error.update("")

@@ -7,8 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from archiver.tui.format import sanitize
+from archiver.tui.text import plain
 
 
 class MessageScreen(ModalScreen[None]):
@@ -23,8 +27,10 @@ class MessageScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.text, classes="dialog-body", markup=False)
+            yield Label(plain(self.title_text), classes="dialog-title")
+            # Line by line: the message's own lines stay, control characters do not.
+            body = "\n".join(sanitize(line) for line in self.text.split("\n"))
+            yield Static(plain_lines(body), classes="dialog-body")
             yield Label("Esc to close · q to quit", classes="dialog-hint")
 
     def action_close(self) -> None:
@@ -32,6 +38,11 @@ class MessageScreen(ModalScreen[None]):
             self.app.exit()
         else:
             self.dismiss(None)
+
+
+def plain_lines(text: str) -> Content:
+    """Already sanitised lines as literal content (new lines kept)."""
+    return Content(text)
 
 
 def _has_browser(app) -> bool:  # type: ignore[no-untyped-def]

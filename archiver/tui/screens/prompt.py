@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from archiver.tui.text import plain
+
 
 class PromptScreen(ModalScreen[str | None]):
     """Ask for one line; Enter answers, Esc cancels (answers None)."""
@@ -24,7 +26,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(plain(self.question), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder, id="answer")
             yield Label("Enter to confirm · Esc to cancel", classes="dialog-hint")
 
@@ -49,7 +51,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(plain(self.question), classes="dialog-title")
             yield Label("y / Enter: yes · n / Esc: no", classes="dialog-hint")
 
     def action_answer(self, yes: bool) -> None:

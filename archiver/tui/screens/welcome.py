@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from archiver.catalog.browse import CatalogStatus
+from archiver.tui.format import sanitize
 from archiver.tui.widgets.job_bar import JobBar
 
 
@@ -29,17 +30,27 @@ class WelcomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         if self.missing:
             intro = (
-                f"There is no catalog at\n  {self.db_path}\n\n"
+                f"There is no catalog at\n  {sanitize(self.db_path)}\n\n"
                 "Nothing has been created. To make one, scan your music:"
             )
         else:
-            intro = f"The catalog at\n  {self.db_path}\nholds no tracks yet. Scan your music:"
+            intro = (
+                f"The catalog at\n  {sanitize(self.db_path)}\nholds no tracks yet. Scan your music:"
+            )
             if self.status and self.status.roots:
-                intro += "\n\n(Its library roots: " + ", ".join(self.status.roots) + ")"
+                intro += (
+                    "\n\n(Its library roots: "
+                    + ", ".join(sanitize(r) for r in self.status.roots)
+                    + ")"
+                )
+        roots = self.status.roots if self.status and self.status.roots else []
+        how = "press [b]r[/b] and type a folder: it is scanned here, in the background"
+        if roots:
+            how += "\n    (the first library root is filled in: Enter scans it)"
         text = (
             "[b]Welcome to archiver[/b]\n\n"
             f"{_escape(intro)}\n\n"
-            "  • press [b]r[/b] and type a folder: it is scanned here, in the background\n"
+            f"  • {how}\n"
             "  • or quit and run  [b]archiver scan ~/Music[/b]\n\n"
             "Your files are only ever read, never changed.\n\n"
             "[dim]? help · q quit[/dim]"
@@ -56,16 +67,16 @@ class WelcomeScreen(Screen[None]):
         if self.app.job_kind:  # type: ignore[attr-defined]
             self.notify("A scan is already running (c cancels it).", severity="warning")
             return
-        if self.status and self.status.roots:
-            self.app.start_scan([])  # type: ignore[attr-defined]
-            return
+        # The catalog holds no tracks, so rescanning its roots as they are would
+        # find nothing new: always ask, suggesting the first root.
+        first = self.status.roots[0] if self.status and self.status.roots else ""
 
         def chosen(path: str | None) -> None:
             if path:
                 self.app.start_scan([path])  # type: ignore[attr-defined]
 
         self.app.push_screen(
-            PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen
+            PromptScreen("Scan which folder?", first, placeholder="/path/to/music"), chosen
         )
 
 

@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
 from archiver.tui.messages import JobProgress
+from archiver.tui.text import plain
 
 
 class JobBar(Horizontal):
@@ -25,7 +26,7 @@ class JobBar(Horizontal):
 
     def show_progress(self, message: JobProgress) -> None:
         self.add_class("-running")
-        self.query_one("#job-text", Label).update(message.text)
+        self.query_one("#job-text", Label).update(plain(message.text))  # album names: literal
         bar = self.query_one(ProgressBar)
         bar.update(total=message.total, progress=message.done if message.total else 0)
 

@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from archiver.tui.format import sanitize
+
 
 @dataclass(frozen=True)
 class Column:
@@ -68,7 +70,9 @@ def fit(text: str, width: int, align: str = "left") -> str:
     """Pad or cut ``text`` to exactly ``width`` cells, with … when cut."""
     if width <= 0:
         return ""
-    text = text.replace("\n", " ").replace("\t", " ")
+    # Never raw control characters on the terminal: a tag holding ESC [31m
+    # would colour the row and move the layout (new lines and tabs read as spaces).
+    text = sanitize(text.replace("\n", " ").replace("\t", " "))
     length = cell_len(text)
     if length > width:
         return set_cell_size(text, width - 1) + "…"

@@ -34,7 +34,7 @@ class StatusBar(Widget):
             left.append(f" · {fmt.long_duration(s.duration)} · {fmt.size(s.size)}")
         if self.filter_text:
             left.append("  /", style="bold")
-            left.append(self.filter_text, style="italic")
+            left.append(fmt.sanitize(self.filter_text), style="italic")
         width = self.size.width
         for right in self._right_parts():
             gap = width - left.cell_len - right.cell_len

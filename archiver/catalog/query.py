@@ -286,6 +286,7 @@ class _Token:
     value: str = ""
     value_pos: int = 0
     quoted: bool = False
+    exact: bool = False  # field:="quoted value"
 
 
 _FIELD_RE = re.compile(r"([A-Za-z_]+):")
@@ -329,8 +330,9 @@ def _tokenize(text: str) -> list[_Token]:
         m = _FIELD_RE.match(text, i)
         if m:
             name_end = m.end()
-            if name_end < n and text[name_end] == '"':
-                value, i = _read_quoted(text, name_end)
+            exact = text.startswith('="', name_end)
+            if exact or (name_end < n and text[name_end] == '"'):
+                value, i = _read_quoted(text, name_end + exact)
                 _expect_end(text, i)
                 quoted = True
             else:
@@ -348,6 +350,7 @@ def _tokenize(text: str) -> list[_Token]:
                     value=value,
                     value_pos=name_end,
                     quoted=quoted,
+                    exact=quoted and exact,
                 )
             )
             continue
@@ -498,7 +501,11 @@ class _Compiler:
                 else f"({sql} IS NULL OR {sql} = '')"
             )
         col = _column(name)
-        if tok.quoted:
+        if tok.exact and col.kind in ("text", "date", "status"):
+            return self.text_match(col, value, exact=True)
+        if tok.exact:
+            value = "=" + value  # a number field: said the same way as unquoted
+        elif tok.quoted:
             return self.text_match(col, value, exact=False)
         if value.startswith("=") and col.kind in ("text", "date", "status"):
             if len(value) == 1:
@@ -651,28 +658,41 @@ def _display_text(text: str) -> str:
 def join_query_args(args: Iterable[str]) -> str:
     """Command-line words -> query text.
 
-    The shell removes the quotes of ``artist:"the beatles"``, leaving one
-    argument ``artist:the beatles``; quote such arguments again so they keep
-    meaning one term.
+    Each argument is one term: the shell removes the quotes of
+    ``artist:"the beatles"``, leaving one argument ``artist:the beatles``, so
+    such arguments are quoted again to keep meaning one term. An argument that
+    is itself query text (the documented ``'artist:"miles davis" year:1955..1965'``,
+    ``'bjork OR artist:emile'``, ``'albumartist:="various artists"'``) is kept as
+    written: see :func:`_is_query_text`.
     """
     out = []
     for arg in args:
-        if not arg or not any(ch.isspace() for ch in arg):
+        if not arg or not any(ch.isspace() for ch in arg) or _is_query_text(arg):
             out.append(arg)
             continue
         neg, rest = ("-", arg[1:]) if arg.startswith("-") and len(arg) > 1 else ("", arg)
         m = _FIELD_RE.match(rest)
         prefix = m.group(0) if m and m.group(1).lower() in FIELDS else ""
         body = rest[len(prefix) :]
-        if body.startswith('"') and _quoted_whole(body):
-            out.append(arg)  # still quoted: the user quoted twice
-            continue
         out.append(neg + prefix + '"' + body.replace("\\", "\\\\").replace('"', '\\"') + '"')
     return " ".join(out)
 
 
-def _quoted_whole(body: str) -> bool:
+def _is_query_text(arg: str) -> bool:
+    """True when an argument with spaces reads as query syntax rather than one
+    unquoted value: it tokenizes cleanly and either is a single quoted term
+    (``artist:="the who"``) or has a field term, ``OR`` or ``NOT`` after its
+    first term (``album:"x y" disc:2``). ``artist:the beatles`` (a field term
+    then a plain word) is one value the shell unquoted."""
     try:
-        return _read_quoted(body, 0)[1] == len(body)
+        tokens = _tokenize(arg)
     except QueryError:
         return False
+    if not tokens:
+        return False
+    if len(tokens) == 1:
+        return tokens[0].quoted or tokens[0].kind == "phrase"
+    return any(
+        (t.kind == "field" and t.field.lower() in FIELDS) or t.kind in ("or", "not")
+        for t in tokens[1:]
+    )

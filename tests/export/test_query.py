@@ -187,6 +187,13 @@ def test_text_field_is_substring_and_case_insensitive(conn, ids):
     assert select(conn, 'album:"abbey road"') == names(ids, "abbey1", "abbey2")
     assert select(conn, "artist:=björk") == names(ids, "bjork")
     assert select(conn, "artist:=the") == set()
+    # an exact value with spaces is quoted after the =
+    assert select(conn, 'album:="abbey road"') == names(ids, "abbey1", "abbey2")
+    assert select(conn, 'album:="ABBEY ROAD"') == names(ids, "abbey1", "abbey2")
+    assert select(conn, 'album:="abbey"') == set()
+    assert select(conn, 'album:="abbey road" -title:something') == select(
+        conn, 'album:"abbey road" -title:something'
+    )
 
 
 def test_like_metacharacters_are_literal(conn, ids):
@@ -379,6 +386,20 @@ def test_fuzz_no_sql_error(conn, text):
         (['artist:"the beatles"'], 'artist:"the beatles"'),
         (["re:stacks here"], '"re:stacks here"'),
         (["year:1965..1969", "lossless:yes"], "year:1965..1969 lossless:yes"),
+        # one argument that is query text stays as written (the README's examples)
+        (
+            ['artist:"miles davis" year:1955..1965 lossless:yes'],
+            'artist:"miles davis" year:1955..1965 lossless:yes',
+        ),
+        (["bjork OR artist:emile"], "bjork OR artist:emile"),
+        (['album:"canciones de la marea" disc:2'], 'album:"canciones de la marea" disc:2'),
+        (['albumartist:="various artists"'], 'albumartist:="various artists"'),
+        (['"abbey road"'], '"abbey road"'),
+        (["beatles NOT artist:stones"], "beatles NOT artist:stones"),
+        # a field term then plain words is one value the shell unquoted
+        (["title:black or white"], 'title:"black or white"'),
+        (["artist:guns n roses"], 'artist:"guns n roses"'),
+        (["title:a: b c"], 'title:"a: b c"'),
     ],
 )
 def test_join_query_args(args, text):
@@ -387,6 +408,9 @@ def test_join_query_args(args, text):
 
 def test_join_query_args_round_trips_through_the_parser(conn, ids):
     assert select(conn, join_query_args(["album:abbey road"])) == names(ids, "abbey1", "abbey2")
+    whole = join_query_args(['album:"abbey road" format:flac'])
+    assert select(conn, whole) == select(conn, 'album:"abbey road" format:flac')
+    assert select(conn, whole) == select(conn, join_query_args(["album:abbey road", "format:flac"]))
     assert select(conn, join_query_args(['title:"quotes", commas'])) == names(ids, "percent")
 
 

@@ -34,10 +34,11 @@ def compile_args(words: Iterable[str]) -> tuple[str, CompiledQuery]:
 
 def quiet_broken_pipe() -> None:
     """The reader went away (``| head``): stop quietly, without a traceback or
-    a second error when Python flushes stdout at exit."""
+    a second error when Python flushes stdout at exit. Exit 0: the output was
+    wanted only up to there, which is not a failure (``set -o pipefail`` scripts)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         pass
-    sys.exit(1)
+    sys.exit(0)

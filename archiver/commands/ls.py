@@ -26,12 +26,19 @@ class _Formatter(string.Formatter):
             return str(value)
 
 
+# A value of each column kind, to try a template's format specs on before any row.
+_SAMPLES = {"int": 7, "size": 7, "kbps": 7, "length": 7.5, "real": 0.5}
+
+
 def template_fields(template: str) -> list[str]:
-    """The column names a template uses, in order; raises ValueError for bad templates."""
+    """The column names a template uses, in order; raises ValueError for bad templates
+    (unknown columns, or a format spec the column's values cannot take, such as
+    ``{tracknumber:>5s}`` on a number or ``{title:02d}`` on text)."""
+    from archiver.catalog.query import COLUMNS
     from archiver.catalog.tracks import EXPORT_COLUMNS
 
     names: list[str] = []
-    for _, name, _, _ in string.Formatter().parse(template):
+    for _, name, spec, conversion in string.Formatter().parse(template):
         if name is None:
             continue
         if name == "" or not name.isidentifier():
@@ -42,6 +49,17 @@ def template_fields(template: str) -> list[str]:
             raise ValueError(
                 f"--format: unknown column {{{name}}}; columns: {', '.join(EXPORT_COLUMNS)}"
             )
+        if spec or conversion:
+            sample: object = _SAMPLES.get(COLUMNS[name].kind, "text")
+            if conversion:
+                sample = {"r": repr, "a": ascii}.get(conversion, str)(sample)
+            try:
+                format(sample, spec)
+            except (ValueError, TypeError) as exc:
+                shown = f"{{{name}{'!' + conversion if conversion else ''}:{spec}}}"
+                raise ValueError(
+                    f"--format: {shown} does not fit the {COLUMNS[name].kind} values of {name} ({exc})"
+                ) from None
         if name not in names:
             names.append(name)
     return names
@@ -82,7 +100,8 @@ def ls(app: AppContext, query: tuple[str, ...], template: str) -> None:
     rows = iter_tracks(catalog.conn, compiled, names or ["path"], text_booleans=True)
     try:
         for row in rows:
-            line = formatter.vformat(template, (), dict(zip(names, row, strict=True)))
+            values = dict(zip(names, row, strict=True)) if names else {}
+            line = formatter.vformat(template, (), values)
             stdout.write(line.translate(_CONTROL) + "\n")
         stdout.flush()
     except BrokenPipeError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 from archiver.catalog.db import utc_now
 from tests.export.conftest import run_cli
@@ -49,6 +51,37 @@ def test_ls_unknown_field_in_template_is_a_usage_error(cli):
         assert result.exit_code == 2, template
         assert result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ls_template_without_fields_prints_it_per_track(cli):
+    count = len(cli("ls").stdout.splitlines())
+    assert cli("ls", "--format", "plain").stdout == "plain\n" * count
+    assert cli("ls", "--format", "").stdout == "\n" * count
+
+
+def test_ls_format_spec_that_cannot_fit_the_column_is_a_usage_error(cli):
+    for template in ("{tracknumber:>5s}", "{title:02d}", "{length:d}", "{size:%}x{title:q}"):
+        result = cli("ls", "--format", template)
+        assert result.exit_code == 2, template
+        assert result.stdout == ""
+        assert "--format" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    ok = cli("ls", "--format", "{tracknumber:>3}|{title!r:.6}|{length:.1f}", "title:hunter")
+    assert ok.exit_code == 0 and ok.stdout == "  1|'Hunte|255.0\n"
+
+
+def test_ls_into_a_closed_pipe_exits_0_quietly(catalog_path, sample):
+    # 200 KB lines: far more than a pipe holds, so the write after the close fails
+    for args in (["ls", "--format", "{title:>200000}"],):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "--db", str(catalog_path), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        proc.stdout.read(1)
+        proc.stdout.close()  # like `| head -c 1`
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, (args, err)
+        assert b"Traceback" not in err and b"Error" not in err
 
 
 def test_ls_bad_query(cli):

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from archiver.cli import AppContext, pass_app
+
+
+def terminal_attached() -> bool:
+    """The browser draws on stdout and reads keys from stdin: both must be a terminal.
+    (Without one, Textual would draw escape codes into a pipe and spin forever.)"""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @click.command()
@@ -41,6 +52,13 @@ def tui(app: AppContext, jobs: int | None) -> None:
             open_catalog(path, create=False).close()
         except CatalogError as exc:
             raise click.ClickException(str(exc)) from exc
+    if not terminal_attached():
+        from archiver.commands._query import QueryUsageError
+
+        raise QueryUsageError(
+            "the terminal browser needs a terminal (stdin and stdout are not one); "
+            "for output to a pipe or file use `archiver ls`, `archiver export` or `archiver stats`"
+        )
     from archiver.tui.app import ArchiverApp
 
     browser = ArchiverApp(

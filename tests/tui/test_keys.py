@@ -65,6 +65,24 @@ def test_cli_refuses_a_file_that_is_not_a_catalog(tmp_path) -> None:  # type: ig
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_cli_without_a_terminal_is_a_usage_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from tests.tui.catalog import make_catalog
+
+    path = make_catalog(tmp_path / "library.db")
+    proc = subprocess.run(
+        [sys.executable, "-m", "archiver", "--db", str(path), "tui"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "needs a terminal" in proc.stderr and proc.stdout == ""
+
+
 def test_cli_help_has_an_example() -> None:
     from click.testing import CliRunner
 
@@ -93,6 +111,7 @@ def test_cli_exits_1_when_the_app_crashed(tmp_path, monkeypatch) -> None:  # typ
 
     monkeypatch.setattr(ArchiverApp, "run", headless_run)
     monkeypatch.setattr(ArchiverApp, "open_first_screen", crash)
+    monkeypatch.setattr("archiver.commands.tui.terminal_attached", lambda: True)
     result = CliRunner().invoke(cli, ["--db", str(path), "tui"])
     assert result.exit_code == 1, result.output
     assert "unexpected error" in result.output
@@ -115,5 +134,6 @@ def test_cli_exits_0_after_q(tmp_path, monkeypatch) -> None:  # type: ignore[no-
         return real_run(self, headless=True, auto_pilot=quit_at_once, **kwargs)
 
     monkeypatch.setattr(ArchiverApp, "run", headless_run)
+    monkeypatch.setattr("archiver.commands.tui.terminal_attached", lambda: True)
     result = CliRunner().invoke(cli, ["--db", str(path), "tui"])
     assert result.exit_code == 0, result.output

@@ -78,7 +78,7 @@ class Catalog:
         """A ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on error."""
         if self.read_only:
             raise CatalogError(
-                f"{self.path}: the catalog cannot be written (read-only file system)"
+                f"{self.path}: the catalog cannot be written ({read_only_reason(self.path)})"
             )
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -142,7 +142,7 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"{path}: cannot create its folder ({exc.strerror or exc})") from exc
-    if path.exists() and _on_read_only_fs(path):
+    if path.exists() and (_on_read_only_fs(path) or _not_writable(path)):
         return _open_read_only(path)
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -176,20 +176,50 @@ def _on_read_only_fs(path: Path) -> bool:
         return False
 
 
-def _open_read_only(path: Path) -> Catalog:
-    """Open a catalog on a read-only file system for reading.
+def read_only_reason(path: Path) -> str:
+    """Why a catalog opened read-only cannot be written, in a few words."""
+    if _on_read_only_fs(path):
+        return "read-only file system"
+    return "no permission to write the catalog file or create files in its folder"
 
-    SQLite cannot create the WAL index there, and nobody can write the file, so
-    it is opened ``immutable``. A catalog that would need a migration cannot be
-    upgraded in place: say so instead of guessing.
+
+def _not_writable(path: Path) -> bool:
+    """True when this user cannot write the catalog file or create files beside it
+    (SQLite's WAL needs ``-wal`` and ``-shm`` files in the same folder): a catalog
+    on a backup disk, or someone else's, can still be read."""
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _open_read_only(path: Path) -> Catalog:
+    """Open, for reading only, a catalog this process cannot write (a read-only
+    file system, a file or folder without write permission).
+
+    SQLite cannot create the WAL index there, so the file is opened
+    ``immutable``; if a ``-wal`` file holds committed work not yet copied into
+    the catalog, a plain read-only open that sees it is tried first. Commands
+    that write then fail with a one-line error (:meth:`Catalog.write`). A
+    catalog that would need a migration cannot be upgraded in place: say so
+    instead of guessing.
     """
-    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-    try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-        _check_is_catalog(path, conn)
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.Error as exc:
-        raise _translate(path, exc) from exc
+    base = path.resolve().as_uri()
+    wal = Path(f"{path}-wal")
+    modes = ["mode=ro&immutable=1"]
+    if wal.exists() and wal.stat().st_size > 0:
+        modes.insert(0, "mode=ro")
+    conn = None
+    for i, mode in enumerate(modes):
+        try:
+            conn = sqlite3.connect(f"{base}?{mode}", uri=True, isolation_level=None)
+            _check_is_catalog(path, conn)
+            conn.execute("PRAGMA foreign_keys = ON")
+            break
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+                conn = None
+            if i == len(modes) - 1:
+                raise _translate(path, exc) from exc
+    assert conn is not None
     catalog = Catalog(path, conn, read_only=True)
     if catalog.user_version < schema_version():
         conn.close()

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from archiver.catalog import CatalogLockedError, open_catalog
+from archiver.catalog import Catalog, CatalogError, CatalogLockedError, open_catalog
 from archiver.catalog import files as store
+from archiver.catalog.db import read_only_reason
 from archiver.scan.plan import choose_root, outermost
 from archiver.scan.record import display_path
 from archiver.scan.run import (
@@ -147,46 +148,66 @@ def scan(
         if not os.path.exists(target):
             raise ScanPathError(f"{display_path(os.fsencode(given))}: no such file or folder")
     jobs = jobs or default_jobs()
-    with open_catalog(catalog_path) as catalog, scan_lock(catalog.path):
-        store.close_stale_runs(catalog)
-        roots = store.list_roots(catalog)
-        errors: list[tuple[bytes, str, str]] = []
-        if not targets:
-            if not roots:
-                raise NoRootsError(
-                    "no library roots remembered yet: give a PATH to scan, e.g. `archiver scan ~/Music`"
-                )
-            for root in roots:
-                if os.path.exists(root.path_bytes):
-                    targets.append(root.path_bytes)
-                else:
-                    errors.append(
-                        (
-                            root.path_bytes,
-                            "unavailable",
-                            "library root not found (unmounted?); its files were not marked missing",
-                        )
+    with open_catalog(catalog_path) as catalog:
+        if catalog.read_only:  # say why before the lock file, which could not be made either
+            raise CatalogError(
+                f"{catalog.path}: the catalog cannot be written ({read_only_reason(catalog.path)})"
+            )
+        with scan_lock(catalog.path):
+            return _scan_locked(
+                catalog, targets, jobs, full, checksum, progress, should_stop, file_timeout
+            )
+
+
+def _scan_locked(
+    catalog: Catalog,
+    targets: list[bytes],
+    jobs: int,
+    full: bool,
+    checksum: bool,
+    progress: Callable[[ScanProgress], None] | None,
+    should_stop: Callable[[], bool] | None,
+    file_timeout: float,
+) -> ScanSummary:
+    store.close_stale_runs(catalog)
+    roots = store.list_roots(catalog)
+    errors: list[tuple[bytes, str, str]] = []
+    if not targets:
+        if not roots:
+            raise NoRootsError(
+                "no library roots remembered yet: give a PATH to scan, e.g. `archiver scan ~/Music`"
+            )
+        for root in roots:
+            if os.path.exists(root.path_bytes):
+                targets.append(root.path_bytes)
+            else:
+                errors.append(
+                    (
+                        root.path_bytes,
+                        "unavailable",
+                        "library root not found (unmounted?); its files were not marked missing",
                     )
-        targets = outermost(targets)
-        scan_id = store.start_run(
-            catalog, [display_path(t) for t in targets], full=full, checksum=checksum
-        )
-        scopes = []
-        for target in targets:
-            choice = choose_root(target, [(r.id, r.path_bytes) for r in roots])
-            root_id = choice.root_id
-            if root_id is None:
-                root_id = store.add_root(catalog, target, choice.absorbed)
-                roots = store.list_roots(catalog)
-            scopes.append(Scope(root_id, target))
-        return run_scan(
-            catalog,
-            scan_id,
-            scopes,
-            jobs=jobs,
-            full=full,
-            progress=progress,
-            should_stop=should_stop,
-            file_timeout=file_timeout,
-            errors=errors,
-        )
+                )
+    targets = outermost(targets)
+    scan_id = store.start_run(
+        catalog, [display_path(t) for t in targets], full=full, checksum=checksum
+    )
+    scopes = []
+    for target in targets:
+        choice = choose_root(target, [(r.id, r.path_bytes) for r in roots])
+        root_id = choice.root_id
+        if root_id is None:
+            root_id = store.add_root(catalog, target, choice.absorbed)
+            roots = store.list_roots(catalog)
+        scopes.append(Scope(root_id, target))
+    return run_scan(
+        catalog,
+        scan_id,
+        scopes,
+        jobs=jobs,
+        full=full,
+        progress=progress,
+        should_stop=should_stop,
+        file_timeout=file_timeout,
+        errors=errors,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,52 @@ def test_match_history_keeps_every_decision(tmp_path: Path) -> None:
         conn.execute("UPDATE matches SET status = 'matched', matched_at = 't2' WHERE file_id = 1")
         rows = conn.execute("SELECT status FROM match_history ORDER BY id").fetchall()
         assert rows == [("unmatched",), ("matched",)]
+
+
+def _catalog_with_a_root(path: Path) -> None:
+    with open_catalog(path) as cat, cat.write() as conn:
+        conn.execute(
+            "INSERT INTO library_roots (path, path_bytes, added_at) VALUES ('/m', x'2f6d', 'now')"
+        )
+
+
+@pytest.mark.parametrize("locked", ["folder", "file"])
+def test_catalog_without_write_permission_is_read_not_refused(locked: str) -> None:
+    """A catalog on a backup disk or someone else's: reading works, writing says why."""
+    with tempfile.TemporaryDirectory() as tmp:  # pytest's tmp_path is private to root
+        Path(tmp).chmod(0o755)
+        _check_read_only_catalog(Path(tmp) / "shelf", locked)
+
+
+def _check_read_only_catalog(folder: Path, locked: str) -> None:
+    from tests.privileges import as_unprivileged
+
+    folder.mkdir()
+    path = folder / "library.db"
+    _catalog_with_a_root(path)
+    path.chmod(0o644 if locked == "folder" else 0o444)
+    folder.chmod(0o555 if locked == "folder" else 0o777)
+    before = sorted(p.name for p in folder.iterdir())
+
+    def read_then_write() -> tuple:
+        with open_catalog(path, create=False) as cat:
+            roots = cat.execute("SELECT path FROM library_roots").fetchall()
+            try:
+                with cat.write() as conn:
+                    conn.execute("DELETE FROM library_roots")
+                written = "written"
+            except CatalogError as exc:
+                written = str(exc)
+            return cat.read_only, roots, written
+
+    try:
+        read_only, roots, written = as_unprivileged(read_then_write)
+    finally:
+        folder.chmod(0o755)
+        path.chmod(0o644)
+    assert read_only and roots == [("/m",)]
+    assert "cannot be written" in written and "permission" in written
+    with open_catalog(path) as cat:  # untouched
+        assert cat.execute("SELECT count(*) FROM library_roots").fetchone()[0] == 1
+    if locked == "folder":
+        assert sorted(p.name for p in folder.iterdir()) == before

@@ -135,6 +135,8 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
     path = Path(path).expanduser()
     if path.is_dir():
         raise CatalogError(f"{path}: is a folder, not a catalog file")
+    if path.exists() and not path.is_file():  # /dev/null, a FIFO, a socket
+        raise CatalogError(f"{path}: not a regular file, so not a catalog")
     if not path.exists():
         if not create:
             raise CatalogError(f"{path}: no catalog here (run `archiver scan PATH` first)")

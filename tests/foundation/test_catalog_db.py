@@ -113,6 +113,18 @@ def test_folder_is_refused(tmp_path: Path) -> None:
         open_catalog(tmp_path)
 
 
+def test_device_or_fifo_is_refused_and_nothing_created(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/null"), fifo):
+        with pytest.raises(CatalogError, match="not a regular file"):
+            open_catalog(path)
+    assert not Path("/dev/null-journal").exists() and not Path("/dev/null-wal").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.db"]
+
+
 def test_uncreatable_parent_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

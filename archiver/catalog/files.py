@@ -303,6 +303,18 @@ def mark_missing(catalog: Catalog, ids: Sequence[int], scan_id: int) -> int:
     return done
 
 
+def count_missing(catalog: Catalog, ids: Sequence[int]) -> int:
+    """How many of ``ids`` are still marked missing (after move detection merged some)."""
+    total = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        total += catalog.execute(
+            f"SELECT count(*) FROM files WHERE missing = 1 AND id IN ({marks})", tuple(chunk)
+        ).fetchone()[0]
+    return total
+
+
 # --- the single writer ---------------------------------------------------------
 
 

@@ -587,8 +587,11 @@ def run_scan(
 
         # 3. Finish: files not found are marked missing; moves are recognised.
         emit(ScanProgress("finish", 0, 0))
+        vanished: list[int] = []
         for scope, remaining, unlisted in leftovers:
-            counts["missing"] += store.mark_missing(catalog, gone(remaining, unlisted), scan_id)
+            ids = gone(remaining, unlisted)
+            counts["missing"] += store.mark_missing(catalog, ids, scan_id)
+            vanished.extend(ids)
             store.mark_root_scanned(catalog, scope.root_id, scan_id)
         # A move is a new file that matches a missing one: with no missing
         # file in the catalog there is nothing to look for.
@@ -596,6 +599,11 @@ def run_scan(
             from archiver.integrity.moves import detect_moves
 
             summary.moved = detect_moves(catalog, scan_id) or 0
+            # A moved file is merged into its old entry: not new, and (if it
+            # vanished in this scan) not missing either.
+            counts["added"] -= summary.moved
+            if summary.moved and vanished:
+                counts["missing"] = store.count_missing(catalog, vanished)
         summary.status = "finished"
     except KeyboardInterrupt:
         if pool:

@@ -132,6 +132,18 @@ def test_missing_and_returning_files(db, lib, tmp_path):
     check_invariants(db)
 
 
+def test_moved_files_are_not_counted_missing(db, lib, tmp_path):
+    scan(db, [lib], jobs=1)
+    (lib / "A" / "One" / "01 a.mp3").unlink()  # really gone
+    (lib / "B" / "Two" / "02 e.mp3").rename(lib / "B" / "Two" / "02 e (moved).mp3")
+    shutil.move(lib / "A" / "One" / "03 c.ogg", lib / "B" / "03 c.ogg")
+    s = scan(db, [lib], jobs=1)
+    assert (s.moved, s.missing, s.added) == (2, 1, 0)
+    assert one(db, "SELECT missing FROM scan_runs ORDER BY id DESC LIMIT 1") == 1
+    assert one(db, "SELECT count(*) FROM files WHERE missing = 1") == 1
+    check_invariants(db)
+
+
 def test_returning_file_that_changed_is_reread(db, lib, tmp_path):
     scan(db, [lib], jobs=1)
     target = lib / "A" / "One" / "01 a.mp3"

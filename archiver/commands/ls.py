@@ -65,6 +65,16 @@ def template_fields(template: str) -> list[str]:
     return names
 
 
+def _default_line(values: dict) -> str:
+    """``artist - album - title``; an untagged track shows its path, and a track
+    without a title its file name (as beets names them), never `` -  - ``."""
+    path = values["path"] or ""
+    if not (values["artist"] or values["album"] or values["title"]):
+        return path
+    title = values["title"] or path.rsplit("/", 1)[-1]
+    return f"{values['artist'] or ''} - {values['album'] or ''} - {title}"
+
+
 @click.command()
 @query_argument
 @click.option(
@@ -80,6 +90,7 @@ def ls(app: AppContext, query: tuple[str, ...], template: str) -> None:
 
     Tracks come in album order (album artist, date, album, disc, track).
     Control characters in values become spaces, so each track is one line.
+    With the default template an untagged track shows its path.
 
     \b
     Example:
@@ -97,11 +108,16 @@ def ls(app: AppContext, query: tuple[str, ...], template: str) -> None:
     catalog = app.catalog(create=False)
     formatter = _Formatter()
     stdout = sys.stdout
-    rows = iter_tracks(catalog.conn, compiled, names or ["path"], text_booleans=True)
+    default = template == DEFAULT_TEMPLATE
+    columns = [*names, "path"] if default else names or ["path"]
+    rows = iter_tracks(catalog.conn, compiled, columns, text_booleans=True)
     try:
         for row in rows:
-            values = dict(zip(names, row, strict=True)) if names else {}
-            line = formatter.vformat(template, (), values)
+            values = dict(zip(columns, row, strict=True)) if names else {}
+            if default:
+                line = _default_line(values)
+            else:
+                line = formatter.vformat(template, (), values)
             stdout.write(line.translate(_CONTROL) + "\n")
         stdout.flush()
     except BrokenPipeError:

@@ -53,6 +53,12 @@ def test_ls_unknown_field_in_template_is_a_usage_error(cli):
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_ls_default_template_shows_the_path_of_an_untagged_track(cli):
+    path = cli("ls", "--format", "{path}", "untagged").stdout
+    assert path.strip() and cli("ls", "untagged").stdout == path
+    assert all(line.strip(" -") for line in cli("ls").stdout.splitlines())
+
+
 def test_ls_template_without_fields_prints_it_per_track(cli):
     count = len(cli("ls").stdout.splitlines())
     assert cli("ls", "--format", "plain").stdout == "plain\n" * count

@@ -138,6 +138,8 @@ def _check_output(output: str, db_path: Path) -> None:
     """Refuse an --output that would replace the catalog (or a file SQLite or
     the scan lock keeps beside it): the export would silently destroy the
     library it was made from. A folder gets a clear one-line error."""
+    if not output.strip():
+        raise QueryUsageError("--output: give a file name (or - for standard output)")
     target = os.path.realpath(output)
     bases = {os.path.abspath(db_path), os.path.realpath(db_path)}
     owned = {base + suffix for base in bases for suffix in _COMPANIONS}

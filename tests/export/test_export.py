@@ -423,3 +423,11 @@ def test_output_onto_a_folder_is_a_one_line_failure(cli, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "is a folder" in lines[0]
     assert tmp_path.is_dir()
+
+
+def test_empty_output_name_is_a_usage_error(cli):
+    result = cli("export", "-o", "")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: --output: give a file name (or - for standard output)"
+    ]

@@ -15,7 +15,10 @@ def export_view(db_path: Path, scope: Scope, out: Path) -> int:
 
     where, params = scope_where(scope)
     with open_catalog(db_path, create=False, migrate=False) as catalog:
-        with exporter.atomic_output(out) as stream:
-            return exporter.export_tracks(
-                catalog.conn, CompiledQuery(where, list(params)), stream, "csv"
-            )
+        try:
+            with exporter.atomic_output(out) as stream:
+                return exporter.export_tracks(
+                    catalog.conn, CompiledQuery(where, list(params)), stream, "csv"
+                )
+        except OSError as exc:  # name the file the user gave, not the temporary one
+            raise OSError(f"{out}: cannot write ({exc.strerror or exc}); nothing replaced") from exc

@@ -8,7 +8,9 @@ traceback unless ``ARCHIVER_DEBUG`` is set.
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import os
 import sqlite3
 import sys
@@ -67,7 +69,20 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported on first use."""
+    """A group whose commands are imported on first use.
+
+    A reader that goes away (``archiver verify | head``) ends the command quietly
+    with exit 0, before click would turn the broken pipe into exit 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if not _is_broken_pipe(exc):
+                raise
+            silence_stdout()
+            sys.exit(0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
@@ -124,10 +139,70 @@ def query_argument(func: Callable) -> Callable:
     return click.argument("query", nargs=-1)(func)
 
 
+def console(*, stderr: bool = False):  # -> rich.console.Console
+    """A rich Console for command output. On a broken pipe (``| head``) rich's own
+    Console exits 1 on its own; this one raises ``BrokenPipeError`` instead, which
+    ends the command quietly with exit 0 (see :class:`LazyGroup`)."""
+    global _PipeConsole
+    if _PipeConsole is None:
+        from rich.console import Console
+
+        class PipeConsole(Console):
+            def on_broken_pipe(self) -> None:
+                self.quiet = True
+                raise BrokenPipeError(errno.EPIPE, "the reader went away")
+
+        _PipeConsole = PipeConsole
+    return _PipeConsole(stderr=stderr)
+
+
+_PipeConsole: Any = None
+
+
+def format_seconds(value: float) -> str:
+    """ "0.04 s" for a tiny run (not "0.0 s"), "12.3 s" from 10 s on."""
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """ "1 file", "2 files", "0 files"; ``words`` for irregular plurals."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def _is_broken_pipe(exc: BaseException) -> bool:
+    """EPIPE from writing to stdout (not, say, from a socket to MusicBrainz)."""
+    if not (isinstance(exc, BrokenPipeError) or getattr(exc, "errno", None) == errno.EPIPE):
+        return False
+    try:  # a pipe whose reader is gone polls as an error on its write end
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return True  # no poll() here (or no stdout descriptor): trust the error
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit cannot fail again
+    (no "Exception ignored ... BrokenPipeError" on stderr)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI; no traceback for interrupts or surprises."""
+    """Entry point: run the CLI; no traceback for interrupts, broken pipes or surprises."""
     try:
         cli.main(args=argv, prog_name="archiver", standalone_mode=True)
+    except BrokenPipeError as exc:  # the reader went away outside a command (--help | head)
+        if not _is_broken_pipe(exc):
+            _internal_error(exc)
+        silence_stdout()
+        sys.exit(0)
     except KeyboardInterrupt:
         click.echo("archiver: interrupted", err=True)
         sys.exit(130)
@@ -138,13 +213,18 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {_translate(db_path, exc)}", err=True)
         sys.exit(1)
     except Exception as exc:  # a bug: one line, traceback on request
-        if os.environ.get("ARCHIVER_DEBUG"):
-            raise
-        click.echo(
-            f"archiver: internal error: {type(exc).__name__}: {exc} (set ARCHIVER_DEBUG=1 for details)",
-            err=True,
-        )
-        sys.exit(1)
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> None:
+    """A bug: one line and exit 1, the traceback only with ARCHIVER_DEBUG set."""
+    if os.environ.get("ARCHIVER_DEBUG"):
+        raise exc
+    click.echo(
+        f"archiver: internal error: {type(exc).__name__}: {exc} (set ARCHIVER_DEBUG=1 for details)",
+        err=True,
+    )
+    sys.exit(1)
 
 
 def _db_from_argv(argv: list[str] | None) -> str | None:

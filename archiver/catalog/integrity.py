@@ -206,10 +206,27 @@ def verify_targets(
     return [_stored(r) for r in conn.execute(sql, bind).fetchall()]
 
 
+def storable_text(text: str | None) -> str | None:
+    """Text from the command line as it can be stored: bytes that were not UTF-8
+    arrive as surrogate escapes, which SQLite cannot take; they are written as
+    ``\\xNN``, the form paths are shown (and stored) in. Valid text is unchanged."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def start_verify_run(conn: sqlite3.Connection, query: str | None) -> int:
     cur = conn.execute(
         "INSERT INTO verify_runs (started_at, status, query) VALUES (?, 'running', ?)",
-        (utc_now(), query),
+        (utc_now(), storable_text(query)),
     )
     return int(cur.lastrowid)
 
@@ -260,7 +277,7 @@ def resumable_verify_run(conn: sqlite3.Connection, query: str | None) -> VerifyR
     if row is None:
         return None
     run = _run(row)
-    if run.status in ("interrupted", "failed") and run.query == query:
+    if run.status in ("interrupted", "failed") and run.query == storable_text(query):
         return run
     return None
 
@@ -514,11 +531,21 @@ _COPY_COLS = (
 )
 _TAGS_KEY = "lower(trim(t.artist)) || char(31) || lower(trim(t.title))"
 
+# The audio identity of no audio at all: a 0-byte file, a lone tag, an empty data chunk.
+EMPTY_AUDIO_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+# A present file that can be "the same audio" as another: fingerprinted, with audio data
+# to compare, and readable by the scanner. Files with no audio (the empty identity) or
+# that could not be read share nothing meaningful even when their hashes are equal.
+_HAS_AUDIO = (
+    "{f}missing = 0 AND {f}audio_hash IS NOT NULL"
+    f" AND {{f}}audio_hash != '{EMPTY_AUDIO_HASH}' AND {{f}}read_error IS NULL"
+)
+
 _DUPLICATE_SQL = {
     "audio": (
         f"SELECT f.audio_hash, {_COPY_COLS} FROM files f JOIN tags t ON t.file_id = f.id"
-        " WHERE f.missing = 0 AND f.audio_hash IN (SELECT audio_hash FROM files"
-        " WHERE missing = 0 AND audio_hash IS NOT NULL GROUP BY audio_hash HAVING count(*) > 1)"
+        f" WHERE {_HAS_AUDIO.format(f='f.')} AND f.audio_hash IN (SELECT audio_hash FROM files"
+        f" WHERE {_HAS_AUDIO.format(f='')} GROUP BY audio_hash HAVING count(*) > 1)"
         " ORDER BY f.audio_hash, f.id"
     ),
     "recording": (
@@ -547,6 +574,23 @@ def duplicate_rows(conn: sqlite3.Connection, by: str) -> list[CopyRow]:
     if by not in _DUPLICATE_SQL:
         raise ValueError(f"unknown duplicate kind {by!r} (use one of {', '.join(DUPLICATE_KINDS)})")
     return [CopyRow(*row) for row in conn.execute(_DUPLICATE_SQL[by]).fetchall()]
+
+
+def duplicate_coverage(conn: sqlite3.Connection, by: str) -> tuple[int, int]:
+    """(present files that can take part in ``by``, present files): how much of the
+    library ``duplicates`` could compare (fingerprinted files for ``audio``, files
+    matched to a recording for ``recording``)."""
+    total = conn.execute("SELECT count(*) FROM files WHERE missing = 0").fetchone()[0]
+    if by == "audio":
+        sql = "SELECT count(*) FROM files WHERE missing = 0 AND audio_hash IS NOT NULL"
+    elif by == "recording":
+        sql = (
+            "SELECT count(*) FROM files f JOIN matches m ON m.file_id = f.id WHERE f.missing = 0"
+            " AND m.status = 'matched' AND m.recording_mbid IS NOT NULL"
+        )
+    else:
+        return total, total
+    return conn.execute(sql).fetchone()[0], total
 
 
 # --- completeness -------------------------------------------------------------------------------

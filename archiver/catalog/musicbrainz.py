@@ -39,9 +39,11 @@ def cache_put(conn: sqlite3.Connection, request: str, status: int, body: str | N
 
 
 def start_run(conn: sqlite3.Connection, query: str | None) -> int:
+    from archiver.catalog.integrity import storable_text
+
     cur = conn.execute(
         "INSERT INTO enrich_runs (started_at, status, query) VALUES (?, 'running', ?)",
-        (utc_now(), query),
+        (utc_now(), storable_text(query)),
     )
     return int(cur.lastrowid)
 
@@ -345,6 +347,25 @@ def run_errors(conn: sqlite3.Connection, run_id: int, limit: int = 10) -> list[t
         (run_id, limit),
     )
     return [(r[0] or "?", r[1] or "") for r in rows]
+
+
+def run_failures(conn: sqlite3.Connection, run_id: int, limit: int = 1000) -> list[dict[str, Any]]:
+    """The albums that failed in a run, for ``enrich --json``: ``albumartist``, ``album``,
+    ``folder`` and ``error`` (one line), in album order."""
+    rows = conn.execute(
+        "SELECT albumartist, album, folder, error FROM album_matches "
+        "WHERE error IS NOT NULL AND enrich_run_id = ? ORDER BY album_key LIMIT ?",
+        (run_id, limit),
+    )
+    return [
+        {
+            "albumartist": r[0],
+            "album": r[1],
+            "folder": r[2],
+            "error": " ".join((r[3] or "").split()),
+        }
+        for r in rows
+    ]
 
 
 # -- read helpers (TUI detail view, export) -----------------------------------

@@ -3,8 +3,6 @@ argument into one-line usage errors (exit 2), and quiet broken pipes."""
 
 from __future__ import annotations
 
-import io
-import os
 import sys
 from collections.abc import Iterable
 
@@ -36,9 +34,7 @@ def quiet_broken_pipe() -> None:
     """The reader went away (``| head``): stop quietly, without a traceback or
     a second error when Python flushes stdout at exit. Exit 0: the output was
     wanted only up to there, which is not a failure (``set -o pipefail`` scripts)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        pass
+    from archiver.cli import silence_stdout
+
+    silence_stdout()
     sys.exit(0)

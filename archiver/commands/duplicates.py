@@ -6,7 +6,8 @@ import json
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app
+from archiver.cli import AppContext, json_option, pass_app, plural
+from archiver.cli import console as cli_console
 
 
 @click.command()
@@ -34,10 +35,12 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
       archiver duplicates --by tags
       archiver duplicates --by recording --json
     """
+    from archiver.catalog.integrity import duplicate_coverage
     from archiver.integrity.duplicates import find_duplicates
 
     with app.catalog(create=False) as catalog:
         groups = find_duplicates(catalog.conn, by)
+        covered, total = duplicate_coverage(catalog.conn, by)
     if as_json:
         payload = {
             "by": by,
@@ -47,15 +50,47 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
+    if by in NEEDS and covered == 0 and total:
+        what, how = NEEDS[by]  # not "No duplicates": nothing could be compared
+        cli_console().print(
+            f"No file is {what} yet: {how} to find duplicates by {by}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     _print(groups, by)
+    if covered < total:
+        _print_coverage(by, covered, total)
+
+
+NEEDS = {
+    "audio": ("fingerprinted", "run `archiver scan --checksum` or `archiver verify` first"),
+    "recording": ("matched to a MusicBrainz recording", "run `archiver enrich` first"),
+}
+
+
+def _print_coverage(by: str, covered: int, total: int) -> None:
+    """Some files could not be compared: one line on stderr (the list on stdout stays
+    what it was)."""
+    what, how = NEEDS[by]
+    click.echo(
+        f"archiver: {total - covered} of {plural(total, 'file')} not {what} yet, so not"
+        f" compared ({how.replace(' first', '')})",
+        err=True,
+    )
+
+
+def _length(seconds: float | None) -> str:
+    return "" if seconds is None else f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
 def _print(groups: list, by: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """Each group: a heading, then one line per copy (best first, marked ``*``) with
+    quality, length and tag score in aligned columns and the path last, never wrapped
+    (at the terminal width or at 80 columns on a pipe), so paths grep and paste."""
     from rich.text import Text
 
-    console = Console()
+    console = cli_console()
     if not groups:
         console.print(f"No duplicates by {by}.")
         return
@@ -66,30 +101,23 @@ def _print(groups: list, by: str) -> None:
             label = f"same audio ({group.key[:12]}…)"
         else:
             label = f"recording {group.key}"
-        table = Table(
-            title=f"{number}. {label}",
-            title_justify="left",
-            caption=f"best: {group.reason}",
-            caption_justify="left",
-        )
-        table.add_column("", width=1)
-        table.add_column("file", overflow="fold")
-        table.add_column("quality")
-        table.add_column("length", justify="right")
-        table.add_column("tags", justify="right")
+        if number > 1:
+            console.print()
+        console.print(Text(f"{number}. {label}", style="bold"), soft_wrap=True, highlight=False)
+        quality = [copy.quality() for copy in group.copies]
+        lengths = [_length(copy.duration) for copy in group.copies]
+        q_width = max(len(q) for q in quality)
+        l_width = max(len(x) for x in lengths)
         for i, copy in enumerate(group.copies):
-            length = (
-                ""
-                if copy.duration is None
-                else f"{int(copy.duration // 60)}:{copy.duration % 60:04.1f}"
-            )
-            table.add_row(
-                Text("*", style="bold green") if i == 0 else "",
-                Text(copy.path, style="bold" if i == 0 else ""),
-                copy.quality(),
-                length,
-                str(copy.tag_score),
-            )
-        console.print(table)
+            line = Text("  ")
+            line.append("*" if i == 0 else " ", style="bold green")
+            line.append(f" {quality[i]:<{q_width}}  {lengths[i]:>{l_width}}")
+            line.append(f"  tags {copy.tag_score:>2}  ")
+            line.append(copy.path, style="bold" if i == 0 else "")
+            console.print(line, soft_wrap=True, highlight=False)
+        console.print(Text(f"  best: {group.reason}"), soft_wrap=True, highlight=False)
     total = sum(len(g.copies) for g in groups)
-    console.print(f"{len(groups)} groups, {total} files (* = best copy)")
+    console.print(
+        f"{plural(len(groups), 'group')}, {plural(total, 'file')} (* = best copy)",
+        highlight=False,
+    )

@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app, query_argument
+from archiver.cli import AppContext, format_seconds, json_option, pass_app, query_argument
+from archiver.cli import console as cli_console
 
 MAX_LISTED_ERRORS = 10
+MAX_JSON_FAILURES = 1000
 JSON_KEYS = (
     "albums",
     "matched",
@@ -96,17 +98,13 @@ def enrich(
       archiver enrich --offline
     """
     from archiver.catalog import CatalogError
-    from archiver.catalog.query import QueryError, compile_query, join_query_args
+    from archiver.commands._query import compile_args
     from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
     from archiver.musicbrainz.client import parse_server
 
     if offline and refresh:
         raise click.UsageError("--offline and --refresh cannot be used together")
-    text = join_query_args(query)
-    try:
-        compiled = compile_query(text)
-    except QueryError as exc:
-        raise click.BadParameter(str(exc), param_hint="QUERY") from None
+    text, compiled = compile_args(query)  # a bad query: one `Error: bad query ...` line, exit 2
     settings = ClientSettings(
         server=server or app.config.musicbrainz_url,
         contact=app.config.contact,
@@ -153,10 +151,12 @@ def enrich(
     result["skipped"] = stats.skipped
     result["run_id"] = stats.run_id
     if as_json:
-        click.echo(json.dumps(result))
+        result["failures"] = _failures(catalog, stats.run_id)
+        click.echo(json.dumps(result, ensure_ascii=False))
         return
     if not quiet:
-        _print_summary(result, _errors(catalog, stats.run_id), offline)
+        _print_summary(result, offline)
+    _print_errors(result["errors"], _errors(catalog, stats.run_id))
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -169,11 +169,16 @@ def _errors(catalog, run_id: int | None) -> list[tuple[str, str]]:
     return [] if run_id is None else run_errors(catalog.conn, run_id, MAX_LISTED_ERRORS)
 
 
-def _print_summary(result: dict, errors: list[tuple[str, str]], offline: bool) -> None:
-    from rich.console import Console
+def _failures(catalog, run_id: int | None) -> list[dict]:
+    from archiver.catalog.musicbrainz import run_failures
+
+    return [] if run_id is None else run_failures(catalog.conn, run_id, MAX_JSON_FAILURES)
+
+
+def _print_summary(result: dict, offline: bool) -> None:
     from rich.table import Table
 
-    console = Console()
+    console = cli_console()
     table = Table(title="MusicBrainz enrichment", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -181,11 +186,25 @@ def _print_summary(result: dict, errors: list[tuple[str, str]], offline: bool) -
         table.add_row(key.replace("_", " "), str(result[key]))
     if offline or result["skipped"]:
         table.add_row("not cached (offline)", str(result["skipped"]))
-    table.add_row("elapsed", f"{result['seconds']:.1f} s")
+    table.add_row("elapsed", format_seconds(result["seconds"]))
     console.print(table)
+
+
+def _print_errors(count: int, errors: list[tuple[str, str]]) -> None:
+    """The albums that failed, on stderr (with --quiet too: they are problems), one line
+    each however long: album names are printed literally (``[Live]`` is no markup)."""
+    if not errors:
+        return
+    from rich.console import Console
+    from rich.text import Text
+
     err = Console(stderr=True)
     for album, error in errors:
-        err.print(f"[red]error[/red] {album}: {error}", markup=True, highlight=False)
+        line = Text("error", style="red")
+        line.append(f" {album}: {' '.join(error.split())}")
+        err.print(line, highlight=False, soft_wrap=True)
+    if count > len(errors):
+        err.print(f"... and {count - len(errors)} more", highlight=False)
 
 
 class _ProgressRenderer:

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app
+from archiver.cli import AppContext, json_option, pass_app, plural
+from archiver.cli import console as cli_console
 
 
 def _length(seconds: float | None) -> str:
@@ -26,6 +27,11 @@ def _ranges(numbers: list[int]) -> str:
             start = n
         prev = n
     return ", ".join(out)
+
+
+def _copies(album) -> str:
+    """ ", 6 files" when some track has more than one file on disk."""
+    return f", {plural(album.files, 'file')}" if album.files > album.present else ""
 
 
 @click.command()
@@ -56,40 +62,45 @@ def missing(app: AppContext, as_json: bool) -> None:
 
 
 def _print(albums: list) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """Each album: a heading with its folder, then one line per gap, never wrapped (at
+    the terminal width or at 80 columns on a pipe), so paths grep and paste."""
+    from rich.text import Text
 
-    console = Console()
+    console = cli_console()
     if not albums:
         console.print("No incomplete albums.")
         return
-    for album in albums:
+
+    def line(text: str, style: str = "") -> None:
+        console.print(Text(text, style=style), soft_wrap=True, highlight=False)
+
+    for number, album in enumerate(albums):
+        if number:
+            console.print()
         title = f"{album.albumartist or 'Unknown artist'} - {album.album or '?'}"
         expected = f" of {album.expected}" if album.expected else ""
-        table = Table(
-            title=f"{title}  ({album.present}{expected} files)",
-            title_justify="left",
-            caption=album.folder,
-            caption_justify="left",
-            show_header=bool(album.release_missing),
-        )
-        table.add_column("disc", justify="right")
-        table.add_column("track", justify="right")
-        table.add_column("title", overflow="fold")
-        table.add_column("length", justify="right")
+        tracks = "track" if album.present == 1 and not expected else "tracks"
+        line(f"{title}  ({album.present}{expected} {tracks}{_copies(album)})", "bold")
+        if album.folder:
+            line(f"  folder: {album.folder}")
         for disc in album.missing_discs:
-            table.add_row(str(disc), "all", "(no file from this disc)", "")
-        for disc, numbers in sorted(album.gaps.items()):
-            if not album.release_missing:
-                table.add_row(str(disc), _ranges(numbers), "(by the tags' track total)", "")
+            line(f"  disc {disc}: no file from this disc")
+        if not album.release_missing:
+            for disc, numbers in sorted(album.gaps.items()):
+                which = "track" if len(numbers) == 1 else "tracks"
+                line(
+                    f"  disc {disc}: {which} {_ranges(numbers)} missing (by the tags' track total)"
+                )
+        if album.release_missing:
+            line(
+                f"  not in the library, from the release {album.release_title or album.release_mbid}:"
+            )
         for track in album.release_missing:
-            table.add_row(
-                str(track.disc),
-                track.number or str(track.position),
-                track.title or "",
-                _length(track.length),
+            length = _length(track.length)
+            line(
+                f"  disc {track.disc}, track {track.number or track.position}: {track.title or '?'}"
+                + (f" ({length})" if length else "")
             )
         for path in album.missing_files:
-            table.add_row("", "", f"catalogued but gone: {path}", "")
-        console.print(table)
-    console.print(f"{len(albums)} incomplete albums")
+            line(f"  catalogued but gone: {path}")
+    console.print(f"{plural(len(albums), 'incomplete album')}", highlight=False)

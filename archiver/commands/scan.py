@@ -12,10 +12,12 @@ from pathlib import Path
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app
+from archiver.cli import AppContext, format_seconds, json_option, pass_app
+from archiver.cli import console as cli_console
 
 MAX_LISTED_ERRORS = 20
 MAX_JSON_ERRORS = 1000
+NO_ROOTS = "no library roots remembered yet: give a PATH to scan, e.g. `archiver scan ~/Music`"
 
 
 @click.command()
@@ -65,6 +67,10 @@ def scan(
     for path in paths:
         if not path.exists():
             raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATH")
+    if not paths and not app.db_path.exists():
+        # Nothing to rescan in a catalog that does not exist: a usage error that must
+        # not leave an empty catalog (and its scan lock file) behind.
+        raise click.UsageError(NO_ROOTS)
     show_progress = not quiet and not as_json and sys.stderr.isatty()
     renderer = _ProgressRenderer() if show_progress else None
     previous = signal.getsignal(signal.SIGTERM)
@@ -83,9 +89,15 @@ def scan(
         raise click.UsageError(str(exc)) from None
     except ScanInterrupted as exc:
         s = exc.summary
+        if as_json:  # the summary of what was done, "interrupted": true
+            result = s.as_dict()
+            result["interrupted"] = True
+            result["error_list"] = _errors(app, s.scan_id, MAX_JSON_ERRORS)
+            click.echo(json.dumps(result, ensure_ascii=False))
         click.echo(
             f"archiver: scan interrupted; kept {s.added} added and {s.updated} updated "
-            f"files (run `archiver scan` again to finish)",
+            f"{'file' if s.added + s.updated == 1 else 'files'}"
+            " (run `archiver scan` again to finish)",
             err=True,
         )
         sys.exit(130)
@@ -101,8 +113,9 @@ def scan(
         signal.signal(signal.SIGTERM, previous)
 
     result = summary.as_dict()
+    result["interrupted"] = False
     if checksum:
-        result["checksum"] = _checksum(app, summary, jobs, show_progress)
+        result["checksum"] = _checksum(app, summary, jobs, show_progress, result, as_json)
     errors = _errors(app, summary.scan_id, MAX_JSON_ERRORS if as_json else MAX_LISTED_ERRORS)
     if as_json:
         result["error_list"] = errors
@@ -123,8 +136,12 @@ def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
         return store.scan_errors(catalog, scan_id, limit)
 
 
-def _checksum(app: AppContext, summary, jobs: int | None, show_progress: bool) -> dict:
-    """Fingerprint new and changed files under the scanned roots (integrity module)."""
+def _checksum(
+    app: AppContext, summary, jobs: int | None, show_progress: bool, result: dict, as_json: bool
+) -> dict:
+    """Fingerprint new and changed files under the scanned roots (integrity module).
+    Interrupted: with ``--json`` the scan's ``result`` is printed first (``interrupted``
+    true, the ``checksum`` part so far), then one line on stderr, exit 130."""
     try:
         from archiver.commands.verify import HashProgress
         from archiver.integrity.checksum import checksum_files
@@ -143,22 +160,23 @@ def _checksum(app: AppContext, summary, jobs: int | None, show_progress: bool) -
                 progress=bar.update if bar else None,
                 scan_id=summary.scan_id,
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if as_json:
+            partial = getattr(exc, "checksum_summary", None)
+            result["checksum"] = partial.as_dict() if partial else {"interrupted": True}
+            result["interrupted"] = True
+            result["error_list"] = _errors(app, summary.scan_id, MAX_JSON_ERRORS)
+            click.echo(json.dumps(result, ensure_ascii=False))
         click.echo("archiver: checksums interrupted; the scan itself finished", err=True)
         sys.exit(130)
     return result.as_dict()
-
-
-def _seconds(value: float) -> str:
-    """ "0.04 s" for a tiny scan (not "0.0 s"), "12.3 s" otherwise."""
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
 def _print_summary(result: dict, errors: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = cli_console()
     table = Table(title=f"Scan {result['scan_id']} {result['status']}", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -173,10 +191,12 @@ def _print_summary(result: dict, errors: list[dict]) -> None:
         "skipped",
     ):
         table.add_row(key, str(result[key]))
-    table.add_row("elapsed", _seconds(result["seconds"]))
+    table.add_row("elapsed", format_seconds(result["seconds"]))
     if "checksum" in result:
         c = result["checksum"]
-        table.add_row("checksummed", f"{c.get('hashed', 0)} ({c.get('seconds', 0):.1f} s)")
+        table.add_row(
+            "checksummed", f"{c.get('hashed', 0)} ({format_seconds(c.get('seconds', 0))})"
+        )
     console.print(table)
     if errors:
         err = Console(stderr=True)

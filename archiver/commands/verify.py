@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app, query_argument
+from archiver.cli import (
+    AppContext,
+    format_seconds,
+    json_option,
+    pass_app,
+    plural,
+    query_argument,
+)
+from archiver.cli import console as cli_console
 
 STATUS_STYLE = {
     "changed": "bold red",
@@ -141,10 +149,15 @@ def verify(
                 resume=resume,
                 jobs=jobs,
                 progress=renderer.update if renderer else None,
+                notice=lambda message: click.echo(f"archiver: {message}", err=True),
             )
     except KeyboardInterrupt as exc:
         partial = getattr(exc, "verify_result", None)
-        done = f"; kept {partial.checked} checked files" if partial else ""
+        if as_json:  # the documented object, "interrupted": true, for what was checked
+            data = partial.as_json() if partial else _nothing_checked()
+            data["interrupted"] = True
+            click.echo(json.dumps(data, ensure_ascii=False))
+        done = f"; kept {plural(partial.checked, 'checked file')}" if partial else ""
         click.echo(
             f"archiver: verify interrupted{done} (run `archiver verify --resume` to continue)",
             err=True,
@@ -163,29 +176,38 @@ def verify(
     sys.exit(1 if failed else 0)
 
 
+def _nothing_checked() -> dict[str, Any]:
+    """The ``--json`` object of a run stopped before it started."""
+    from archiver.integrity.verify import VerifyResult
+
+    return VerifyResult(None).as_json()
+
+
 def _print(result: Any, quiet: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    console = cli_console()
     problems = [
         (status, path)
         for status in ("changed", "missing", "unreadable", "modified")
         for path in getattr(result, status)
     ]
     if problems:
-        table = Table(title="Files that need attention", title_justify="left")
-        table.add_column("status")
-        table.add_column("file", overflow="fold")
-        table.add_column("detail", overflow="fold")
+        # One line per file, however long the path: never wrapped at the terminal width
+        # (or at 80 columns on a pipe), so it greps and pastes.
+        console.print(
+            Text(f"Files that need attention ({len(problems)}):", style="bold"), soft_wrap=True
+        )
+        width = max(len(status) for status, _ in problems)
         for status, path in problems:
-            table.add_row(
-                Text(status, style=STATUS_STYLE[status]),
-                Text(path),
-                Text(result.details.get(path, "")),
-            )
-        console.print(table)
+            line = Text("  ")
+            line.append(status.ljust(width), style=STATUS_STYLE[status])
+            line.append(f"  {path}")
+            detail = result.details.get(path)
+            if detail:
+                line.append(f": {detail}")
+            console.print(line, soft_wrap=True, highlight=False)
     if quiet:
         return
     summary = Table(
@@ -202,5 +224,5 @@ def _print(result: Any, quiet: bool) -> None:
         summary.add_row(Text(status, style=STATUS_STYLE[status] if count else ""), str(count))
     if result.first_fingerprints:
         summary.add_row("first fingerprints", str(result.first_fingerprints))
-    summary.add_row("elapsed", f"{result.seconds:.1f} s")
+    summary.add_row("elapsed", format_seconds(result.seconds))
     console.print(summary)

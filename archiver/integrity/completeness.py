@@ -46,7 +46,7 @@ class IncompleteAlbum:
     albumartist: str | None
     album: str | None
     folder: str
-    present: int  # files on disk
+    present: int  # distinct track positions (disc, number) with a file on disk
     expected: int | None  # sum of totaltracks over the expected discs, when every disc says
     missing_discs: list[int] = field(default_factory=list)
     gaps: dict[int, list[int]] = field(default_factory=dict)  # disc -> missing track numbers
@@ -54,6 +54,7 @@ class IncompleteAlbum:
     release_mbid: str | None = None
     release_title: str | None = None
     release_missing: list[MissingTrack] = field(default_factory=list)
+    files: int = 0  # files on disk (more than ``present`` when a track has several copies)
 
     @property
     def missing_count(self) -> int:
@@ -67,6 +68,7 @@ class IncompleteAlbum:
             "folder": self.folder,
             "present": self.present,
             "expected": self.expected,
+            "files": self.files,
             "missing_discs": self.missing_discs,
             "gaps": [{"disc": d, "tracks": t} for d, t in sorted(self.gaps.items())],
             "missing_files": self.missing_files,
@@ -134,6 +136,21 @@ def tag_gaps(rows: list[sql.AlbumTrackRow]) -> tuple[list[int], dict[int, list[i
     return missing_discs, gaps, expected
 
 
+def present_tracks(rows: list[sql.AlbumTrackRow]) -> int:
+    """How many distinct track positions (disc, track number) have a file on disk: a
+    second copy of a track fills no gap. A file without a track number counts once (pure)."""
+    positions: set[tuple[int, int]] = set()
+    unnumbered = 0
+    for r in rows:
+        if r.missing:
+            continue
+        if r.tracknumber:
+            positions.add((r.discnumber or 1, r.tracknumber))
+        else:
+            unnumbered += 1
+    return len(positions) + unnumbered
+
+
 def release_gaps(
     rows: list[sql.AlbumTrackRow], tracks: list[sql.ReleaseTrack]
 ) -> list[MissingTrack]:
@@ -192,11 +209,12 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
             albumartist=_album_artist(members),
             album=(first.album if first else None),
             folder=album_folder(first.path) if first else "",
-            present=sum(1 for r in members if not r.missing),
+            present=present_tracks(members),
             expected=expected,
             missing_discs=missing_discs,
             gaps=gaps,
             missing_files=[r.path for r in members if r.missing],
+            files=sum(1 for r in members if not r.missing),
         )
         for mbid in releases:
             missing = release_gaps(by_release[mbid], tracklists.get(mbid, []))
@@ -207,7 +225,8 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
             if first is None:
                 album.album = album.release_title
                 album.albumartist = titles.get(mbid, (None, None))[1]
-                album.present = sum(1 for r in by_release[mbid] if not r.missing)
+                album.present = present_tracks(by_release[mbid])
+                album.files = sum(1 for r in by_release[mbid] if not r.missing)
         if album.missing_discs or album.gaps or album.release_missing:
             out.append(album)
     out.sort(key=lambda a: ((a.albumartist or "").casefold(), (a.album or "").casefold(), a.folder))

@@ -150,10 +150,12 @@ def verify_files(
     resume: bool = False,
     jobs: int | None = None,
     progress: Callable[[VerifyProgress], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> VerifyResult:
     """Verify the catalogued files matching ``where`` (all when None); see the module doc.
 
-    ``query`` is the text stored with the run. Exceptions (Ctrl-C, a raising progress
+    ``query`` is the text stored with the run. ``notice`` gets a one-line message when
+    ``resume`` finds no run to continue (a new run is started instead). Exceptions (Ctrl-C, a raising progress
     callback) stop the run after committing what was checked: the run is marked
     interrupted and the exception carries the partial result as ``exc.verify_result``."""
     started = time.monotonic()
@@ -170,6 +172,8 @@ def verify_files(
                 run_id = previous.id
                 sql.reopen_verify_run(wconn, run_id)
             else:
+                if resume and notice is not None:
+                    notice(_nothing_to_resume(wconn, query))
                 run_id = sql.start_verify_run(wconn, query)
             runlock.claim(catalog.path, "verify", run_id)
         result = VerifyResult(run_id, resumed=previous is not None)
@@ -259,6 +263,20 @@ def verify_files(
         if run_id is not None:
             runlock.release(catalog.path, "verify", run_id)
         catalog.close()
+
+
+def _nothing_to_resume(conn: Any, query: str | None) -> str:
+    """Why --resume starts a new run, in one line."""
+    last = sql.last_verify_run(conn)
+    if last is None:
+        why = "no verify run yet"
+    elif last.status == "running":
+        why = f"verify run {last.id} is still running in another process"
+    elif last.status in ("interrupted", "failed") and last.query != sql.storable_text(query):
+        why = f"verify run {last.id} was interrupted with another QUERY"
+    else:
+        why = f"verify run {last.id} finished"
+    return f"nothing to resume ({why}); starting a new verify run"
 
 
 def _fill(conn: Any, result: VerifyResult, first: int) -> None:

@@ -475,7 +475,7 @@ class Client:
                     raise BadResponse(f"{key}: HTTP {code}") from exc
                 if attempt >= s.max_attempts:
                     raise ServiceError(
-                        f"{key}: {reason} (gave up after {attempt} attempts)"
+                        f"{key}: {reason} (gave up after {attempt} attempt{'s' if attempt != 1 else ''})"
                     ) from exc
                 delay = min(s.max_backoff, s.backoff * (2 ** (attempt - 1)))
                 retry_after = _retry_after(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -147,3 +148,50 @@ def test_cli_table(library: Library) -> None:
     assert "Band - Song" in result.output and "lossless" in result.output
     result = CliRunner().invoke(cli, ["--db", str(library.db), "duplicates", "--by", "nope"])
     assert result.exit_code == 2
+
+
+def test_files_without_audio_data_are_never_the_same_audio(library: Library) -> None:
+    """A 0-byte .mp3 and a lone 10-byte ID3 header both hash to the identity of empty
+    input (sha256 e3b0c442...), and two byte-identical unreadable files share theirs:
+    none of them is audio, so none forms a same-audio group. Real audio still does."""
+    (library.root / "empty.mp3").write_bytes(b"")
+    (library.root / "lone-tag.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x00")
+    (library.root / "junk1.mp3").write_bytes(b"0123456789" * 50)
+    (library.root / "junk2.mp3").write_bytes(b"0123456789" * 50)
+    song = library.add("song.ogg", "ogg", title="T", artist="A")
+    shutil.copyfile(song, library.root / "song copy.ogg")
+    library.scan()
+    checksum_files(library.db, jobs=1)
+    hashes = dict(library.query("SELECT path, audio_hash FROM files"))
+    empty = hashlib.sha256(b"").hexdigest()
+    assert hashes[str(library.root / "empty.mp3")] == empty
+    assert hashes[str(library.root / "lone-tag.mp3")] == empty
+    assert hashes[str(library.root / "junk1.mp3")] == hashes[str(library.root / "junk2.mp3")]
+    data = run(library)
+    assert [{c["path"] for c in g["copies"]} for g in data["groups"]] == [
+        {str(song), str(library.root / "song copy.ogg")}
+    ]
+
+
+def test_without_fingerprints_or_matches_it_says_what_to_run_first(library: Library) -> None:
+    """Not "No duplicates by audio." when nothing could be compared: say which command
+    makes the data (docs/duplicates.md); a partly fingerprinted library gets a note."""
+    song = library.add("a.ogg", "ogg", title="T", artist="A")
+    shutil.copyfile(song, library.root / "b.ogg")
+    library.scan()
+    runner = CliRunner()
+    audio = runner.invoke(cli, ["--db", str(library.db), "duplicates"])
+    assert audio.exit_code == 0
+    assert audio.stdout.splitlines() == [
+        "No file is fingerprinted yet: run `archiver scan --checksum` or `archiver verify`"
+        " first to find duplicates by audio."
+    ]
+    recording = runner.invoke(cli, ["--db", str(library.db), "duplicates", "--by", "recording"])
+    assert recording.stdout.splitlines() == [
+        "No file is matched to a MusicBrainz recording yet: run `archiver enrich` first to"
+        " find duplicates by recording."
+    ]
+    checksum_files(library.db, jobs=1, file_ids=[library.file_id(song)])
+    partly = runner.invoke(cli, ["--db", str(library.db), "duplicates"])
+    assert partly.stdout == "No duplicates by audio.\n"
+    assert "1 of 2 files not fingerprinted yet" in partly.stderr

@@ -3,6 +3,7 @@ files, runs whose process was killed, signals to the whole process group."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -267,17 +268,16 @@ def test_stopping_early_ends_the_busy_workers_instead_of_waiting() -> None:
 VERIFY_BIG = """
 import sys
 from archiver.cli import cli
-sys.argv = ["archiver", "--db", sys.argv[1], "verify", "--jobs", "2"]
+sys.argv = ["archiver", "--db", sys.argv[1], "verify", "--jobs", "2", *sys.argv[2:]]
 cli()
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_to_the_group_stops_verify_with_one_line(library: Library, files, sig) -> None:
+def _interrupted_verify(library: Library, files, sig, *args: str) -> subprocess.Popen:
     with open(files["ogg"], "r+b") as fh:  # a sparse 2 GB file: hashing takes a while
         fh.truncate(2 * 1024**3)
     proc = subprocess.Popen(
-        [sys.executable, "-c", VERIFY_BIG, str(library.db)],
+        [sys.executable, "-c", VERIFY_BIG, str(library.db), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -290,11 +290,30 @@ def test_a_signal_to_the_group_stops_verify_with_one_line(library: Library, file
         time.sleep(0.05)
     time.sleep(0.5)
     os.killpg(proc.pid, sig)
+    return proc
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_group_stops_verify_with_one_line(library: Library, files, sig) -> None:
+    proc = _interrupted_verify(library, files, sig)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert err.strip().count("\n") == 0 and "verify interrupted" in err
     assert library.query("SELECT status FROM verify_runs") == [("interrupted",)]
+
+
+def test_an_interrupted_json_verify_still_prints_its_object(library: Library, files) -> None:
+    """Ctrl-C on `verify --json`: the documented object on stdout, "interrupted": true,
+    for the files checked so far (stdout used to be empty); still exit 130."""
+    proc = _interrupted_verify(library, files, signal.SIGINT, "--json")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    data = json.loads(out)
+    assert data["interrupted"] is True and data["run_id"] == 1
+    [(checked,)] = library.query("SELECT checked FROM verify_runs")
+    assert data["checked"] == checked < 3
+    assert "verify interrupted" in err and "Traceback" not in err
 
 
 # --- two verifies at once ------------------------------------------------------------------

@@ -138,3 +138,18 @@ def test_no_incomplete_albums(library: Library, album) -> None:
     library.scan()
     result = CliRunner().invoke(cli, ["--db", str(library.db), "missing"])
     assert result.exit_code == 0 and "No incomplete albums" in result.output
+
+
+def test_a_second_copy_of_a_track_fills_no_gap(library: Library, album) -> None:
+    """Track 2 twice (another folder, same album tags) and no track 4: the header and the
+    JSON count distinct tracks (4 of 5), agreeing with the gap listed; files are 5."""
+    album("Doubled", "mp3", [1, 2, 3, 5], total=5)
+    album("Doubled", "mp3", [2], total=5, folder="Doubled (copy)")
+    library.scan()
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "missing", "--json"])
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.output)["albums"]
+    assert found["gaps"] == [{"disc": 1, "tracks": [4]}]
+    assert (found["present"], found["expected"], found["files"]) == (4, 5, 5)
+    table = CliRunner().invoke(cli, ["--db", str(library.db), "missing"])
+    assert "(4 of 5 tracks, 5 files)" in " ".join(table.output.split()), table.output

@@ -189,3 +189,38 @@ def test_ctrl_c_in_a_real_process_keeps_the_work(library: Library, files) -> Non
     result = verify_files(library.db, jobs=2, resume=True)
     assert result.resumed and result.checked == 5 and result.ok == 5
     assert library.query("SELECT count(*) FROM files WHERE last_verified_at IS NULL") == [(0,)]
+
+
+def test_query_with_non_utf8_bytes_is_stored_and_still_matches(library: Library) -> None:
+    """A query byte that is not UTF-8 (a Latin-1 folder name typed in a Latin-1 terminal)
+    arrives as a surrogate escape: the run stores it as ``\\xNN`` and it still selects
+    the file, the way ls/export/stats match it; --resume finds the run again."""
+    folder = os.fsdecode(b"d\xe9j\xe0")
+    library.add(f"{folder}/a.mp3", "mp3", title="a", artist="x")
+    library.add("other/b.mp3", "mp3", title="b", artist="x")
+    library.scan()
+    query = os.fsdecode(b"path:d\xe9j")
+    code, data = verify_json(library, query)
+    assert code == 0 and data["checked"] == 1, data
+    assert library.query("SELECT query FROM verify_runs") == [("path:d\\xe9j",)]
+    with library.catalog() as catalog, catalog.write() as conn:
+        conn.execute("UPDATE verify_runs SET status = 'interrupted'")
+    code, data = verify_json(library, "--resume", query)
+    assert code == 0 and data["run_id"] == 1
+
+
+def test_resume_with_nothing_to_resume_says_so_then_starts_a_new_run(library: Library) -> None:
+    library.add("a.mp3", "mp3", title="a")
+    library.scan()
+    result = CliRunner().invoke(cli, ["--db", str(library.db), "verify", "--resume", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "archiver: nothing to resume (no verify run yet); starting a new verify run\n"
+    )
+    assert json.loads(result.stdout)["run_id"] == 1
+    again = CliRunner().invoke(cli, ["--db", str(library.db), "verify", "--resume", "-q"])
+    assert again.stderr.splitlines() == [
+        "archiver: nothing to resume (verify run 1 finished); starting a new verify run"
+    ]
+    plain = CliRunner().invoke(cli, ["--db", str(library.db), "verify", "-q"])
+    assert plain.stderr == ""

@@ -98,13 +98,25 @@ def test_errors_are_listed_and_do_not_fail_the_run(db, fake):
         (["--offline", "--refresh"], "cannot be used together"),
         (["--rate-limit", "-1"], "-1"),
         (["--limit", "x"], "x"),
-        (['album:"unterminated'], "QUERY"),
+        (['album:"unterminated'], "bad query"),
     ],
 )
 def test_usage_errors(db, args, message):
     result = run(db, *args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_bad_query_is_one_line_like_the_other_commands(db):
+    """Not click's Usage:/Try/Invalid value block: the one line ls, export, stats and
+    verify print, exit 2."""
+    result = run(db, 'album:"unterminated')
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "Error: bad query at character 7 ('\"unterminated'): unclosed quote"
+    ]
+    verify = CliRunner().invoke(cli, ["--db", str(db), "verify", 'album:"unterminated'])
+    assert (verify.exit_code, verify.output) == (2, result.output)
 
 
 def test_scanned_real_files(tmp_path, fake):
@@ -227,3 +239,42 @@ def test_no_catalog_is_a_one_line_error(tmp_path):
     assert result.exit_code == 1
     assert "no catalog here" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "nothing.db").exists()
+
+
+def test_query_with_non_utf8_bytes_is_stored_and_still_matches(tmp_path):
+    """A query byte that is not UTF-8 arrives as a surrogate escape: the run stores it
+    as ``\\xNN`` (no internal error) and it still selects the Latin-1 folder's files."""
+    import os
+
+    from tests.audiogen import make_file
+
+    lib = tmp_path / "lib"
+    make_file(lib / os.fsdecode(b"d\xe9j\xe0") / "01.mp3", "mp3", {"title": "a", "album": "A"})
+    make_file(lib / "other" / "01.mp3", "mp3", {"title": "b", "album": "B"})
+    db = tmp_path / "scanned.db"
+    scanned = CliRunner().invoke(cli, ["--db", str(db), "scan", "--jobs", "1", "-q", str(lib)])
+    assert scanned.exit_code == 0, scanned.output
+    result = run(db, "--offline", "--json", os.fsdecode(b"path:d\xe9j"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["albums"] == 1
+    with open_catalog(db) as catalog:
+        stored = catalog.conn.execute("SELECT query FROM enrich_runs").fetchall()
+    assert stored == [("path:d\\xe9j",)]
+
+
+def test_json_names_the_albums_that_failed(db, fake):
+    """--json used to say only "errors": 1; the failures now come with album and reason.
+    Without --json they are on stderr, one line each, --quiet included."""
+    serve_library(fake)
+    fake.add(f"release/{R_GLASS}", fixture("not-musicbrainz.xml"))
+    result = run(db, "--server", fake.url, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["errors"] == 1
+    [failure] = data["failures"]
+    assert failure["album"] == "Glass Harbor" and failure["folder"]
+    assert "not a MusicBrainz response" in failure["error"] and "\n" not in failure["error"]
+    quiet = run(db, "--server", fake.url, "--quiet", "--refresh")
+    assert quiet.stdout == ""
+    [line] = quiet.stderr.splitlines()
+    assert line.startswith("error Glass Harbor: ") and "not a MusicBrainz response" in line

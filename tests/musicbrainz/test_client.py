@@ -230,3 +230,11 @@ def test_search_is_sent_raw(catalog, fake):
     assert seen.path == "/ws/2/recording/"
     assert seen.query["query"] == [query]
     assert seen.query["limit"] == ["10"]
+
+
+def test_giving_up_after_one_attempt_says_attempt(catalog, fake):
+    """--no-retry settings (max_attempts=1): "gave up after 1 attempt", not "1 attempts"."""
+    fake.add(f"release/{R_GLASS}", Reply(status=503, body="busy"))
+    client = make_client(catalog, fake, max_attempts=1)
+    with pytest.raises(ServiceError, match=r"gave up after 1 attempt\)"):
+        client.lookup("release", R_GLASS)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import archiver
 from archiver.cli import cli
 from archiver.scan import scan
+from tests.privileges import as_unprivileged
 from tests.scan_pipeline.conftest import REPO, check_invariants, one, query, song
 
 
@@ -39,6 +39,7 @@ def test_json_output_is_one_object(db, lib):
     for key in ("added", "updated", "unchanged", "missing", "errors", "seconds"):
         assert key in data
     assert (data["added"], data["errors"], data["status"]) == (6, 1, "finished")
+    assert data["interrupted"] is False
     assert data["error_list"][0]["kind"] == "corrupt"
     again = json.loads(CliRunner().invoke(cli, ["--db", str(db), "scan", "--json"]).stdout)
     assert (again["unchanged"], again["added"]) == (6, 0)
@@ -79,6 +80,14 @@ def test_usage_errors_exit_2(db, args, message):
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_scan_without_path_or_catalog_creates_nothing(tmp_path):
+    """`archiver --db new.db scan`: a usage error (no roots to rescan) that used to leave
+    new.db and new.db-scan.lock behind."""
+    proc = run_cli("--db", str(tmp_path / "new.db"), "scan")
+    assert proc.returncode == 2 and "no library roots remembered yet" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_locked_catalog_exits_1_with_one_line(db, lib):
@@ -214,10 +223,12 @@ def test_killing_only_the_main_process_leaves_no_readers_and_no_lock(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_with_130(tmp_path):
+    """Ctrl-C: one line on stderr, exit 130; with --json the summary of what was kept is
+    still printed, "interrupted": true (stdout used to be empty)."""
     lib = _library(tmp_path / "lib", N_KILL)
     db = tmp_path / "c.db"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archiver", "--db", str(db), "scan", str(lib), "--jobs", "2"],
+        [sys.executable, "-m", "archiver", "--db", str(db), "scan", str(lib), "-j", "2", "--json"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -233,45 +244,13 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert query(db, "SELECT status FROM scan_runs") == [("interrupted",)]
+    summary = json.loads(out)
+    assert summary["interrupted"] is True and summary["status"] == "interrupted"
+    assert 0 < summary["added"] <= one(db, "SELECT count(*) FROM files")
     check_invariants(db)
     assert one(db, "SELECT count(*) FROM files WHERE missing = 1") == 0
     rest = scan(db, [lib], jobs=2)
     assert rest.added + rest.unchanged == N_KILL
-
-
-def _as_nobody(func) -> object:
-    """Run ``func`` in a forked child that dropped root privileges; return its result."""
-    import pickle
-
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - child
-        code = 0
-        try:
-            os.close(r)
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            if not os.access(archiver.__file__, os.R_OK):
-                # a checkout in a private folder (e.g. mktemp -d): nobody cannot run it
-                data = pickle.dumps(("skip", "the unprivileged user cannot read this checkout"))
-            else:
-                data = pickle.dumps(("ok", func()))
-        except BaseException as exc:  # noqa: BLE001
-            data = pickle.dumps(("error", repr(exc)))
-            code = 1
-        with os.fdopen(w, "wb") as fh:
-            fh.write(data)
-        os._exit(code)
-    os.close(w)
-    with os.fdopen(r, "rb") as fh:
-        data = fh.read()
-    os.waitpid(pid, 0)
-    status, value = pickle.loads(data)
-    if status == "skip":
-        pytest.skip(value)
-    assert status == "ok", value
-    return value
 
 
 def test_permission_denied_folder_and_file():
@@ -300,10 +279,7 @@ def test_permission_denied_folder_and_file():
             s = scan(db, [lib], jobs=1)
             return s.as_dict()
 
-        if os.geteuid() == 0:
-            result = _as_nobody(rescan)
-        else:
-            result = rescan()
+        result = as_unprivileged(rescan)
         assert result["status"] == "finished"
         errors = query(
             db, "SELECT kind, path FROM scan_errors WHERE scan_id = ?", (result["scan_id"],)

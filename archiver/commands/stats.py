@@ -83,13 +83,16 @@ def _render(f: dict) -> None:
     scan = f["last_scan"]
     overview.add_row(
         "Last scan",
-        f"{scan['finished_at'] or scan['started_at']} ({scan['status']})" if scan else "never",
+        f"{_when(scan['finished_at'] or scan['started_at'])} ({scan['status']})"
+        if scan
+        else "never",
     )
     overview.add_row("Scan errors (last scan)", f"{f['scan_errors']:,}")
     verify = f["last_verified"]
     overview.add_row(
         "Last verified",
-        f"{verify['finished_at'] or verify['started_at']} ({verify['ok']:,} ok of {verify['checked']:,})"
+        f"{_when(verify['finished_at'] or verify['started_at'])} "
+        f"({verify['ok']:,} ok of {verify['checked']:,})"
         if verify
         else "never",
     )
@@ -113,3 +116,8 @@ def _render(f: dict) -> None:
     for key, share in f["tag_completeness"].items():
         tags.add_row(key, _pct(share))
     console.print(tags)
+
+
+def _when(iso: str | None) -> str:
+    """``2026-12-03 08:44 UTC`` for people (``--json`` keeps the full ISO 8601 text)."""
+    return iso[:16].replace("T", " ") + " UTC" if iso else "?"

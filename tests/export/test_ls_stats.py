@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -162,6 +163,18 @@ def test_stats_table_renders(cli):
     ):
         assert label in result.stdout
     assert "flac" in result.stdout
+
+
+def test_stats_shows_times_for_people(tmp_path):
+    from pathlib import Path
+
+    from archiver.scan import scan
+
+    db = tmp_path / "c.db"
+    scan(db, [Path(__file__).resolve().parents[2] / "examples" / "library"], jobs=1)
+    out = run_cli(db, "stats").stdout
+    last_scan = next(line for line in out.splitlines() if "Last scan" in line)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \(finished\)", last_scan), last_scan
 
 
 def test_stats_bad_query(cli):

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from archiver.catalog.query import COLUMNS, TRACKS_FROM, CompiledQuery
-from archiver.catalog.tracks import EXPORT_COLUMNS, iter_tracks
+from archiver.catalog.query import TRACKS_FROM, CompiledQuery
+from archiver.catalog.tracks import EXPORT_COLUMNS, SELECTABLE, iter_tracks
 
 __all__ = [
     "FORMATS",
@@ -65,10 +65,10 @@ def parse_columns(text: str | None) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
         raise ExportError("--columns: give at least one column")
-    unknown = [name for name in names if name not in COLUMNS]
+    unknown = [name for name in names if name not in SELECTABLE]
     if unknown:
         raise ExportError(
-            f"--columns: unknown column {unknown[0]!r}; columns: {', '.join(EXPORT_COLUMNS)}"
+            f"--columns: unknown column {unknown[0]!r}; columns: {', '.join(SELECTABLE)}"
         )
     repeated = [name for i, name in enumerate(names) if name in names[:i]]
     if repeated:
@@ -123,7 +123,7 @@ def write_json(
     rows: Iterable[tuple], columns: Sequence[str], out: TextIO, *, lines: bool = False
 ) -> int:
     """Write rows as one streamed JSON array (or JSON Lines); return the row count."""
-    bools = [i for i, name in enumerate(columns) if COLUMNS[name].kind == "bool"]
+    bools = [i for i, name in enumerate(columns) if SELECTABLE[name].kind == "bool"]
     dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     count = 0
     if not lines:

@@ -243,10 +243,12 @@ _COLUMN_LIST = [
 ]
 COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMN_LIST}
 
-# Query-only fields beyond the exported columns.
-_EXTRA_FIELDS = {
+# Fields beyond the exported columns: queryable, and selectable by name
+# (``ls --format '{year}'``, ``export --columns year``) but not in the default export.
+EXTRA_COLUMNS: dict[str, Column] = {
     "year": Column("year", "t.year", "int", "year of the release date"),
 }
+_EXTRA_FIELDS = EXTRA_COLUMNS
 _ALIASES = {
     "status": "match_status",
     "duration": "length",

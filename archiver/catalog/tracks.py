@@ -22,11 +22,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from archiver.catalog.query import COLUMNS, TRACKS_FROM, CompiledQuery
+from archiver.catalog.query import COLUMNS, EXTRA_COLUMNS, TRACKS_FROM, CompiledQuery
 
 __all__ = ["DEFAULT", "EXPORT_COLUMNS", "count_tracks", "iter_tracks", "select_sql"]
 
 EXPORT_COLUMNS: list[str] = list(COLUMNS)
+# Every column that can be asked for by name: the export columns plus ``year``.
+SELECTABLE: dict = {**COLUMNS, **EXTRA_COLUMNS}
 
 # Columns for programs, not exported by default.
 _PROGRAM_COLUMNS = {"id": "f.id", "path_bytes": "f.path_bytes", "root_id": "f.root_id"}
@@ -62,9 +64,9 @@ def _expr(name: str, text_booleans: bool) -> str:
     if name in _PROGRAM_COLUMNS:
         return _PROGRAM_COLUMNS[name]
     try:
-        column = COLUMNS[name]
+        column = SELECTABLE[name]
     except KeyError:
-        raise ValueError(f"unknown column {name!r}; columns: {', '.join(EXPORT_COLUMNS)}") from None
+        raise ValueError(f"unknown column {name!r}; columns: {', '.join(SELECTABLE)}") from None
     if text_booleans and column.kind == "bool":
         return f"CASE {column.sql} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
     return column.sql

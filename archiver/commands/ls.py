@@ -34,8 +34,7 @@ def template_fields(template: str) -> list[str]:
     """The column names a template uses, in order; raises ValueError for bad templates
     (unknown columns, or a format spec the column's values cannot take, such as
     ``{tracknumber:>5s}`` on a number or ``{title:02d}`` on text)."""
-    from archiver.catalog.query import COLUMNS
-    from archiver.catalog.tracks import EXPORT_COLUMNS
+    from archiver.catalog.tracks import SELECTABLE
 
     names: list[str] = []
     for _, name, spec, conversion in string.Formatter().parse(template):
@@ -43,14 +42,14 @@ def template_fields(template: str) -> list[str]:
             continue
         if name == "" or not name.isidentifier():
             raise ValueError(
-                f"--format: {{{name}}} is not a column name; columns: {', '.join(EXPORT_COLUMNS)}"
+                f"--format: {{{name}}} is not a column name; columns: {', '.join(SELECTABLE)}"
             )
-        if name not in EXPORT_COLUMNS:
+        if name not in SELECTABLE:
             raise ValueError(
-                f"--format: unknown column {{{name}}}; columns: {', '.join(EXPORT_COLUMNS)}"
+                f"--format: unknown column {{{name}}}; columns: {', '.join(SELECTABLE)}"
             )
         if spec or conversion:
-            sample: object = _SAMPLES.get(COLUMNS[name].kind, "text")
+            sample: object = _SAMPLES.get(SELECTABLE[name].kind, "text")
             if conversion:
                 sample = {"r": repr, "a": ascii}.get(conversion, str)(sample)
             try:
@@ -58,7 +57,7 @@ def template_fields(template: str) -> list[str]:
             except (ValueError, TypeError) as exc:
                 shown = f"{{{name}{'!' + conversion if conversion else ''}:{spec}}}"
                 raise ValueError(
-                    f"--format: {shown} does not fit the {COLUMNS[name].kind} values of {name} ({exc})"
+                    f"--format: {shown} does not fit the {SELECTABLE[name].kind} values of {name} ({exc})"
                 ) from None
         if name not in names:
             names.append(name)

@@ -170,7 +170,14 @@ def test_columns_option(cli):
     assert ["Come Together", "259.5"] in rows
 
 
-@pytest.mark.parametrize("columns", ["title,nope", "", "year", "title,title"])
+def test_year_can_be_asked_for_but_is_not_a_default_column(cli):
+    rows = read_csv(cli("export", "--columns", "title,year,date", "title:hunter").stdout_bytes)
+    assert rows == [["title", "year", "date"], ["Hunter", "1997", "1997"]]
+    assert "year" not in read_csv(cli("export").stdout_bytes)[0]
+    assert cli("ls", "--format", "{year:>6}|{title}", "title:hunter").stdout == "  1997|Hunter\n"
+
+
+@pytest.mark.parametrize("columns", ["title,nope", "", "yeer", "title,title"])
 def test_unknown_column_is_a_usage_error(cli, columns):
     result = cli("export", "--columns", columns)
     assert result.exit_code == 2

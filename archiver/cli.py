@@ -139,7 +139,7 @@ def query_argument(func: Callable) -> Callable:
     return click.argument("query", nargs=-1)(func)
 
 
-def console(*, stderr: bool = False):  # -> rich.console.Console
+def console(*, stderr: bool = False, **options: Any):  # -> rich.console.Console
     """A rich Console for command output. On a broken pipe (``| head``) rich's own
     Console exits 1 on its own; this one raises ``BrokenPipeError`` instead, which
     ends the command quietly with exit 0 (see :class:`LazyGroup`)."""
@@ -153,7 +153,7 @@ def console(*, stderr: bool = False):  # -> rich.console.Console
                 raise BrokenPipeError(errno.EPIPE, "the reader went away")
 
         _PipeConsole = PipeConsole
-    return _PipeConsole(stderr=stderr)
+    return _PipeConsole(stderr=stderr, **options)
 
 
 _PipeConsole: Any = None

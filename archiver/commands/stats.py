@@ -60,10 +60,12 @@ def _pct(share: float) -> str:
 
 
 def _render(f: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from archiver.cli import console as cli_console
+    from archiver.tui.format import timestamp  # pure, no Textual: shared with the TUI
+
+    console = cli_console(highlight=False)
     tracks = f["tracks"]
     title = f"Catalog stats{' for ' + repr(f['query']) if f['query'] else ''}"
     overview = Table(title=title, show_header=False, title_justify="left")
@@ -83,7 +85,7 @@ def _render(f: dict) -> None:
     scan = f["last_scan"]
     overview.add_row(
         "Last scan",
-        f"{_when(scan['finished_at'] or scan['started_at'])} ({scan['status']})"
+        f"{timestamp(scan['finished_at'] or scan['started_at'])} ({scan['status']})"
         if scan
         else "never",
     )
@@ -91,7 +93,7 @@ def _render(f: dict) -> None:
     verify = f["last_verified"]
     overview.add_row(
         "Last verified",
-        f"{_when(verify['finished_at'] or verify['started_at'])} "
+        f"{timestamp(verify['finished_at'] or verify['started_at'])} "
         f"({verify['ok']:,} ok of {verify['checked']:,})"
         if verify
         else "never",
@@ -116,8 +118,3 @@ def _render(f: dict) -> None:
     for key, share in f["tag_completeness"].items():
         tags.add_row(key, _pct(share))
     console.print(tags)
-
-
-def _when(iso: str | None) -> str:
-    """``2026-12-03 08:44 UTC`` for people (``--json`` keeps the full ISO 8601 text)."""
-    return iso[:16].replace("T", " ") + " UTC" if iso else "?"

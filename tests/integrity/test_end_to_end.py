@@ -98,6 +98,10 @@ def test_commands_need_an_existing_catalog(tmp_path: Path) -> None:
         ("duplicates", "--json"),
         ("missing",),
         ("missing", "--json"),
+        ("stats",),
+        ("stats", "--json"),
+        ("ls",),
+        ("export",),
     ],
 )
 def test_a_reader_that_went_away_ends_the_command_quietly(library: Library, args) -> None:

@@ -17,7 +17,6 @@ from archiver.cli import console as cli_console
 
 MAX_LISTED_ERRORS = 20
 MAX_JSON_ERRORS = 1000
-NO_ROOTS = "no library roots remembered yet: give a PATH to scan, e.g. `archiver scan ~/Music`"
 
 
 @click.command()
@@ -67,10 +66,6 @@ def scan(
     for path in paths:
         if not path.exists():
             raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATH")
-    if not paths and not app.db_path.exists():
-        # Nothing to rescan in a catalog that does not exist: a usage error that must
-        # not leave an empty catalog (and its scan lock file) behind.
-        raise click.UsageError(NO_ROOTS)
     show_progress = not quiet and not as_json and sys.stderr.isatty()
     renderer = _ProgressRenderer() if show_progress else None
     previous = signal.getsignal(signal.SIGTERM)

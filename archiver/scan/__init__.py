@@ -60,6 +60,13 @@ class ScanPathError(ValueError):
 class NoRootsError(ValueError):
     """No PATH given and the catalog remembers no library roots (a usage error)."""
 
+    def __init__(
+        self,
+        message: str = "no library roots remembered yet: give a PATH to scan, "
+        "e.g. `archiver scan ~/Music`",
+    ) -> None:
+        super().__init__(message)
+
 
 class ScanLockedError(CatalogLockedError):
     """Another scan is running on the same catalog."""
@@ -148,6 +155,8 @@ def scan(
         if not os.path.exists(target):
             raise ScanPathError(f"{display_path(os.fsencode(given))}: no such file or folder")
     jobs = jobs or default_jobs()
+    if not targets and not Path(catalog_path).expanduser().exists():
+        raise NoRootsError  # before open_catalog would create an empty catalog to say so
     with open_catalog(catalog_path) as catalog:
         if catalog.read_only:  # say why before the lock file, which could not be made either
             raise CatalogError(
@@ -174,9 +183,7 @@ def _scan_locked(
     errors: list[tuple[bytes, str, str]] = []
     if not targets:
         if not roots:
-            raise NoRootsError(
-                "no library roots remembered yet: give a PATH to scan, e.g. `archiver scan ~/Music`"
-            )
+            raise NoRootsError
         for root in roots:
             if os.path.exists(root.path_bytes):
                 targets.append(root.path_bytes)

@@ -36,6 +36,25 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def storable_text(text: str | None) -> str | None:
+    """Command-line text (e.g. a query) as it can be stored: bytes that were not UTF-8
+    arrive as surrogate escapes, which SQLite cannot take; they become ``\\xNN``, the
+    form paths are shown in (:func:`archiver.scan.record.display_path`)."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    from archiver.scan.record import display_path
+
+    try:
+        return display_path(text.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every packaged migration, in order."""
     found = []

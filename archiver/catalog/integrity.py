@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from archiver.catalog.db import utc_now
+from archiver.catalog.db import storable_text, utc_now
 
 VERIFY_STATUSES = ("ok", "changed", "modified", "missing", "unreadable")
 DAMAGE_STATUSES = ("changed", "missing", "unreadable")
@@ -204,23 +204,6 @@ def verify_targets(
         bind.append(not_verified_since)
     sql += " ORDER BY f.path_bytes"
     return [_stored(r) for r in conn.execute(sql, bind).fetchall()]
-
-
-def storable_text(text: str | None) -> str | None:
-    """Text from the command line as it can be stored: bytes that were not UTF-8
-    arrive as surrogate escapes, which SQLite cannot take; they are written as
-    ``\\xNN``, the form paths are shown (and stored) in. Valid text is unchanged."""
-    if text is None:
-        return None
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def start_verify_run(conn: sqlite3.Connection, query: str | None) -> int:

@@ -39,7 +39,7 @@ def cache_put(conn: sqlite3.Connection, request: str, status: int, body: str | N
 
 
 def start_run(conn: sqlite3.Connection, query: str | None) -> int:
-    from archiver.catalog.integrity import storable_text
+    from archiver.catalog.db import storable_text
 
     cur = conn.execute(
         "INSERT INTO enrich_runs (started_at, status, query) VALUES (?, 'running', ?)",

@@ -1,28 +1,35 @@
 """The ``archiver`` command line: one click group, commands loaded lazily.
 
 Each command lives in ``archiver/commands/<name>.py`` so that ``archiver
---help`` stays fast and every command is a small module of its own. The CLI
-turns catalog errors into one-line messages (exit 1) and never shows a
-traceback unless ``ARCHIVER_DEBUG`` is set.
+--help`` stays fast and every command is a small module of its own; what the
+commands share is in ``archiver/commands/_common.py`` (they never import this
+module). Here, in one place, an :class:`archiver.errors.ArchiverError` from any
+command becomes one line ``Error: ...`` and its exit status (1 failure, 2
+usage, 130 interrupted); a traceback shows only with ``ARCHIVER_DEBUG`` set.
 """
 
 from __future__ import annotations
 
-import errno
 import importlib
-import io
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from archiver import __version__
-from archiver.config import Config, load_config
+from archiver.commands._common import (  # AppContext and pass_app: re-exported
+    AppContext,
+    is_broken_pipe,
+    pass_app,
+    silence_stdout,
+)
+from archiver.config import load_config
+from archiver.errors import ArchiverError
+
+__all__ = ["COMMANDS", "AppContext", "cli", "main", "pass_app"]
 
 COMMANDS: dict[str, str] = {
     "scan": "archiver.commands.scan:scan",
@@ -37,49 +44,23 @@ COMMANDS: dict[str, str] = {
 }
 
 
-@dataclass
-class AppContext:
-    """What every command gets: the configuration and a way to open the catalog."""
-
-    config: Config
-    _opened: list[Any] = field(default_factory=list)
-
-    @property
-    def db_path(self) -> Path:
-        return self.config.db_path
-
-    def catalog(self, *, create: bool = True):  # -> archiver.catalog.Catalog
-        """Open the catalog, turning problems into a one-line click error (exit 1)."""
-        from archiver.catalog import CatalogError, open_catalog
-
-        try:
-            catalog = open_catalog(self.db_path, create=create)
-        except CatalogError as exc:
-            raise click.ClickException(str(exc)) from exc
-        self._opened.append(catalog)
-        return catalog
-
-    def close(self) -> None:
-        for catalog in self._opened:
-            catalog.close()
-        self._opened.clear()
-
-
-pass_app = click.make_pass_decorator(AppContext)
-
-
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use.
 
-    A reader that goes away (``archiver verify | head``) ends the command quietly
-    with exit 0, before click would turn the broken pipe into exit 1.
+    An :class:`ArchiverError` from a command is printed as one line with its exit
+    status. A reader that goes away (``archiver verify | head``) ends the command
+    quietly with exit 0, before click would turn the broken pipe into exit 1.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ArchiverError as exc:  # the one place a user-facing error is printed
+            error = click.ClickException(str(exc) or type(exc).__name__)
+            error.exit_code = exc.exit_code
+            raise error from exc
         except OSError as exc:
-            if not _is_broken_pipe(exc):
+            if not is_broken_pipe(exc):
                 raise
             silence_stdout()
             sys.exit(0)
@@ -127,79 +108,12 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
             click.echo(ctx.get_help())
 
 
-def json_option(func: Callable) -> Callable:
-    """``--json``: print one JSON object on stdout and nothing else."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print the result as one JSON object."
-    )(func)
-
-
-def query_argument(func: Callable) -> Callable:
-    """``[QUERY]...``: the shared query language, words joined with spaces."""
-    return click.argument("query", nargs=-1)(func)
-
-
-def console(*, stderr: bool = False, **options: Any):  # -> rich.console.Console
-    """A rich Console for command output. On a broken pipe (``| head``) rich's own
-    Console exits 1 on its own; this one raises ``BrokenPipeError`` instead, which
-    ends the command quietly with exit 0 (see :class:`LazyGroup`)."""
-    global _PipeConsole
-    if _PipeConsole is None:
-        from rich.console import Console
-
-        class PipeConsole(Console):
-            def on_broken_pipe(self) -> None:
-                self.quiet = True
-                raise BrokenPipeError(errno.EPIPE, "the reader went away")
-
-        _PipeConsole = PipeConsole
-    return _PipeConsole(stderr=stderr, **options)
-
-
-_PipeConsole: Any = None
-
-
-def format_seconds(value: float) -> str:
-    """ "0.04 s" for a tiny run (not "0.0 s"), "12.3 s" from 10 s on."""
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """ "1 file", "2 files", "0 files"; ``words`` for irregular plurals."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
-def _is_broken_pipe(exc: BaseException) -> bool:
-    """EPIPE from writing to stdout (not, say, from a socket to MusicBrainz)."""
-    if not (isinstance(exc, BrokenPipeError) or getattr(exc, "errno", None) == errno.EPIPE):
-        return False
-    try:  # a pipe whose reader is gone polls as an error on its write end
-        import select
-
-        poller = select.poll()
-        poller.register(sys.stdout.fileno(), select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poller.poll(0))
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        return True  # no poll() here (or no stdout descriptor): trust the error
-
-
-def silence_stdout() -> None:
-    """Point stdout at /dev/null so that Python's flush at exit cannot fail again
-    (no "Exception ignored ... BrokenPipeError" on stderr)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        pass
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; no traceback for interrupts, broken pipes or surprises."""
     try:
         cli.main(args=argv, prog_name="archiver", standalone_mode=True)
     except BrokenPipeError as exc:  # the reader went away outside a command (--help | head)
-        if not _is_broken_pipe(exc):
+        if not is_broken_pipe(exc):
             _internal_error(exc)
         silence_stdout()
         sys.exit(0)

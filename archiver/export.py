@@ -35,6 +35,7 @@ from typing import BinaryIO, TextIO
 
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 from archiver.catalog.tracks import EXPORT_COLUMNS, SELECTABLE, iter_tracks
+from archiver.errors import UsageError
 
 __all__ = [
     "FORMATS",
@@ -54,7 +55,7 @@ FORMATS = ("csv", "json", "jsonl", "sha256sum")
 _EXCEL_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(ValueError):
+class ExportError(UsageError, ValueError):
     """A usage problem with an export request (bad column list, ambiguous root)."""
 
 

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archiver.errors import ArchiverError
+
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-class CatalogError(Exception):
+class CatalogError(ArchiverError):
     """A catalog problem the user can act on; the message is one line."""
 
 

@@ -42,6 +42,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archiver.errors import UsageError
+
 __all__ = [
     "COLUMNS",
     "FIELDS",
@@ -56,7 +58,7 @@ __all__ = [
 MAX_TERMS = 1000  # far beyond any typed query; keeps SQLite's parameter and depth limits away
 
 
-class QueryError(ValueError):
+class QueryError(UsageError, ValueError):
     """A query that cannot be understood; ``position`` is the offset of the bad part."""
 
     def __init__(self, message: str, position: int = 0, text: str = "") -> None:

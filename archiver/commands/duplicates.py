@@ -6,8 +6,8 @@ import json
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app, plural
-from archiver.cli import console as cli_console
+from archiver.commands._common import AppContext, json_option, pass_app, plural
+from archiver.commands._common import console as cli_console
 
 
 @click.command()

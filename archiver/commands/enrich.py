@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-import signal
-import sys
-from contextlib import nullcontext
 from typing import Any
 
 import click
 
-from archiver.cli import AppContext, format_seconds, json_option, pass_app, query_argument
-from archiver.cli import console as cli_console
+from archiver.commands._common import (
+    AppContext,
+    QueryCommand,
+    console,
+    format_seconds,
+    json_option,
+    pass_app,
+    query_argument,
+    quiet_option,
+)
+from archiver.commands._job import long_job
 
 MAX_LISTED_ERRORS = 10
 MAX_JSON_FAILURES = 1000
@@ -27,7 +33,7 @@ JSON_KEYS = (
 )
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @query_argument
 @click.option(
     "--server",
@@ -60,7 +66,7 @@ JSON_KEYS = (
     metavar="N",
     help="Enrich at most N albums.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@quiet_option()
 @json_option
 @pass_app
 def enrich(
@@ -97,7 +103,6 @@ def enrich(
       archiver enrich --server http://127.0.0.1:5000 --rate-limit 0
       archiver enrich --offline
     """
-    from archiver.catalog import CatalogError
     from archiver.commands._query import compile_args
     from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
     from archiver.musicbrainz.client import parse_server
@@ -120,32 +125,22 @@ def enrich(
     catalog = app.catalog(create=False)
     client = Client(catalog.conn, settings)
 
-    show_progress = not quiet and not as_json and sys.stderr.isatty()
-    renderer = _ProgressRenderer() if show_progress else None
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with renderer or nullcontext():
-            stats = enrich_catalog(
-                catalog,
-                client,
-                where=None if compiled.where == "1" else compiled.where,
-                params=compiled.params,
-                query_text=text or None,
-                limit=limit,
-                on_progress=renderer.update if renderer else None,
-            )
-    except KeyboardInterrupt:
-        click.echo(
-            "archiver: enrich interrupted; albums done so far are kept "
-            "(run `archiver enrich` again to continue)",
-            err=True,
+    with long_job(
+        "enrich",
+        quiet=quiet,
+        as_json=as_json,
+        bar=_ProgressRenderer,
+        note="albums done so far are kept",
+    ) as job:
+        stats = enrich_catalog(
+            catalog,
+            client,
+            where=None if compiled.where == "1" else compiled.where,
+            params=compiled.params,
+            query_text=text or None,
+            limit=limit,
+            on_progress=job.progress,
         )
-        sys.exit(130)
-    except CatalogError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
     result = {key: getattr(stats, key) for key in JSON_KEYS}
     result["skipped"] = stats.skipped
@@ -157,10 +152,6 @@ def enrich(
     if not quiet:
         _print_summary(result, offline)
     _print_errors(result["errors"], _errors(catalog, stats.run_id))
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _errors(catalog, run_id: int | None) -> list[tuple[str, str]]:
@@ -178,7 +169,7 @@ def _failures(catalog, run_id: int | None) -> list[dict]:
 def _print_summary(result: dict, offline: bool) -> None:
     from rich.table import Table
 
-    console = cli_console()
+    out = console()
     table = Table(title="MusicBrainz enrichment", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -187,7 +178,7 @@ def _print_summary(result: dict, offline: bool) -> None:
     if offline or result["skipped"]:
         table.add_row("not cached (offline)", str(result["skipped"]))
     table.add_row("elapsed", format_seconds(result["seconds"]))
-    console.print(table)
+    out.print(table)
 
 
 def _print_errors(count: int, errors: list[tuple[str, str]]) -> None:

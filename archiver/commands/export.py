@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from archiver.cli import AppContext, pass_app, query_argument
-from archiver.commands._query import QueryUsageError, compile_args, quiet_broken_pipe
+from archiver.commands._common import AppContext, QueryCommand, pass_app, query_argument
+from archiver.commands._query import compile_args, quiet_broken_pipe
+from archiver.errors import ArchiverError, UsageError
 
 _BY_SUFFIX = {
     ".csv": "csv",
@@ -21,7 +22,7 @@ _BY_SUFFIX = {
 }
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @query_argument
 @click.option(
     "--format",
@@ -82,15 +83,12 @@ def export(
         fmt = _BY_SUFFIX.get(suffix, "csv")
     if fmt == "sha256sum":
         if columns is not None or excel:
-            raise QueryUsageError("--columns and --excel do not apply to --format sha256sum")
+            raise UsageError("--columns and --excel do not apply to --format sha256sum")
     elif root is not None:
-        raise QueryUsageError("--root applies to --format sha256sum only")
+        raise UsageError("--root applies to --format sha256sum only")
     if excel and fmt != "csv":
-        raise QueryUsageError("--excel applies to --format csv only")
-    try:
-        names = core.parse_columns(columns) if fmt != "sha256sum" else []
-    except core.ExportError as exc:
-        raise QueryUsageError(str(exc)) from exc
+        raise UsageError("--excel applies to --format csv only")
+    names = core.parse_columns(columns) if fmt != "sha256sum" else []  # ExportError: exit 2
     text, compiled = compile_args(query)
     if output != "-":
         _check_output(output, app.db_path)
@@ -98,12 +96,7 @@ def export(
     conn = catalog.conn
     if output != "-":
         _check_not_catalogued(output, conn)
-    manifest_root = None
-    if fmt == "sha256sum":
-        try:
-            manifest_root = core.resolve_root(conn, root)
-        except core.ExportError as exc:
-            raise QueryUsageError(str(exc)) from exc
+    manifest_root = core.resolve_root(conn, root) if fmt == "sha256sum" else None
 
     def run(out) -> object:
         if manifest_root is not None:
@@ -123,7 +116,7 @@ def export(
         quiet_broken_pipe()
     except OSError as exc:
         message = f"{output}: cannot write the export ({exc.strerror or exc}); nothing replaced"
-        raise click.ClickException(message) from exc
+        raise ArchiverError(message) from exc
     if manifest_root is not None:
         _report_manifest(result, manifest_root, output)
     elif output != "-":
@@ -139,7 +132,7 @@ def _check_output(output: str, db_path: Path) -> None:
     the scan lock keeps beside it): the export would silently destroy the
     library it was made from. A folder gets a clear one-line error."""
     if not output.strip():
-        raise QueryUsageError("--output: give a file name (or - for standard output)")
+        raise UsageError("--output: give a file name (or - for standard output)")
     target = os.path.realpath(output)
     bases = {os.path.abspath(db_path), os.path.realpath(db_path)}
     owned = {base + suffix for base in bases for suffix in _COMPANIONS}
@@ -153,11 +146,11 @@ def _check_output(output: str, db_path: Path) -> None:
             if hit:
                 break
     if hit:
-        raise QueryUsageError(
+        raise UsageError(
             f"{output}: that is the catalog (or one of its files); refusing to overwrite it"
         )
     if os.path.isdir(target):
-        raise click.ClickException(f"{output}: is a folder; give a file name for the export")
+        raise ArchiverError(f"{output}: is a folder; give a file name for the export")
 
 
 def _check_not_catalogued(output: str, conn) -> None:
@@ -168,7 +161,7 @@ def _check_not_catalogued(output: str, conn) -> None:
     candidates = {os.fsencode(target), os.fsencode(os.path.abspath(output))}
     for raw in candidates:
         if conn.execute("SELECT 1 FROM files WHERE path_bytes = ?", (raw,)).fetchone():
-            raise QueryUsageError(
+            raise UsageError(
                 f"{output}: that is an audio file in the catalog; refusing to overwrite it"
             )
 

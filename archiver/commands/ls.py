@@ -7,8 +7,9 @@ import sys
 
 import click
 
-from archiver.cli import AppContext, pass_app, query_argument
-from archiver.commands._query import QueryUsageError, compile_args, quiet_broken_pipe
+from archiver.commands._common import AppContext, QueryCommand, pass_app, query_argument
+from archiver.commands._query import compile_args, quiet_broken_pipe
+from archiver.errors import UsageError
 
 DEFAULT_TEMPLATE = "{artist} - {album} - {title}"
 _CONTROL = {i: " " for i in range(32)} | {0x7F: " "}
@@ -74,7 +75,7 @@ def _default_line(values: dict) -> str:
     return f"{values['artist'] or ''} - {values['album'] or ''} - {title}"
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @query_argument
 @click.option(
     "--format",
@@ -102,7 +103,7 @@ def ls(app: AppContext, query: tuple[str, ...], template: str) -> None:
     try:
         names = template_fields(template)
     except ValueError as exc:
-        raise QueryUsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     _, compiled = compile_args(query)
     catalog = app.catalog(create=False)
     formatter = _Formatter()

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import errno
 import json
-import signal
-import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
-from archiver.cli import AppContext, format_seconds, json_option, pass_app
-from archiver.cli import console as cli_console
+from archiver.commands._common import (
+    AppContext,
+    console,
+    format_seconds,
+    jobs_option,
+    json_option,
+    pass_app,
+    quiet_option,
+)
+from archiver.commands._job import long_job
+from archiver.errors import ArchiverError
 
 MAX_LISTED_ERRORS = 20
 MAX_JSON_ERRORS = 1000
@@ -21,18 +27,12 @@ MAX_JSON_ERRORS = 1000
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Reader processes (default: CPU count). 1 reads in this process.",
-)
+@jobs_option("Reader processes (default: CPU count). 1 reads in this process.")
 @click.option("--full", is_flag=True, help="Re-read every file, changed or not.")
 @click.option(
     "--checksum", is_flag=True, help="Afterwards, fingerprint new and changed files (sha256)."
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@quiet_option()
 @json_option
 @pass_app
 def scan(
@@ -59,58 +59,56 @@ def scan(
       archiver scan --jobs 4 --json /mnt/music /srv/more-music
       archiver scan            # rescan every remembered folder
     """
-    from archiver.catalog import CatalogError
-    from archiver.scan import NoRootsError, ScanError, ScanInterrupted, ScanPathError
     from archiver.scan import scan as run
 
     for path in paths:
         if not path.exists():
             raise click.BadParameter(f"{path}: no such file or folder", param_hint="PATH")
-    show_progress = not quiet and not as_json and sys.stderr.isatty()
-    renderer = _ProgressRenderer() if show_progress else None
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with renderer or nullcontext():
+
+    def report(exc) -> dict | None:  # --json: the summary of what was done, "interrupted": true
+        if not hasattr(exc, "summary"):  # stopped before the scan started
+            return None
+        result = exc.summary.as_dict()
+        result["interrupted"] = True
+        result["error_list"] = _errors(app, exc.summary.scan_id, MAX_JSON_ERRORS)
+        return result
+
+    def kept(exc) -> str | None:
+        s = getattr(exc, "summary", None)
+        if s is None:
+            return None
+        files = "file" if s.added + s.updated == 1 else "files"
+        return f"kept {s.added} added and {s.updated} updated {files}"
+
+    with long_job(
+        "scan",
+        quiet=quiet,
+        as_json=as_json,
+        bar=_ProgressRenderer,
+        note=kept,
+        hint="run `archiver scan` again to finish",
+        report=report,
+    ) as job:
+        try:
             summary = run(
                 app.db_path,
                 [str(p) for p in paths],
                 jobs=jobs,
                 full=full,
                 checksum=checksum,
-                progress=renderer.update if renderer else None,
+                progress=job.progress,
             )
-    except (ScanPathError, NoRootsError) as exc:
-        raise click.UsageError(str(exc)) from None
-    except ScanInterrupted as exc:
-        s = exc.summary
-        if as_json:  # the summary of what was done, "interrupted": true
-            result = s.as_dict()
-            result["interrupted"] = True
-            result["error_list"] = _errors(app, s.scan_id, MAX_JSON_ERRORS)
-            click.echo(json.dumps(result, ensure_ascii=False))
-        click.echo(
-            f"archiver: scan interrupted; kept {s.added} added and {s.updated} updated "
-            f"{'file' if s.added + s.updated == 1 else 'files'}"
-            " (run `archiver scan` again to finish)",
-            err=True,
-        )
-        sys.exit(130)
-    except (CatalogError, ScanError) as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        if exc.errno == errno.EROFS:
-            raise click.ClickException(
-                f"{app.db_path}: the catalog cannot be written (read-only file system)"
-            ) from None
-        raise click.ClickException(f"scan failed: {exc.strerror or exc}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        except OSError as exc:  # not an ArchiverError: the file system said no
+            if exc.errno == errno.EROFS:
+                raise ArchiverError(
+                    f"{app.db_path}: the catalog cannot be written (read-only file system)"
+                ) from None
+            raise ArchiverError(f"scan failed: {exc.strerror or exc}") from None
 
     result = summary.as_dict()
     result["interrupted"] = False
     if checksum:
-        result["checksum"] = _checksum(app, summary, jobs, show_progress, result, as_json)
+        result["checksum"] = _checksum(app, summary, jobs, job.show_progress, result, as_json)
     errors = _errors(app, summary.scan_id, MAX_JSON_ERRORS if as_json else MAX_LISTED_ERRORS)
     if as_json:
         result["error_list"] = errors
@@ -118,10 +116,6 @@ def scan(
         return
     if not quiet:
         _print_summary(result, errors)
-
-
-def _terminate(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
@@ -141,37 +135,42 @@ def _checksum(
         from archiver.commands.verify import HashProgress
         from archiver.integrity.checksum import checksum_files
     except ImportError as exc:  # pragma: no cover - the module ships with archiver
-        raise click.ClickException(
+        raise ArchiverError(
             f"--checksum is not available ({exc}); the scan itself finished"
         ) from None
+
+    def report(exc) -> dict:  # --json: the scan's result, the checksum part so far
+        partial = getattr(exc, "checksum_summary", None)
+        result["checksum"] = partial.as_dict() if partial else {"interrupted": True}
+        result["interrupted"] = True
+        result["error_list"] = _errors(app, summary.scan_id, MAX_JSON_ERRORS)
+        return result
+
     # Hashing is measured in bytes: the same bar `archiver verify` shows.
-    bar = HashProgress("checksum") if show_progress else None
-    try:
-        with bar or nullcontext():
-            result = checksum_files(
-                app.db_path,
-                roots=summary.root_paths,
-                jobs=jobs,
-                progress=bar.update if bar else None,
-                scan_id=summary.scan_id,
-            )
-    except KeyboardInterrupt as exc:
-        if as_json:
-            partial = getattr(exc, "checksum_summary", None)
-            result["checksum"] = partial.as_dict() if partial else {"interrupted": True}
-            result["interrupted"] = True
-            result["error_list"] = _errors(app, summary.scan_id, MAX_JSON_ERRORS)
-            click.echo(json.dumps(result, ensure_ascii=False))
-        click.echo("archiver: checksums interrupted; the scan itself finished", err=True)
-        sys.exit(130)
-    return result.as_dict()
+    with long_job(
+        "checksums",
+        as_json=as_json,
+        show_progress=show_progress,
+        bar=lambda: HashProgress("checksum"),
+        note="the scan itself finished",
+        hint="",
+        report=report,
+    ) as job:
+        checksummed = checksum_files(
+            app.db_path,
+            roots=summary.root_paths,
+            jobs=jobs,
+            progress=job.progress,
+            scan_id=summary.scan_id,
+        )
+    return checksummed.as_dict()
 
 
 def _print_summary(result: dict, errors: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = cli_console()
+    out = console()
     table = Table(title=f"Scan {result['scan_id']} {result['status']}", show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -192,7 +191,7 @@ def _print_summary(result: dict, errors: list[dict]) -> None:
         table.add_row(
             "checksummed", f"{c.get('hashed', 0)} ({format_seconds(c.get('seconds', 0))})"
         )
-    console.print(table)
+    out.print(table)
     if errors:
         err = Console(stderr=True)
         err.print(f"[bold]Files that could not be read[/] ({result['errors']}):", highlight=False)

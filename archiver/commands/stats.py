@@ -6,11 +6,17 @@ import json
 
 import click
 
-from archiver.cli import AppContext, json_option, pass_app, query_argument
+from archiver.commands._common import (
+    AppContext,
+    QueryCommand,
+    json_option,
+    pass_app,
+    query_argument,
+)
 from archiver.commands._query import compile_args
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @query_argument
 @json_option
 @pass_app
@@ -62,10 +68,10 @@ def _pct(share: float) -> str:
 def _render(f: dict) -> None:
     from rich.table import Table
 
-    from archiver.cli import console as cli_console
-    from archiver.tui.format import timestamp  # pure, no Textual: shared with the TUI
+    from archiver.commands._common import console as pipe_console
+    from archiver.commands._common import timestamp
 
-    console = cli_console(highlight=False)
+    console = pipe_console(highlight=False)
     tracks = f["tracks"]
     title = f"Catalog stats{' for ' + repr(f['query']) if f['query'] else ''}"
     overview = Table(title=title, show_header=False, title_justify="left")

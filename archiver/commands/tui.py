@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from archiver.cli import AppContext, pass_app
+from archiver.commands._common import AppContext, jobs_option, pass_app
+from archiver.errors import ArchiverError, UsageError
 
 
 def terminal_attached() -> bool:
@@ -19,13 +20,7 @@ def terminal_attached() -> bool:
 
 
 @click.command()
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes for a rescan (r).",
-)
+@jobs_option("Worker processes for a rescan (r).")
 @pass_app
 def tui(app: AppContext, jobs: int | None) -> None:
     """Browse the catalog in a terminal UI.
@@ -42,24 +37,19 @@ def tui(app: AppContext, jobs: int | None) -> None:
       archiver --db ~/music.db tui
       archiver            # on a terminal, same as `archiver tui`
     """
-    from archiver.catalog import CatalogError, open_catalog
+    from archiver.catalog import open_catalog
 
     path = app.db_path
     if path.exists():
         # Validate and upgrade the schema once, before the UI starts, so a
         # foreign file or a newer catalog is a one-line error, not a screen.
-        try:
-            open_catalog(path, create=False).close()
-        except CatalogError as exc:
-            raise click.ClickException(str(exc)) from exc
+        open_catalog(path, create=False).close()
     if not terminal_attached():
-        from archiver.commands._query import QueryUsageError
-
-        raise QueryUsageError(
+        raise UsageError(
             "the terminal browser needs a terminal (stdin and stdout are not one); "
             "for output to a pipe or file use `archiver ls`, `archiver export` or `archiver stats`"
         )
-    from archiver.tui.app import ArchiverApp
+    from archiver.tui.app import ArchiverApp  # the one command that is the TUI
 
     browser = ArchiverApp(
         path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact
@@ -68,6 +58,4 @@ def tui(app: AppContext, jobs: int | None) -> None:
     # Textual prints the traceback of an unhandled exception and returns; the
     # exit status must still say it failed (return_code is 1 then).
     if browser.return_code:
-        raise click.ClickException(
-            "the terminal browser stopped on an unexpected error (traceback above)"
-        )
+        raise ArchiverError("the terminal browser stopped on an unexpected error (traceback above)")

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
-from contextlib import nullcontext
 from typing import Any
 
 import click
 
-from archiver.cli import (
+from archiver.commands._common import (
     AppContext,
+    QueryCommand,
+    console,
     format_seconds,
+    jobs_option,
     json_option,
     pass_app,
     plural,
     query_argument,
+    quiet_option,
 )
-from archiver.cli import console as cli_console
+from archiver.commands._job import long_job
 
 STATUS_STYLE = {
     "changed": "bold red",
@@ -71,10 +73,6 @@ class HashProgress:
         )
 
 
-def _terminate(signum, frame):
-    raise KeyboardInterrupt
-
-
 def compile_verify_query(words: tuple[str, ...]) -> tuple[str | None, str | None, list, str | None]:
     """QUERY words -> (query text, where, params, from clause); one-line usage error (exit 2)."""
     if not words:
@@ -86,20 +84,14 @@ def compile_verify_query(words: tuple[str, ...]) -> tuple[str | None, str | None
     return text, compiled.where, list(compiled.params), TRACKS_FROM
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @query_argument
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Hashing processes (default: CPU count). 1 hashes in this process.",
-)
+@jobs_option("Hashing processes (default: CPU count). 1 hashes in this process.")
 @click.option(
     "--resume", is_flag=True, help="Continue the last interrupted verify run (same QUERY)."
 )
 @click.option("--strict", is_flag=True, help="Exit 1 for modified (edited) files too.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar; print only problems.")
+@quiet_option("No progress bar; print only problems.")
 @json_option
 @pass_app
 def verify(
@@ -129,44 +121,41 @@ def verify(
       archiver verify artist:beatles --json
       archiver verify --resume
     """
-    from archiver.catalog import CatalogError
     from archiver.integrity.verify import verify_files
 
     text, where, params, from_sql = compile_verify_query(query)
     app.catalog(create=False).close()  # one-line error (exit 1) if there is no usable catalog
-    show_progress = not quiet and not as_json and sys.stderr.isatty()
-    renderer = HashProgress("verify") if show_progress else None
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with renderer or nullcontext():
-            result = verify_files(
-                app.db_path,
-                where=where,
-                params=params,
-                from_sql=from_sql,
-                query=text,
-                resume=resume,
-                jobs=jobs,
-                progress=renderer.update if renderer else None,
-                notice=lambda message: click.echo(f"archiver: {message}", err=True),
-            )
-    except KeyboardInterrupt as exc:
+
+    def report(exc: BaseException) -> dict:  # --json: the documented object, "interrupted": true
         partial = getattr(exc, "verify_result", None)
-        if as_json:  # the documented object, "interrupted": true, for what was checked
-            data = partial.as_json() if partial else _nothing_checked()
-            data["interrupted"] = True
-            click.echo(json.dumps(data, ensure_ascii=False))
-        done = f"; kept {plural(partial.checked, 'checked file')}" if partial else ""
-        click.echo(
-            f"archiver: verify interrupted{done} (run `archiver verify --resume` to continue)",
-            err=True,
+        data = partial.as_json() if partial else _nothing_checked()
+        data["interrupted"] = True
+        return data
+
+    def kept(exc: BaseException) -> str | None:
+        partial = getattr(exc, "verify_result", None)
+        return f"kept {plural(partial.checked, 'checked file')}" if partial else None
+
+    with long_job(
+        "verify",
+        quiet=quiet,
+        as_json=as_json,
+        bar=lambda: HashProgress("verify"),
+        note=kept,
+        hint="run `archiver verify --resume` to continue",
+        report=report,
+    ) as job:
+        result = verify_files(
+            app.db_path,
+            where=where,
+            params=params,
+            from_sql=from_sql,
+            query=text,
+            resume=resume,
+            jobs=jobs,
+            progress=job.progress,
+            notice=lambda message: click.echo(f"archiver: {message}", err=True),
         )
-        sys.exit(130)
-    except CatalogError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
     failed = result.damaged or (strict and bool(result.modified))
     if as_json:
@@ -187,7 +176,7 @@ def _print(result: Any, quiet: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = cli_console()
+    out = console()
     problems = [
         (status, path)
         for status in ("changed", "missing", "unreadable", "modified")
@@ -196,7 +185,7 @@ def _print(result: Any, quiet: bool) -> None:
     if problems:
         # One line per file, however long the path: never wrapped at the terminal width
         # (or at 80 columns on a pipe), so it greps and pastes.
-        console.print(
+        out.print(
             Text(f"Files that need attention ({len(problems)}):", style="bold"), soft_wrap=True
         )
         width = max(len(status) for status, _ in problems)
@@ -207,7 +196,7 @@ def _print(result: Any, quiet: bool) -> None:
             detail = result.details.get(path)
             if detail:
                 line.append(f": {detail}")
-            console.print(line, soft_wrap=True, highlight=False)
+            out.print(line, soft_wrap=True, highlight=False)
     if quiet:
         return
     summary = Table(
@@ -225,4 +214,4 @@ def _print(result: Any, quiet: bool) -> None:
     if result.first_fingerprints:
         summary.add_row("first fingerprints", str(result.first_fingerprints))
     summary.add_row("elapsed", format_seconds(result.seconds))
-    console.print(summary)
+    out.print(summary)

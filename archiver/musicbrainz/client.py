@@ -44,6 +44,7 @@ import musicbrainzngs.musicbrainz as _mbz
 from archiver import __version__
 from archiver.catalog import musicbrainz as mbdb
 from archiver.config import DEFAULT_CONTACT, DEFAULT_MUSICBRAINZ_URL
+from archiver.errors import ArchiverError
 
 MB_NAMESPACE = "http://musicbrainz.org/ns/mmd-2.0#"
 OFFICIAL_HOST = "musicbrainz.org"
@@ -87,7 +88,7 @@ _LOCK = threading.RLock()  # musicbrainzngs keeps its settings in module globals
 _STATE = threading.local()
 
 
-class MusicBrainzError(Exception):
+class MusicBrainzError(ArchiverError):
     """A request failed; the message is one line, fit for a per-album error."""
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from archiver.catalog import Catalog, CatalogError, CatalogLockedError, open_catalog
 from archiver.catalog import files as store
 from archiver.catalog.db import read_only_reason
+from archiver.errors import UsageError
 from archiver.scan.plan import choose_root, outermost
 from archiver.scan.record import display_path
 from archiver.scan.run import (
@@ -53,11 +54,11 @@ __all__ = [
 ]
 
 
-class ScanPathError(ValueError):
+class ScanPathError(UsageError, ValueError):
     """A PATH given to scan does not exist (a usage error)."""
 
 
-class NoRootsError(ValueError):
+class NoRootsError(UsageError, ValueError):
     """No PATH given and the catalog remembers no library roots (a usage error)."""
 
     def __init__(

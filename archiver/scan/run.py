@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 from archiver.catalog import files as store
 from archiver.catalog.db import Catalog, utc_now
+from archiver.errors import ArchiverError, Interrupted
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
@@ -83,12 +84,12 @@ class ScanSummary:
         return data
 
 
-class ScanError(Exception):
+class ScanError(ArchiverError):
     """The scan cannot go on (e.g. reader processes die as soon as they start);
     the message is one line. What was written so far is kept."""
 
 
-class ScanInterrupted(Exception):
+class ScanInterrupted(Interrupted):
     """The scan was stopped (Ctrl-C or ``should_stop``); what was read is kept."""
 
     def __init__(self, summary: ScanSummary) -> None:

@@ -15,7 +15,17 @@
 Other errors are not its business: an :class:`archiver.errors.ArchiverError`
 goes up to the CLI, which prints it as one line with its exit status.
 
-Example: a command with a process pool and one writer (``archiver analyze``)::
+Example: a command with a process pool and one writer (``archiver analyze``). The
+library does the work and, on Ctrl-C, stops its pool (workers ignore SIGINT: the
+parent decides), commits what the writer has and raises ``Interrupted`` (or lets
+KeyboardInterrupt through) carrying what was done; the command is only this::
+
+    from archiver.commands._common import (
+        QueryCommand, console, jobs_option, json_option, pass_app, plural,
+        query_argument, quiet_option,
+    )
+    from archiver.commands._job import long_job
+    from archiver.commands._query import compile_args
 
     @click.command(cls=QueryCommand)
     @query_argument

@@ -3,56 +3,29 @@
 from __future__ import annotations
 
 from archiver.scan import mapping as m
+from archiver.scan.mapping_fields import family_fields, family_keys
 from archiver.scan.record import Picture
 
-MP4_ATOMS: dict[str, str] = {
-    "\xa9nam": "title",
-    "\xa9ART": "artist",
-    "\xa9alb": "album",
-    "aART": "albumartist",
-    "soar": "artistsort",
-    "soaa": "albumartistsort",
-    "\xa9day": "date",
-    "\xa9gen": "genre",
-    "\xa9wrt": "composer",
-    "\xa9cmt": "comment",
-    "\xa9lyr": m.LYRICS,
-    "cpil": "compilation",
-    "tmpo": "bpm",
-}
-# (number, total) tuple atoms.
+FREEFORM_PREFIX = "----:"
+_KEYS = family_keys("mp4")
+# (number, total) tuple atoms: the registry lists ``trkn`` / ``disk`` under both fields.
 PAIR_ATOMS: dict[str, tuple[str, str]] = {
-    "trkn": ("tracknumber", "totaltracks"),
-    "disk": ("discnumber", "totaldiscs"),
+    atom: family_fields("mp4", atom)  # type: ignore[misc]
+    for atom in _KEYS
+    if len(family_fields("mp4", atom)) == 2
+}
+# Plain atoms -> field.
+MP4_ATOMS: dict[str, str] = {
+    atom: field
+    for atom, field in _KEYS.items()
+    if atom not in PAIR_ATOMS and not atom.startswith(FREEFORM_PREFIX)
 }
 # Freeform names (lower-case, namespace dropped) -> field.
 FREEFORM_NAMES: dict[str, str] = {
-    "artists": "artists",
-    "musicbrainz track id": "musicbrainz_recordingid",
-    "musicbrainz release track id": "musicbrainz_trackid",
-    "musicbrainz album id": "musicbrainz_albumid",
-    "musicbrainz artist id": "musicbrainz_artistid",
-    "musicbrainz album artist id": "musicbrainz_albumartistid",
-    "musicbrainz release group id": "musicbrainz_releasegroupid",
-    "acoustid id": "acoustid_id",
-    "label": "label",
-    "catalognumber": "catalognumber",
-    "barcode": "barcode",
-    "isrc": "isrc",
-    "lyricist": "lyricist",
-    "conductor": "conductor",
-    "performer": "performer",
-    "producer": "producer",
-    "engineer": "engineer",
-    "mixer": "mixer",
-    "originaldate": "originaldate",
-    "originalyear": m.ORIGINALYEAR,
-    "replaygain_track_gain": "replaygain_track_gain",
-    "replaygain_track_peak": "replaygain_track_peak",
-    "replaygain_album_gain": "replaygain_album_gain",
-    "replaygain_album_peak": "replaygain_album_peak",
+    key[len(FREEFORM_PREFIX) :].lower(): field
+    for key, field in _KEYS.items()
+    if key.startswith(FREEFORM_PREFIX)
 }
-FREEFORM_PREFIX = "----:"
 COVER_ATOM = "covr"
 # MP4Cover.imageformat codes.
 _COVER_MIME = {13: "image/jpeg", 14: "image/png", 27: "image/bmp", 12: "image/gif"}

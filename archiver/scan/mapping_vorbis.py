@@ -13,64 +13,11 @@ import binascii
 from mutagen.flac import Picture as FlacPicture
 
 from archiver.scan import mapping as m
+from archiver.scan.mapping_fields import family_keys
 from archiver.scan.record import Picture
 
-VORBIS_KEYS: dict[str, str] = {
-    "title": "title",
-    "artist": "artist",
-    "artists": "artists",
-    "album": "album",
-    "albumartist": "albumartist",
-    "album artist": "albumartist",
-    "album_artist": "albumartist",
-    "artistsort": "artistsort",
-    "albumartistsort": "albumartistsort",
-    "tracknumber": "tracknumber",
-    "tracktotal": "totaltracks",
-    "totaltracks": "totaltracks",
-    "discnumber": "discnumber",
-    "disctotal": "totaldiscs",
-    "totaldiscs": "totaldiscs",
-    "date": "date",
-    "year": m.DATE_FALLBACK,
-    "originaldate": "originaldate",
-    "originalyear": m.ORIGINALYEAR,
-    "genre": "genre",
-    "composer": "composer",
-    "lyricist": "lyricist",
-    "conductor": "conductor",
-    "performer": "performer",
-    "producer": "producer",
-    "engineer": "engineer",
-    "mixer": "mixer",
-    "label": "label",
-    "organization": "label",
-    "publisher": "label",
-    "catalognumber": "catalognumber",
-    "barcode": "barcode",
-    "upc": "barcode",
-    "isrc": "isrc",
-    "compilation": "compilation",
-    "comment": "comment",
-    "description": "comment",
-    "lyrics": m.LYRICS,
-    "unsyncedlyrics": m.LYRICS,
-    "bpm": "bpm",
-    # In Vorbis comments MUSICBRAINZ_TRACKID is the *recording* id (Picard).
-    "musicbrainz_trackid": "musicbrainz_recordingid",
-    "musicbrainz_releasetrackid": "musicbrainz_trackid",
-    "musicbrainz_albumid": "musicbrainz_albumid",
-    "musicbrainz_artistid": "musicbrainz_artistid",
-    "musicbrainz_albumartistid": "musicbrainz_albumartistid",
-    "musicbrainz_releasegroupid": "musicbrainz_releasegroupid",
-    "acoustid_id": "acoustid_id",
-    "replaygain_track_gain": "replaygain_track_gain",
-    "replaygain_track_peak": "replaygain_track_peak",
-    "replaygain_album_gain": "replaygain_album_gain",
-    "replaygain_album_peak": "replaygain_album_peak",
-    "r128_track_gain": m.R128_TRACK,
-    "r128_album_gain": m.R128_ALBUM,
-}
+# Lower-cased comment name -> field, from the registry.
+VORBIS_KEYS: dict[str, str] = family_keys("vorbis", fold_case=True)
 
 PICTURE_KEYS = frozenset({"metadata_block_picture", "coverart"})
 

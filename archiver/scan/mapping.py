@@ -11,6 +11,7 @@ once, here, so every family behaves the same.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import struct
@@ -350,9 +351,35 @@ def make_picture(
     )
 
 
-def summarize_bytes(key: str, data: bytes) -> str:
-    """How binary values appear in raw tags: ``<APIC 1234 bytes>``."""
-    return f"<{key} {len(data)} bytes>"
+# Longest binary raw value kept whole (bytes): a PRIV frame, a small icon. A larger
+# one (a cover) is kept as its size and SHA-256; the pictures table describes images.
+BINARY_INLINE_CAP = 4096
+
+RawValue = str | dict[str, str | int]
+
+
+def binary_value(data: bytes, **extra: str | int) -> dict[str, str | int]:
+    """How a binary value appears in raw tags, marked by its keys (never a string):
+    ``{"base64": "..."}`` exactly when at most BINARY_INLINE_CAP bytes, else
+    ``{"size": N, "sha256": "..."}``; ``extra`` adds the frame's other attributes
+    (an APIC's mime, type and description)."""
+    if len(data) <= BINARY_INLINE_CAP:
+        out: dict[str, str | int] = {"base64": base64.b64encode(data).decode("ascii")}
+    else:
+        out = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    out.update(extra)
+    return out
+
+
+def describe_raw_value(value: RawValue) -> str:
+    """A raw value for people: text as is, binary as ``<binary 16 bytes>``."""
+    if isinstance(value, dict):
+        size = value.get("size")
+        encoded = value.get("base64")
+        if size is None and isinstance(encoded, str):
+            size = len(encoded) // 4 * 3 - encoded[-2:].count("=")
+        return f"<binary {size} bytes>" if isinstance(size, int) else "<binary>"
+    return str(value)
 
 
 # Longest raw tag value kept whole (characters); a longer one keeps this much,
@@ -374,11 +401,11 @@ def cap_text(text: str, limit: int = RAW_VALUE_CAP) -> str:
     return f"{text[:limit]}<truncated: {len(text)} chars, sha256 {digest}>"
 
 
-def cap_raw(raw: dict[str, list[str]], limit: int = RAW_VALUE_CAP) -> None:
+def cap_raw(raw: dict[str, list[RawValue]], limit: int = RAW_VALUE_CAP) -> None:
     """Cap every value of a raw-tag dict in place (one cheap pass)."""
     for values in raw.values():
         for i, value in enumerate(values):
-            if len(value) > limit:
+            if type(value) is str and len(value) > limit:
                 values[i] = cap_text(value, limit)
 
 

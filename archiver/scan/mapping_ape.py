@@ -73,9 +73,9 @@ def normalize_ape(tags) -> dict:
     return m.finalize(collect_ape(tags))
 
 
-def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every item as text (binary items summarized) and the cover pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every item as text (binary items as ``mapping.binary_value``) and the cover pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for key, value in _items(tags):
         kind = getattr(value, "kind", _TEXT)
@@ -87,7 +87,7 @@ def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]
                 # "<file name>\0<image bytes>"
                 image = data.split(b"\x00", 1)[1] if b"\x00" in data else data
                 pictures.append(m.make_picture(image, COVER_TYPES.get(lowered, "other")))
-            raw[name] = [m.summarize_bytes(key, data)]
+            raw[name] = [m.binary_value(data)]
         elif kind == _TEXT:
             raw[name] = [m.clean_text(t) for t in _texts(value)]
         else:

@@ -21,8 +21,16 @@ def _value_text(attr) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, bytes):
-        return value.hex() if len(value) == 16 else m.summarize_bytes("bytes", value)
+        return value.hex() if len(value) == 16 else f"<bytes {len(value)} bytes>"
     return str(value)
+
+
+def _raw_value(attr) -> m.RawValue:
+    """A 16-byte value (a GUID) as hex, other bytes as ``mapping.binary_value``."""
+    value = getattr(attr, "value", attr)
+    if isinstance(value, bytes) and len(value) != 16:
+        return m.binary_value(value)
+    return m.clean_text(_value_text(attr))
 
 
 def asf_items(tags) -> list[tuple[str, list]]:
@@ -83,9 +91,10 @@ def parse_wm_picture(data: bytes) -> Picture | None:
     return m.make_picture(image, m.picture_type_name(ptype), mime)
 
 
-def raw_asf(tags) -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every attribute as text (WM/Picture summarized) and the pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_asf(tags) -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every attribute as text (binary ones, WM/Picture too, as ``mapping.binary_value``)
+    and the pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for name, attrs in asf_items(tags):
         out = raw.setdefault(m.clean_text(name), [])
@@ -95,7 +104,7 @@ def raw_asf(tags) -> tuple[dict[str, list[str]], list[Picture]]:
                 pic = parse_wm_picture(value)
                 if pic is not None:
                     pictures.append(pic)
-                out.append(m.summarize_bytes(name, value))
+                out.append(m.binary_value(value))
             else:
-                out.append(m.clean_text(_value_text(attr)))
+                out.append(_raw_value(attr))
     return raw, pictures

@@ -195,7 +195,7 @@ def normalize_id3(tags) -> dict:
     return m.finalize(collect_id3(tags))
 
 
-def _frame_strings(frame) -> list[str]:
+def _frame_strings(frame) -> list[m.RawValue]:
     fid = frame.FrameID
     text = getattr(frame, "text", None)
     if text is not None:
@@ -214,16 +214,17 @@ def _frame_strings(frame) -> list[str]:
         return [m.clean_text(url)]
     data = getattr(frame, "data", None)
     if isinstance(data, bytes):
-        return [m.summarize_bytes(fid, data)]
+        return [m.binary_value(data)]
     try:
         return [m.clean_text(frame._pprint())]
     except Exception:  # noqa: BLE001 - a frame mutagen cannot print is summarized
         return [f"<{fid}>"]
 
 
-def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every frame by its HashKey (text as read, binary frames summarized) and the pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every frame by its HashKey (text as read, binary data as ``mapping.binary_value``)
+    and the pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for key, frame in tags.items():
         fid = frame.FrameID
@@ -232,7 +233,12 @@ def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]
             ptype = m.picture_type_name(frame.type)
             pictures.append(m.make_picture(data, ptype, frame.mime))
             raw[prefix + m.clean_text(key)] = [
-                f"<{fid} {ptype or frame.type} {frame.mime} {len(data)} bytes>"
+                m.binary_value(
+                    data,
+                    mime=m.clean_text(frame.mime),
+                    type=int(frame.type),
+                    desc=m.clean_text(frame.desc),
+                )
             ]
             continue
         try:

@@ -77,7 +77,7 @@ def normalize_mp4(tags) -> dict:
     return m.finalize(collect_mp4(tags))
 
 
-def _raw_value(key: str, value) -> str:
+def _raw_value(key: str, value) -> m.RawValue:
     if isinstance(value, tuple):
         return "/".join(str(v) for v in value)
     if isinstance(value, bytes):
@@ -90,19 +90,20 @@ def _raw_value(key: str, value) -> str:
         try:
             text = value.decode("utf-8")
         except UnicodeDecodeError:
-            return m.summarize_bytes(key, value)
+            return m.binary_value(value)
         # Binary payloads (e.g. iTunes "Encoding Params") that happen to be valid UTF-8.
         if any(ch < " " and ch not in "\t\n\r" for ch in text):
-            return m.summarize_bytes(key, value)
+            return m.binary_value(value)
         return text
     if isinstance(value, bool):
         return "1" if value else "0"
     return m.clean_text(str(value))
 
 
-def raw_mp4(tags) -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every atom by key with its values as text (covers summarized) and the cover pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_mp4(tags) -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every atom by key with its values as text (covers and other binary values as
+    ``mapping.binary_value``) and the cover pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for key, value in tags.items():
         ckey = m.clean_text(key)
@@ -113,7 +114,7 @@ def raw_mp4(tags) -> tuple[dict[str, list[str]], list[Picture]]:
                 mime = _COVER_MIME.get(getattr(cover, "imageformat", None))
                 # iTunes has no picture type; covr is the front cover by convention (Picard).
                 pictures.append(m.make_picture(data, "front cover", mime))
-                out.append(m.summarize_bytes(key, data))
+                out.append(m.binary_value(data))
             raw[ckey] = out
             continue
         raw[ckey] = [_raw_value(key, v) for v in _as_list(value)]

@@ -2,7 +2,7 @@
 
 Keys are case-insensitive; the table is keyed by the lower-cased name. Pictures
 come from FLAC picture blocks (passed in) and METADATA_BLOCK_PICTURE / COVERART
-comments (base64), whose values are never kept in raw tags.
+comments (base64), kept in raw tags as the binary they encode.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ def _block_picture(value: str) -> Picture | None:
     )
 
 
-def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every comment by key as read (picture comments summarized) and the embedded pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every comment by key as read (picture comments as the binary they encode, see
+    ``mapping.binary_value``) and the embedded pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for pic in flac_pictures:
         pictures.append(
@@ -82,14 +83,18 @@ def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[str]], list[Pictu
     for key, value in _pairs(tags):
         lowered = key.lower()
         if lowered in PICTURE_KEYS:
-            raw.setdefault(key, []).append(f"<{key} {len(value)} base64 chars>")
+            try:
+                data = base64.b64decode(value)
+            except (binascii.Error, ValueError):
+                data = None
+            # The binary the comment encodes, like any binary value (a damaged one as read).
+            raw.setdefault(key, []).append(
+                m.clean_text(value) if data is None else m.binary_value(data)
+            )
             if lowered == "metadata_block_picture":
                 pic = _block_picture(value)
             else:
-                try:
-                    pic = m.make_picture(base64.b64decode(value), None, coverart_mime)
-                except (binascii.Error, ValueError):
-                    pic = None
+                pic = None if data is None else m.make_picture(data, None, coverart_mime)
             if pic is not None:
                 pictures.append(pic)
             continue

@@ -437,7 +437,7 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
     tags = audio.tags
     primary: m.Collected | None = None
     secondary: list[m.Collected] = []
-    raw: dict[str, list[str]] = {}
+    raw: dict[str, list[m.RawValue]] = {}
     pictures = []
     formats_found: list[str] = []
 

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from archiver.catalog import browse
 from archiver.catalog.browse import TrackDetail
+from archiver.scan.mapping import describe_raw_value
 from archiver.tui import format as fmt
 from archiver.tui.text import text as literal
 
@@ -307,7 +308,7 @@ def render_detail(d: TrackDetail) -> RenderableType:
     raw = _kv_table("Raw tags (as read)")
     for key, values in sorted(d.raw.items()):
         if isinstance(values, list):
-            shown = "; ".join(str(v) for v in values)
+            shown = "; ".join(describe_raw_value(v) for v in values)
         else:
             shown = json.dumps(values, ensure_ascii=False)
         raw.add_row(str(key), shown)

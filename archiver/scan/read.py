@@ -155,6 +155,39 @@ _OGG_MARKERS: tuple[tuple[bytes, type], ...] = (
 )
 
 
+# Audio codecs of an Ogg stream's first packet (Theora is video).
+_OGG_AUDIO: tuple[tuple[bytes, type], ...] = tuple(
+    (marker, kind) for marker, kind in _OGG_MARKERS if kind is not OggTheora
+)
+_MAX_OGG_STREAMS = 16
+VIDEO_ONLY = "video only (Ogg Theora), no audio stream"
+
+
+def ogg_first_packets(fileobj) -> list[bytes]:
+    """The first bytes of each logical stream's first packet: the Ogg spec puts every
+    stream's beginning-of-stream page before any data page, so this reads a few
+    small pages at the start of the file."""
+    out: list[bytes] = []
+    fileobj.seek(0)
+    for _ in range(_MAX_OGG_STREAMS):
+        head = fileobj.read(27)
+        if len(head) < 27 or head[:4] != b"OggS" or not head[5] & 0x02:
+            break  # not a page, or the first page that is not a stream's beginning
+        body_size = sum(fileobj.read(head[26]))
+        out.append(fileobj.read(body_size)[:16])
+    return out
+
+
+def ogg_audio_kind(fileobj):
+    """The reader of the first audio stream of an Ogg file (Theora + Vorbis -> OggVorbis);
+    None when it has none (a video-only Ogg Theora)."""
+    for packet in ogg_first_packets(fileobj):
+        for marker, kind in _OGG_AUDIO:
+            if marker in packet:
+                return kind
+    return None
+
+
 _MP3_EXTS = frozenset({".mp3", ".mp2", ".mp1", ".mpg", ".mpeg", ".mpga"})
 _MPEG_SYNCS = frozenset({b"\xff\xf2", b"\xff\xf3", b"\xff\xfa", b"\xff\xfb"})
 
@@ -419,6 +452,14 @@ def _family_of(cls: type) -> Callable[..., FamilyResult] | None:
 
 
 def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
+    if type(audio) is OggTheora:
+        # A video: its audio stream, if any, is the track; without one it is no audio file.
+        kind = ogg_audio_kind(fileobj)
+        if kind is None:
+            record.error = ("unsupported", VIDEO_ONLY)
+            record.not_audio = True
+            return
+        audio = _load(kind, fileobj)
     props = formats.audio_properties(audio, ext, header, record.size)
     record.format = props["format"]
     record.codec = props["codec"]

@@ -42,6 +42,9 @@ class FileRecord:
     pictures: list[Picture] = field(default_factory=list)
     # (kind, one-line message) when the file could not be read.
     error: tuple[str, str] | None = None
+    # The content is certainly not audio (a video-only Ogg Theora): the scan skips the
+    # file like any non-audio file instead of listing it as an error; ``error`` says why.
+    not_audio: bool = False
     # Things worth knowing about a file that was read, e.g. extension and
     # content disagreed ("content is FLAC, extension is .m4a").
     notes: list[str] = field(default_factory=list)

@@ -358,15 +358,18 @@ BINARY_INLINE_CAP = 4096
 RawValue = str | dict[str, str | int]
 
 
-def binary_value(data: bytes, **extra: str | int) -> dict[str, str | int]:
+def binary_value(
+    data: bytes, sha256: str | None = None, **extra: str | int
+) -> dict[str, str | int]:
     """How a binary value appears in raw tags, marked by its keys (never a string):
     ``{"base64": "..."}`` exactly when at most BINARY_INLINE_CAP bytes, else
     ``{"size": N, "sha256": "..."}``; ``extra`` adds the frame's other attributes
-    (an APIC's mime, type and description)."""
+    (an APIC's mime, type and description). ``sha256``: the digest when the caller
+    has it already (a picture's), so a large cover is not hashed twice."""
     if len(data) <= BINARY_INLINE_CAP:
         out: dict[str, str | int] = {"base64": base64.b64encode(data).decode("ascii")}
     else:
-        out = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        out = {"size": len(data), "sha256": sha256 or hashlib.sha256(data).hexdigest()}
     out.update(extra)
     return out
 

@@ -231,10 +231,12 @@ def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[m.RawValue]], list[P
         if fid in PICTURE_FRAMES:
             data = frame.data
             ptype = m.picture_type_name(frame.type)
-            pictures.append(m.make_picture(data, ptype, frame.mime))
+            picture = m.make_picture(data, ptype, frame.mime)
+            pictures.append(picture)
             raw[prefix + m.clean_text(key)] = [
                 m.binary_value(
                     data,
+                    picture.sha256,
                     mime=m.clean_text(frame.mime),
                     type=int(frame.type),
                     desc=m.clean_text(frame.desc),

@@ -113,8 +113,9 @@ def raw_mp4(tags) -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
                 data = bytes(cover)
                 mime = _COVER_MIME.get(getattr(cover, "imageformat", None))
                 # iTunes has no picture type; covr is the front cover by convention (Picard).
-                pictures.append(m.make_picture(data, "front cover", mime))
-                out.append(m.binary_value(data))
+                picture = m.make_picture(data, "front cover", mime)
+                pictures.append(picture)
+                out.append(m.binary_value(data, picture.sha256))
             raw[ckey] = out
             continue
         raw[ckey] = [_raw_value(key, v) for v in _as_list(value)]

@@ -48,9 +48,8 @@ def normalize_vorbis(tags) -> dict:
     return m.finalize(collect_vorbis(tags))
 
 
-def _block_picture(value: str) -> Picture | None:
+def _block_picture(data: bytes) -> Picture | None:
     try:
-        data = base64.b64decode(value)
         pic = FlacPicture(data)
     except Exception:  # noqa: BLE001 - a broken picture is skipped (mutagen raises several kinds)
         return None
@@ -91,10 +90,12 @@ def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[m.RawValue]], lis
             raw.setdefault(key, []).append(
                 m.clean_text(value) if data is None else m.binary_value(data)
             )
-            if lowered == "metadata_block_picture":
-                pic = _block_picture(value)
+            if data is None:
+                pic = None
+            elif lowered == "metadata_block_picture":
+                pic = _block_picture(data)
             else:
-                pic = None if data is None else m.make_picture(data, None, coverart_mime)
+                pic = m.make_picture(data, None, coverart_mime)
             if pic is not None:
                 pictures.append(pic)
             continue

@@ -605,3 +605,22 @@ def test_mp4_binary_freeform_that_decodes_as_utf8_is_still_binary():
         {"base64": _b64(b"vers\x00\x00\x00\x01acbf")}
     ]
     assert raw["----:com.apple.iTunes:Note"] == ["plain text"]
+
+
+def test_large_binary_frames_keep_size_and_hash():
+    big = PNG + b"\x00" * 5000
+    digest = hashlib.sha256(big).hexdigest()
+    raw, pictures = raw_id3(
+        _id3(
+            id3.APIC(encoding=3, mime="image/png", type=3, desc="Big", data=big),
+            id3.PRIV(owner="o", data=b"\x07" * 4097),
+        )
+    )
+    assert raw["APIC:Big"] == [
+        {"size": len(big), "sha256": digest, "mime": "image/png", "type": 3, "desc": "Big"}
+    ]
+    assert pictures[0].sha256 == digest
+    (priv,) = [v for k, v in raw.items() if k.startswith("PRIV:o")]
+    assert priv == [{"size": 4097, "sha256": hashlib.sha256(b"\x07" * 4097).hexdigest()}]
+    tags = _mp4(covr=[mp4.MP4Cover(big, imageformat=mp4.MP4Cover.FORMAT_PNG)])
+    assert raw_mp4(tags)[0]["covr"] == [{"size": len(big), "sha256": digest}]

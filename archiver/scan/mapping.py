@@ -374,17 +374,6 @@ def binary_value(
     return out
 
 
-def describe_raw_value(value: RawValue) -> str:
-    """A raw value for people: text as is, binary as ``<binary 16 bytes>``."""
-    if isinstance(value, dict):
-        size = value.get("size")
-        encoded = value.get("base64")
-        if size is None and isinstance(encoded, str):
-            size = len(encoded) // 4 * 3 - encoded[-2:].count("=")
-        return f"<binary {size} bytes>" if isinstance(size, int) else "<binary>"
-    return str(value)
-
-
 # Longest raw tag value kept whole (characters); a longer one keeps this much,
 # then a marker saying how long it was and its SHA-256 (see docs/tag-mapping.md).
 RAW_VALUE_CAP = 64 * 1024

@@ -257,15 +257,6 @@ def test_binary_value_exact_up_to_4_kib_then_size_and_hash():
     assert m.binary_value(b"", mime="image/png") == {"base64": "", "mime": "image/png"}
 
 
-def test_describe_raw_value_for_people():
-    assert m.describe_raw_value("text") == "text"
-    assert m.describe_raw_value(m.binary_value(b"\x00" * 16)) == "<binary 16 bytes>"
-    assert m.describe_raw_value(m.binary_value(b"\x00" * 5000)) == "<binary 5000 bytes>"
-    for n in range(8):
-        assert m.describe_raw_value(m.binary_value(b"x" * n)) == f"<binary {n} bytes>"
-    assert m.describe_raw_value({"odd": 1}) == "<binary>"
-
-
 def test_cap_raw_leaves_binary_values_alone():
     raw = {"PRIV:x": [m.binary_value(b"\x00" * 10)], "TXXX:y": ["z" * 20]}
     m.cap_raw(raw, limit=5)

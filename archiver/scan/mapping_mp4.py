@@ -58,18 +58,27 @@ def collect_mp4(tags) -> m.Collected:
             continue
         pair = PAIR_ATOMS.get(key)
         if pair is not None:
-            for item in _as_list(value):
-                if isinstance(item, tuple) and item:
-                    if item[0]:
-                        m.add(values, pair[0], [str(item[0])])
-                    if len(item) > 1 and item[1]:
-                        m.add(values, pair[1], [str(item[1])])
-            continue
-        if key.startswith(FREEFORM_PREFIX):
-            field = FREEFORM_NAMES.get(freeform_name(key))
-            if field is not None:
-                m.add(values, field, [_text(v) for v in _as_list(value)])
+            _add_pair(values, pair, value)
+        elif key.startswith(FREEFORM_PREFIX):
+            _add_freeform(values, key, value)
     return values
+
+
+def _add_pair(values: m.Collected, fields: tuple[str, str], value) -> None:
+    """``trkn`` / ``disk``: (number, total) tuples; 0 means "not set"."""
+    for item in _as_list(value):
+        if isinstance(item, tuple) and item:
+            if item[0]:
+                m.add(values, fields[0], [str(item[0])])
+            if len(item) > 1 and item[1]:
+                m.add(values, fields[1], [str(item[1])])
+
+
+def _add_freeform(values: m.Collected, key: str, value) -> None:
+    """``----:<namespace>:<name>``: matched by name, whatever the namespace."""
+    field = FREEFORM_NAMES.get(freeform_name(key))
+    if field is not None:
+        m.add(values, field, [_text(v) for v in _as_list(value)])
 
 
 def normalize_mp4(tags) -> dict:

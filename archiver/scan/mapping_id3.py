@@ -208,7 +208,10 @@ def _frame_strings(frame) -> list[m.RawValue]:
     if people is not None:
         return [m.clean_text(f"{role}: {name}") for role, name in people]
     if fid in UFID_FRAMES:
-        return [frame.data.decode("ascii", "backslashreplace")]
+        try:
+            return [frame.data.decode("ascii")]
+        except UnicodeDecodeError:  # an identifier that is not text: kept as bytes
+            return [m.binary_value(frame.data)]
     url = getattr(frame, "url", None)
     if isinstance(url, str):
         return [m.clean_text(url)]

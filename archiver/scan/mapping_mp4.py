@@ -91,11 +91,11 @@ def _raw_value(key: str, value) -> m.RawValue:
         return "/".join(str(v) for v in value)
     if isinstance(value, bytes):
         if key.startswith(FREEFORM_PREFIX) and getattr(value, "dataformat", 1) in (1, 2):
-            return m.clean_text(
-                value.decode(
-                    "utf-8" if getattr(value, "dataformat", 1) == 1 else "utf-16-be", "replace"
-                )
-            )
+            encoding = "utf-8" if getattr(value, "dataformat", 1) == 1 else "utf-16-be"
+            try:
+                return m.clean_text(value.decode(encoding))
+            except UnicodeDecodeError:  # says text, is not: kept as the bytes it is
+                return m.binary_value(value)
         try:
             text = value.decode("utf-8")
         except UnicodeDecodeError:

@@ -624,3 +624,14 @@ def test_large_binary_frames_keep_size_and_hash():
     assert priv == [{"size": 4097, "sha256": hashlib.sha256(b"\x07" * 4097).hexdigest()}]
     tags = _mp4(covr=[mp4.MP4Cover(big, imageformat=mp4.MP4Cover.FORMAT_PNG)])
     assert raw_mp4(tags)[0]["covr"] == [{"size": len(big), "sha256": digest}]
+
+
+def test_undecodable_text_is_kept_as_bytes_not_mangled():
+    raw, _ = raw_id3(_id3(id3.UFID(owner="http://example.org", data=b"\xff\x00id")))
+    assert raw["UFID:http://example.org"] == [{"base64": _b64(b"\xff\x00id")}]
+    tags = mp4.MP4Tags()
+    tags["----:com.apple.iTunes:Bad"] = [mp4.MP4FreeForm(b"a\xffb", dataformat=1)]
+    tags["----:com.apple.iTunes:Good"] = [mp4.MP4FreeForm("é".encode(), dataformat=1)]
+    raw, _ = raw_mp4(tags)
+    assert raw["----:com.apple.iTunes:Bad"] == [{"base64": _b64(b"a\xffb")}]
+    assert raw["----:com.apple.iTunes:Good"] == ["é"]

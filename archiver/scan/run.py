@@ -144,8 +144,9 @@ Result = tuple[bytes, int, "store.Rows | None"]
 
 def read_task(task: Task) -> list[Result]:
     """Read a batch of files into rows. ``(path, action, rows)`` per file;
-    ``rows`` is None for a file picked by content that mutagen does not know
-    (it is skipped, not an error). Never raises for one bad file."""
+    ``rows`` is None for a file picked by content that mutagen does not know, or
+    whose content is certainly not audio (a video-only Ogg): it is skipped, not an
+    error. Never raises for one bad file."""
     items, root_id, scan_id, tag_cols, timeout = task
     use_alarm = timeout > 0 and threading.current_thread() is threading.main_thread()
     use_alarm = use_alarm and signal.getsignal(signal.SIGALRM) is _on_alarm
@@ -179,7 +180,7 @@ def read_task(task: Task) -> list[Result]:
                 )
             )
             continue
-        if sniffed and record.error and record.error[0] == "unsupported":
+        if record.not_audio or (sniffed and record.error and record.error[0] == "unsupported"):
             out.append((path, action, None))
             continue
         out.append((path, action, store.record_rows(record, root_id, scan_id, tag_cols, now)))

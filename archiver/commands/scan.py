@@ -138,14 +138,14 @@ def _checksum(
     Interrupted: with ``--json`` the scan's ``result`` is printed first (``interrupted``
     true, the ``checksum`` part so far), then one line on stderr, exit 130."""
     try:
-        from archiver.commands.verify import HashProgress
+        from archiver.commands._progress import HashProgressBar
         from archiver.integrity.checksum import checksum_files
     except ImportError as exc:  # pragma: no cover - the module ships with archiver
         raise click.ClickException(
             f"--checksum is not available ({exc}); the scan itself finished"
         ) from None
     # Hashing is measured in bytes: the same bar `archiver verify` shows.
-    bar = HashProgress("checksum") if show_progress else None
+    bar = HashProgressBar("checksum") if show_progress else None
     try:
         with bar or nullcontext():
             result = checksum_files(

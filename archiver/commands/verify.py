@@ -19,6 +19,7 @@ from archiver.cli import (
     query_argument,
 )
 from archiver.cli import console as cli_console
+from archiver.commands._progress import HashProgressBar
 
 STATUS_STYLE = {
     "changed": "bold red",
@@ -26,49 +27,6 @@ STATUS_STYLE = {
     "unreadable": "red",
     "modified": "yellow",
 }
-
-
-class HashProgress:
-    """A rich progress bar on stderr, in bytes (hashing speed is what matters)."""
-
-    def __init__(self, label: str) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.task = self.progress.add_task(label, total=None)
-        self.files = 0
-
-    def __enter__(self) -> HashProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
-
-    def update(self, event: Any) -> None:
-        """Takes VerifyProgress or ChecksumProgress events (same fields)."""
-        self.progress.update(
-            self.task,
-            total=event.bytes_total or None,
-            completed=event.bytes_done,
-            description=f"{event.done}/{event.total} files",
-        )
 
 
 def _terminate(signum, frame):
@@ -135,7 +93,7 @@ def verify(
     text, where, params, from_sql = compile_verify_query(query)
     app.catalog(create=False).close()  # one-line error (exit 1) if there is no usable catalog
     show_progress = not quiet and not as_json and sys.stderr.isatty()
-    renderer = HashProgress("verify") if show_progress else None
+    renderer = HashProgressBar("verify") if show_progress else None
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _terminate)
     try:

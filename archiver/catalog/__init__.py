@@ -9,9 +9,9 @@ Submodules, one job each:
 - ``checksums``: byte and audio-identity hashes (``fingerprints`` table);
 - ``verify_runs``: verify runs and their findings;
 - ``moves``: moved-file candidates, merges and the ``file_moves`` log;
-- ``duplicates``, ``completeness``: the rows ``archiver.integrity`` groups and checks.
+- ``duplicates``, ``completeness``: the rows the ``integrity`` package groups and checks.
 
-The catalog never imports ``archiver.integrity``: the logic depends on the SQL.
+The catalog never imports the ``integrity`` package: the logic depends on the SQL, not back.
 """
 
 from archiver.catalog.db import (

@@ -62,7 +62,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "missing", "Missing files", (ALBUM_ARTIST,), base="f.missing = 1", empty_label="(no artist)"
     ),
-    # Preservation views: Damaged below, the others in archiver.integrity.browse.
+    # Preservation views: Damaged below, the others in integrity/browse.py.
     Category("damaged", "Damaged"),
     Category("duplicates", "Duplicates"),
     Category("incomplete", "Incomplete albums"),
@@ -355,7 +355,7 @@ def scan_errors(conn: sqlite3.Connection, kind: str | None = None) -> list[ScanE
 #
 # The Damaged view: files whose last verify found damage (catalog.verify_runs),
 # grouped by status and shaped for columns. The Duplicates and Incomplete albums
-# views need the integrity logic: their entries come from archiver.integrity.browse.
+# views need the integrity logic: their entries come from integrity/browse.py.
 
 DAMAGE_LABELS = {
     "changed": "changed",  # same size and mtime, other bytes: bit rot or tampering

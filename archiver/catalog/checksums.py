@@ -3,7 +3,7 @@
 
 Not to be confused with acoustic (Chromaprint) fingerprints: these are exact
 hashes, sha256 of the bytes and a hash of the encoded audio data (see
-:mod:`archiver.integrity.hashing`). Callers pass a ``sqlite3.Connection`` (the
+``integrity/hashing.py``). Callers pass a ``sqlite3.Connection`` (the
 writer's inside ``Catalog.write()`` for writes) and get plain dataclasses."""
 
 from __future__ import annotations

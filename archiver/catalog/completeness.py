@@ -1,4 +1,4 @@
-"""SQL of ``missing`` (:mod:`archiver.integrity.completeness` finds the gaps): every
+"""SQL of ``missing`` (``integrity/completeness.py`` finds the gaps): every
 file's album position, and the stored MusicBrainz tracklists of matched releases.
 Callers pass a ``sqlite3.Connection``."""
 

@@ -1,4 +1,4 @@
-"""SQL of ``duplicates`` (:mod:`archiver.integrity.duplicates` groups and ranks):
+"""SQL of ``duplicates`` (``integrity/duplicates.py`` groups and ranks):
 present files sharing an audio identity, a MusicBrainz recording or an artist and
 title, each with what ranking needs. Callers pass a ``sqlite3.Connection``."""
 

@@ -1,4 +1,4 @@
-"""SQL of move detection (:mod:`archiver.integrity.moves`): the candidate rows it
+"""SQL of move detection (``integrity/moves.py``): the candidate rows it
 compares, the merge of a moved file into its old row, and the ``file_moves`` log.
 Callers pass a ``sqlite3.Connection`` (the writer's inside ``Catalog.write()`` for
 writes) and get plain dataclasses."""

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from archiver.catalog import files as store
 from archiver.catalog.db import Catalog, utc_now
 from archiver.errors import ArchiverError, Interrupted
+from archiver.procs import die_with_parent
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
@@ -294,16 +295,6 @@ class _Worker:
 INHERITED_FDS_TO_CLOSE: set[int] = set()
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in workers
-    """Linux: have the kernel kill this reader when the scan process dies."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _worker_main(conn, fault: str | None) -> None:  # pragma: no cover - runs in workers
     parent = os.getppid()  # the scan (fork) or the fork server, which dies with it
     _worker_init()
@@ -317,7 +308,7 @@ def _worker_main(conn, fault: str | None) -> None:  # pragma: no cover - runs in
             os.close(fd)
         except OSError:
             pass
-    _die_with_parent()
+    die_with_parent(parent)  # the kernel kills this reader when the scan dies (Linux)
     while True:
         # A forked reader also holds the parent's end of its pipe, so it would
         # never see EOF if the scan were killed: watch the parent instead.

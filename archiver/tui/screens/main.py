@@ -34,12 +34,13 @@ from archiver.catalog.browse import (
     AlbumRow,
     DamagedTrack,
     Entry,
-    MissingRow,
     ScanErrorRow,
     Scope,
     TrackRow,
 )
-from archiver.catalog.integrity import TAG_SCORE_MAX
+from archiver.catalog.duplicates import TAG_SCORE_MAX
+from archiver.integrity import browse as integrity_browse
+from archiver.integrity.browse import MissingRow
 from archiver.tui import format as fmt
 from archiver.tui.filtering import Filter, FilterError, compile_filter
 from archiver.tui.format import sanitize
@@ -683,9 +684,9 @@ class MainScreen(Screen[None]):
         """Damaged, Duplicates and Incomplete albums counts: whole-catalog work (seconds
         at 100,000 tracks), so only at start, after a change, and never during a scan."""
         self._data_version = self._catalog_version()
-        self._load("integrity", browse.integrity_counts, (), self._show_integrity_counts)
+        self._load("integrity", integrity_browse.integrity_counts, (), self._show_integrity_counts)
 
-    def _show_integrity_counts(self, counts: browse.IntegrityCounts) -> None:
+    def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
         self._badges.update(
             {
                 "damaged": counts.damaged,
@@ -711,8 +712,8 @@ class MainScreen(Screen[None]):
         special = {
             "errors": browse.scan_error_kinds,
             "damaged": browse.damaged_entries,
-            "duplicates": browse.duplicate_kinds,
-            "incomplete": browse.incomplete_album_entries,
+            "duplicates": integrity_browse.duplicate_kinds,
+            "incomplete": integrity_browse.incomplete_album_entries,
         }
         fn = special.get(self.category, browse.entries)
         args: tuple = () if self.category in special else (scope,)
@@ -854,7 +855,7 @@ class MainScreen(Screen[None]):
                 self.table("tracks").border_subtitle = ""
         else:
             album = entry.extra
-            rows = browse.missing_rows(album) if album is not None else []
+            rows = integrity_browse.missing_rows(album) if album is not None else []
             table.set_source(
                 ListSource(MISSING_COLUMNS, rows, _missing_cells), cursor=0, empty_text=""
             )
@@ -870,7 +871,7 @@ class MainScreen(Screen[None]):
         if entry is None or album is None:
             return
         lines = [f"Folder: {album.folder}", _album_summary(album), ""]
-        lines += [row.sentence() for row in browse.missing_rows(album)]
+        lines += [row.sentence() for row in integrity_browse.missing_rows(album)]
         if album.release_mbid:
             lines += [
                 "",

@@ -13,7 +13,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -28,9 +27,8 @@ from textual.widgets import Footer, Input, Label
 from archiver.catalog import browse
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.tui import format as fmt
-from archiver.tui.export import export_view
+from archiver.tui.export import export_in_background
 from archiver.tui.filtering import Filter, FilterError, compile_filter
-from archiver.tui.format import sanitize
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
 from archiver.tui.scanlock import scan_lock_held
@@ -54,6 +52,7 @@ STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
 
 CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=5, align="right", hide_below=20)]
 LEVELS = ("categories", "entries", "albums", "tracks")
+ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 
 
 class MainScreen(Screen[None]):
@@ -80,7 +79,8 @@ class MainScreen(Screen[None]):
         self.filter = Filter()
         self.entry: Entry | None = None
         self.row: Any = None  # highlighted in the second column (album, duplicate group, …)
-        self._badges: dict[str, int] = {}
+        self._status: browse.CatalogStatus | None = None  # for the left column's counts
+        self._counts: browse.IntegrityCounts | None = None
         self._data_version: int | None = None  # of the catalog when the counts were read
         self.sort_key = "artist"
         self.sort_descending = False
@@ -117,7 +117,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table("categories").border_title = "archiver"
-        self._show_categories({})
+        self._show_categories()
         self.table("categories").move_cursor(self._category_index(self.category))
         self.table("entries").focus()
         self._layout()
@@ -221,9 +221,9 @@ class MainScreen(Screen[None]):
         self._focus_level(max(0, self.focused_level() - 1))
 
     def action_all_tracks(self) -> None:
-        self.table("categories").move_cursor(0)
+        self.table("categories").move_cursor(self._category_index(ALL_TRACKS))
         if not self.view.all_tracks:
-            self._set_category(VIEWS[0].key, delay=0)
+            self._set_category(ALL_TRACKS, delay=0)
         self._focus_level(1)
 
     def action_filter(self) -> None:
@@ -308,40 +308,11 @@ class MainScreen(Screen[None]):
 
         def chosen(name: str | None) -> None:
             if name:
-                self._export(name, scope, label)
+                export_in_background(self, name, scope, label)
 
         self.app.push_screen(
             PromptScreen(f"Export {label} to CSV file:", "archiver-export.csv"), chosen
         )
-
-    def _export(self, filename: str, scope: Scope, label: str) -> None:
-        path = Path(filename).expanduser()
-        if path.is_dir():
-            self.notify(
-                sanitize(f"{path} is a folder: give a file name."), severity="error", markup=False
-            )
-            return
-        app: Any = self.app
-
-        def work() -> None:
-            try:
-                rows = export_view(app.db_path, scope, path)
-            except Exception as exc:  # a one-line message, never a traceback
-                text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                app.call_from_thread(
-                    lambda: app.notify(
-                        sanitize(f"Export failed: {text}"),
-                        severity="error",
-                        timeout=10,
-                        markup=False,
-                    )
-                )
-            else:
-                done = f"Exported {fmt.count(rows, 'track')} ({label}) to {path}"
-                app.call_from_thread(lambda: app.notify(sanitize(done), markup=False))
-
-        self.notify(sanitize(f"Exporting {label} to {path}…"), timeout=2, markup=False)
-        self.run_worker(work, thread=True, exclusive=True, group="export", exit_on_error=False)
 
     # ------------------------------------------------------------ loading
 
@@ -357,10 +328,8 @@ class MainScreen(Screen[None]):
 
     def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
         self.query_one(StatusBar).catalog = status
-        self._badges.update(
-            {"review": status.needs_review, "missing": status.missing, "errors": status.scan_errors}
-        )
-        self._show_categories(self._badges)
+        self._status = status
+        self._show_categories()
         if (
             self.loaded_once
             and not status.scan_running
@@ -384,18 +353,14 @@ class MainScreen(Screen[None]):
         self.loader.load("integrity", browse.integrity_counts, (), self._show_integrity_counts)
 
     def _show_integrity_counts(self, counts: browse.IntegrityCounts) -> None:
-        self._badges.update(
-            {
-                "damaged": counts.damaged,
-                "duplicates": counts.duplicates,
-                "incomplete": counts.incomplete,
-            }
-        )
-        self._show_categories(self._badges)
+        self._counts = counts
+        self._show_categories()
 
-    def _show_categories(self, badges: dict[str, int]) -> None:
+    def _show_categories(self) -> None:
+        badges = {v.key: v.badge(self._status, self._counts) for v in VIEWS}
+
         def cells(v: View) -> tuple[str, ...]:
-            n = badges.get(v.key)
+            n = badges[v.key]
             return (v.label, f"{n:,}" if n else "")
 
         table = self.table("categories")

@@ -138,6 +138,13 @@ class View:
     def entries_subtitle(self, rows: list[Entry]) -> str:
         return f"{len(rows):,}"
 
+    def badge(
+        self, status: browse.CatalogStatus | None, counts: browse.IntegrityCounts | None
+    ) -> int:
+        """The count beside the view in the left column (0: none shown). ``counts`` are
+        read later than ``status`` (whole-catalog work, see docs/tui.md)."""
+        return 0
+
     # ---------------------------------------------------------- column 2: rows
 
     def rows_title(self, entry_label: str) -> str:

@@ -42,6 +42,11 @@ class DamagedView(View):
     rows_in_entry = True
     entry_columns = ENTRY_COLUMNS
 
+    def badge(
+        self, status: browse.CatalogStatus | None, counts: browse.IntegrityCounts | None
+    ) -> int:
+        return counts.damaged if counts is not None else 0
+
     def load_entries(self, conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
         return browse.damaged_entries(conn)
 

@@ -73,6 +73,11 @@ class DuplicatesView(View):
     children_in_row = True
     entry_columns = ENTRY_COLUMNS
 
+    def badge(
+        self, status: browse.CatalogStatus | None, counts: browse.IntegrityCounts | None
+    ) -> int:
+        return counts.duplicates if counts is not None else 0
+
     def load_entries(self, conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
         return browse.duplicate_kinds(conn)
 

@@ -21,6 +21,11 @@ class ScanErrorsView(View):
     key = "errors"
     label = "Scan errors"
 
+    def badge(
+        self, status: browse.CatalogStatus | None, counts: browse.IntegrityCounts | None
+    ) -> int:
+        return status.scan_errors if status is not None else 0
+
     def load_entries(self, conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
         return browse.scan_error_kinds(conn)
 

@@ -61,6 +61,11 @@ class IncompleteView(View):
     rows_in_entry = True
     entry_columns = ENTRY_COLUMNS
 
+    def badge(
+        self, status: browse.CatalogStatus | None, counts: browse.IntegrityCounts | None
+    ) -> int:
+        return counts.incomplete if counts is not None else 0
+
     def load_entries(self, conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
         return browse.incomplete_album_entries(conn)
 

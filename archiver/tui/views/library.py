@@ -26,6 +26,7 @@ from archiver.tui.views.base import (
 )
 
 EMPTY_TEXT = {"review": "Nothing needs review.", "missing": "No missing files."}
+BADGES = {"review": "needs_review", "missing": "missing"}  # CatalogStatus fields
 NO_ARTIST_COLUMN = ("albumartist", "album", "missing")  # the entry already says the artist
 
 
@@ -45,6 +46,12 @@ class LibraryView(View):
 
     def empty_text(self, sel: Selection) -> str:
         return EMPTY_TEXT.get(self.key) or super().empty_text(sel)
+
+    def badge(
+        self, status: browse.CatalogStatus | None, counts: browse.IntegrityCounts | None
+    ) -> int:
+        field = BADGES.get(self.key)
+        return getattr(status, field) if field and status is not None else 0
 
     def load_rows(self, conn: sqlite3.Connection, scope: Scope, entry: Entry) -> list[AlbumRow]:
         return browse.albums(conn, scope.with_(entry=entry.key))

@@ -85,3 +85,27 @@ async def test_pages_are_read_off_the_ui_thread(catalog_path: Path) -> None:
         shown = [line(table, y) for y in range(1, table.row_count + 1)]
         assert not any(s.strip().startswith(PLACEHOLDER[0]) for s in shown)
         assert pages.cells(0)[3] == first.title
+
+
+def test_screens_and_views_import_alone_without_cycles() -> None:
+    """Each module imports on its own, and the message screen does not pull in the browser."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib\n"
+        "importlib.import_module(sys.argv[1])\n"
+        "assert 'archiver.tui.screens.main' not in sys.modules or sys.argv[1].endswith('main')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    for module in (
+        "archiver.tui.screens.message",
+        "archiver.tui.views",
+        "archiver.tui.loader",
+        "archiver.tui.widgets.paged_table",
+        "archiver.tui.screens.main",
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", code, module], cwd=root, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, (module, proc.stderr)

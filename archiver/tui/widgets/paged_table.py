@@ -223,6 +223,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.cursor = max(0, min(target, len(source) - 1))
         self.virtual_size = Size(self.scrollable_content_region.width or 1, len(source) + 1)
         self._scroll_cursor_into_view(center=cursor is not None and cursor > 0)
+        self._read_pages()  # start reading now rather than after the frame
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor))
 
@@ -250,6 +251,7 @@ class PagedTable(ScrollView, can_focus=True):
             return
         self.cursor = index
         self._scroll_cursor_into_view()
+        self._read_pages()
         self.refresh()
         self.post_message(self.Highlighted(self, index))
 

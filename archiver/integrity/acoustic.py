@@ -352,9 +352,13 @@ class ChromaprintMissing(RuntimeError):
         )
 
 
-def decode_fingerprint(text: str) -> list[int] | None:
+def decode_fingerprint(text: str) -> np.ndarray | None:
     """The raw sub-fingerprints (uint32) of a compressed base64 fingerprint as ``fpcalc``
-    prints it, or None when it is not one. Raises :class:`ChromaprintMissing`."""
+    prints it, or None when it is not one. Raises :class:`ChromaprintMissing`.
+
+    Through pyacoustid's binding to libchromaprint (about 50 µs for 120 s here). A numpy
+    decoder of the format was tried and was several times slower, per fingerprint and
+    batched alike."""
     try:
         import chromaprint
     except ImportError as exc:
@@ -363,7 +367,7 @@ def decode_fingerprint(text: str) -> list[int] | None:
         raw, _algorithm = chromaprint.decode_fingerprint(text.encode("ascii"))
     except (chromaprint.FingerprintError, UnicodeEncodeError, ValueError, TypeError):
         return None
-    return [value & 0xFFFFFFFF for value in raw]
+    return np.array(raw, dtype=np.uint32) if raw else None
 
 
 @dataclass(frozen=True)
@@ -413,7 +417,7 @@ def acoustic_groups(conn: sqlite3.Connection) -> list:  # -> list[DuplicateGroup
     from archiver.integrity.duplicates import Copy, DuplicateGroup, rank_copies
 
     copies: dict[int, Copy] = {}
-    items: list[tuple[int, float, list[int]]] = []
+    items: list[tuple[int, float, np.ndarray]] = []
     for row in fingerprint_rows(conn) or []:
         copy = replace(Copy.from_row(CopyRow("", *row.copy)), verdict=row.quality)
         duration = row.fingerprint_seconds if row.fingerprint_seconds else copy.duration

@@ -215,7 +215,7 @@ def test_decode_round_trip() -> None:
     chromaprint = _chromaprint()
     raw = [int(v) for v in song(np.random.default_rng(17), 200)]
     text = chromaprint.encode_fingerprint(raw, 1, base64=True).decode()
-    assert acoustic.decode_fingerprint(text) == raw
+    assert acoustic.decode_fingerprint(text).tolist() == raw
 
 
 def test_decode_rejects_what_is_not_a_fingerprint() -> None:
@@ -314,6 +314,6 @@ def test_real_audio_copies_group_and_songs_stay_apart(tmp_path: Path) -> None:
     for file_id, path in files.items():
         duration, text = fpcalc(path)
         raw = acoustic.decode_fingerprint(text)
-        assert raw, path
+        assert raw is not None and len(raw) > 100, path
         items.append((file_id, duration, raw))
     assert as_sets(group_recordings(items)) == truth

@@ -12,14 +12,17 @@ How files are grouped (:func:`group_recordings`), without comparing all pairs:
 1. **Index.** Every informative sub-fingerprint among the first :data:`INDEX_FRAMES` of a file
    (one that differs from its predecessor: silence and held tones repeat a value and say
    nothing) gives a key, its :data:`KEY_BITS` most significant bits (AcoustID's index keeps
-   28 too). Files sharing a key are listed with the offset between the two positions; a key
-   shared by more than :data:`MAX_BUCKET` files (silence, hum) is a stop word and skipped.
-   At a 15 % bit error rate a 28-bit key survives with probability 0.85**28 ≈ 1 %, so two
-   120 s copies still share ~10 keys at their true offset, while two unrelated fingerprints
-   share a key at the *same* offset about once in 10^8 pairs.
-2. **Candidates.** A pair of files sharing at least :data:`MIN_HITS` keys at one offset (at
-   most :data:`MAX_OFFSET_FRAMES` apart), whose durations agree within
-   :data:`DURATION_TOLERANCE`.
+   28 too). One key value in :data:`KEY_SAMPLE` is kept, chosen by a hash of the value, so
+   copies keep the same keys and the index is half the size. Files sharing a key are listed
+   with the offset between its two positions; a key shared by more than :data:`MAX_BUCKET`
+   files (silence, hum) is a stop word and skipped. At a 15 % bit error rate a 28-bit key
+   survives with probability 0.85**28 ≈ 1 %, so two 120 s copies still share ~5 sampled
+   keys at their true offset (none in about 0.7 % of such pairs; at 10 % errors, ~25 keys),
+   while two unrelated fingerprints share a key within the offset window about once in
+   4,000 pairs of similar duration (475² / 2²⁷ × 0.13): few enough to verify each.
+2. **Candidates.** A pair of files sharing at least :data:`MIN_HITS` key at an offset of at
+   most :data:`MAX_OFFSET_FRAMES` (the offset with most shared keys is kept), whose
+   durations agree within :data:`DURATION_TOLERANCE`.
 3. **Verification.** The bit error rate over the aligned overlap, at the offset the index
    found and its neighbours (±:data:`ALIGN_SLACK` frames), counted only where at least one
    side is informative; the pair matches when it is at most :data:`MAX_BER` over at least
@@ -32,8 +35,8 @@ The duration tolerance is AcoustID's: 7 s, whatever the length. A proportional a
 (5 % of 10 minutes is 30 s) would let an edit or an excerpt of a long track join it; a
 transcode, a re-rip or a different pregap changes the duration by well under 7 s.
 
-Everything here is pure except :func:`analysis_rows` (the one SQL read) and
-:func:`acoustic_groups`, its caller.
+Everything here is pure except :func:`fingerprint_rows` (the one SQL read, against the
+``analysis`` table of ``archiver analyze``) and :func:`acoustic_groups`, its caller.
 """
 
 from __future__ import annotations

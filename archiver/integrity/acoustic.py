@@ -13,7 +13,10 @@ How files are grouped (:func:`group_recordings`), without comparing all pairs:
    (one that differs from its predecessor: silence and held tones repeat a value and say
    nothing) gives a key, its :data:`KEY_BITS` most significant bits (AcoustID's index keeps
    28 too). One key value in :data:`KEY_SAMPLE` is kept, chosen by a hash of the value, so
-   copies keep the same keys and the index is half the size. Files sharing a key are listed
+   copies keep the same keys and the index is half the size; files shorter than
+   :data:`FULL_INDEX_BELOW` frames (~60 s) keep all their keys, as they have few (a short
+   file and a long one are never candidates, their durations differ, and near the
+   threshold the keys both index are still the sampled ones). Files sharing a key are listed
    with the offset between its two positions; a key shared by more than :data:`MAX_BUCKET`
    files (silence, hum) is a stop word and skipped. At a 15 % bit error rate a 28-bit key
    survives with probability 0.85**28 ≈ 1 %, so two 120 s copies still share ~5 sampled
@@ -53,7 +56,8 @@ DURATION_TOLERANCE = 7.0  # seconds, as AcoustID: same recording when durations 
 KEY_BITS = 28  # most significant bits of a sub-fingerprint used as an index key
 INDEX_FRAMES = 1024  # index the first ~127 s (fpcalc's default 120 s gives ~950 frames)
 MAX_BUCKET = 100  # a key in more files than this is a stop word (silence, hum)
-KEY_SAMPLE = 2  # index one key value in this many (a power of two)
+KEY_SAMPLE = 2  # index one key value in this many (a power of two)...
+FULL_INDEX_BELOW = 480  # ...except in fingerprints shorter than this (~60 s): all their keys
 MIN_HITS = 1  # shared keys at one offset that make a pair worth verifying
 MAX_OFFSET_FRAMES = 64  # ~8 s: how far apart the same moment may sit in two copies
 ALIGN_SLACK = 1  # frames either side of the index's offset tried when verifying
@@ -153,7 +157,8 @@ def _sampled(frames: np.ndarray) -> np.ndarray:
 
 def _index_entries(fps: _Fingerprints) -> list[np.ndarray]:
     """Index entries ``key << 36 | file index << 10 | position`` for each indexed frame
-    (informative, among the first INDEX_FRAMES of its file, key kept by the sampling),
+    (informative, among the first INDEX_FRAMES of its file, key kept by the sampling or
+    the file short),
     split by the key's top 4 bits into _PARTITIONS arrays. Built from blocks of about
     _BLOCK frames so that no temporary is the size of all the fingerprints."""
     parts: list[list[np.ndarray]] = [[] for _ in range(_PARTITIONS)]
@@ -167,7 +172,8 @@ def _index_entries(fps: _Fingerprints) -> list[np.ndarray]:
         frames = fps.frames[lo:hi]
         file_of = np.repeat(np.arange(first, last, dtype=np.int64), lengths)
         pos = np.arange(lo, hi, dtype=np.int64) - fps.starts[file_of]
-        keep = fps.informative[lo:hi] & (pos < INDEX_FRAMES) & _sampled(frames)
+        short = np.repeat(lengths < FULL_INDEX_BELOW, lengths)
+        keep = fps.informative[lo:hi] & (pos < INDEX_FRAMES) & (short | _sampled(frames))
         entry = (
             ((frames[keep] >> np.uint32(32 - KEY_BITS)).astype(np.uint64) << np.uint64(36))
             | (file_of[keep].astype(np.uint64) << np.uint64(_POS_BITS))

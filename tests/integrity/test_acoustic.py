@@ -199,6 +199,23 @@ def test_the_index_does_not_compare_all_pairs() -> None:
     assert len(a) < 100
 
 
+def test_single_shared_keys_are_capped_when_common() -> None:
+    """Songs drawn from a small vocabulary of sub-fingerprints (as real music shares
+    patterns) share single keys with hundreds of others: those candidates are capped at
+    SINGLE_HIT_BUDGET per file, and true copies, which share many keys, are still found."""
+    rng = np.random.default_rng(20)
+    vocabulary = song(rng, 20_000)
+    items, truth = [], set()
+    for n in range(400):
+        items.append((n, 200.0, rng.choice(vocabulary, LENGTH)))
+    for n in range(20):
+        items.append((1000 + n, 200.5, noisy(rng, items[n][2], 0.02)))
+        truth.add(frozenset({n, 1000 + n}))
+    a, _b, _offset, hits = candidate_pairs(_Fingerprints(items))
+    assert (hits < 2).sum() <= acoustic.SINGLE_HIT_BUDGET * len(items)
+    assert as_sets(group_recordings(items)) == truth
+
+
 def test_groups_are_sorted_and_ids_kept() -> None:
     rng = np.random.default_rng(15)
     x, y = song(rng), song(rng)

@@ -29,6 +29,8 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
     The best copy is lossless over lossy, then the higher bit depth and sample
     rate (lossless) or bitrate (lossy), then the more complete tags; the
     reason is shown. Files marked missing take no part. Nothing is deleted.
+    With --by acoustic, a lossless file that `analyze` found to be a transcode
+    counts as lossy.
 
     \b
     Example:

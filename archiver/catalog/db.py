@@ -8,6 +8,7 @@ the last committed state and nothing half-written.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
@@ -18,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
+from anyascii import anyascii
 
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -53,6 +55,33 @@ def storable_text(text: str | None) -> str | None:
         return display_path(text.encode("utf-8", "surrogateescape"))
     except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def fold(text: str | None) -> str | None:
+    """Text as searching compares it: transliterated to ASCII and lower-cased, so
+    ``bjork`` finds "Björk" and ``nordurljos`` "Nørðurljós" (ø, ð, þ, æ, ß, ł ...
+    have no accent to strip, so Unicode decomposition alone would miss them).
+
+    Registered as the SQL function ``fold()`` on every catalog connection; the
+    free-text index stores folded text and field matching folds both sides, so
+    free words and ``field:`` fold alike. Non-text values pass through."""
+    if not isinstance(text, str):
+        return text
+    if text.isascii():
+        return text.lower()
+    return _fold_non_ascii(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _fold_non_ascii(text: str) -> str:
+    # Cached: a field query folds every row, and names repeat (an album's
+    # tracks share artist and album); this halves a 100k-row field query.
+    return anyascii(text).lower()
+
+
+def _register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the schema (the search triggers) and queries rely on."""
+    conn.create_function("fold", 1, fold, deterministic=True)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -171,6 +200,7 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
         raise _translate(path, exc) from exc
     try:
         _check_is_catalog(path, conn)
+        _register_functions(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -232,6 +262,7 @@ def _open_read_only(path: Path) -> Catalog:
         try:
             conn = sqlite3.connect(f"{base}?{mode}", uri=True, isolation_level=None)
             _check_is_catalog(path, conn)
+            _register_functions(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             break
         except sqlite3.Error as exc:

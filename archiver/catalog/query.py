@@ -21,10 +21,13 @@ multiplies rows; multi-valued MusicBrainz data are correlated subqueries.
 The language (see docs/query.md):
 
 - free words, AND-ed, each matching the start of a word in artist, album
-  artist, album, title, genre, composer or path (FTS5, Unicode case and
-  diacritics folded): ``beat`` finds "Beatles"; ``"abbey road"`` is a phrase.
-- ``field:value``: substring, case-insensitive (ASCII) for text; exact for
-  numbers; ``field:"quoted phrase"``; ``field:=value`` exact text.
+  artist, album, title, genre, composer or path (FTS5): ``beat`` finds
+  "Beatles"; ``"abbey road"`` is a phrase.
+- ``field:value``: substring for text; exact for numbers;
+  ``field:"quoted phrase"``; ``field:=value`` exact text (ASCII case only).
+- free words and ``field:value`` fold case and accents alike (``fold()`` in
+  db.py, a transliteration): ``bjork`` and ``artist:bjork`` find "Björk",
+  ``nordurljos`` finds "Nørðurljós".
 - ranges on numbers and dates: ``year:1965..1969``, ``length:..120``,
   ``bitrate:320..`` (kbps), ``date:2001-01..2001-06``, ``size:10MB..``.
 - ``missing:yes|no``, ``lossless:yes|no``,
@@ -41,6 +44,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from archiver.catalog.db import fold
 
 __all__ = [
     "COLUMNS",
@@ -380,14 +385,15 @@ def _expect_end(text: str, i: int) -> None:
 
 
 def _fts_string(word: str) -> str:
+    """A quoted FTS5 string for ``word``, folded as the index content is (0013)."""
     # FTS5 ends a string at NUL; the tokenizer would drop it anyway.
-    return '"' + word.replace("\x00", "").replace('"', '""') + '"'
+    return '"' + fold(word).replace("\x00", "").replace('"', '""') + '"'
 
 
 def _has_token_chars(word: str) -> bool:
     """FTS5's unicode61 tokenizer keeps letters and digits; a word without any
     (``&``, ``-``) would be an empty phrase that matches nothing, so it is dropped."""
-    return any(ch.isalnum() for ch in word)
+    return any(ch.isalnum() for ch in fold(word))
 
 
 def _balanced(parts: list[str], op: str) -> str:
@@ -534,10 +540,19 @@ class _Compiler:
             self.params.append(value)
             return f"{col.sql} = ? COLLATE NOCASE"
         # instr, not LIKE: no wildcards to escape, and no pattern-length limit
-        # (SQLite rejects LIKE patterns over 50,000 bytes). SQLite's lower()
-        # folds ASCII only, the same case rule as LIKE.
-        self.params.append(value)
-        return f"instr(lower({col.sql}), lower(?)) > 0"
+        # (SQLite rejects LIKE patterns over 50,000 bytes). fold() (db.py) folds
+        # case and accents as the free-text index does: artist:bjork finds Björk.
+        folded = fold(value) or value.lower()
+        if "SELECT" in col.sql:  # a correlated list: computed once, folded
+            self.params.append(folded)
+            return f"instr(fold({col.sql}), ?) > 0"
+        # fold() is a Python call per row, 4x the cost of lower(): on ASCII text
+        # (fewer characters than bytes means non-ASCII) lower() folds the same.
+        self.params += [folded, folded]
+        return (
+            f"(instr(lower({col.sql}), ?) > 0 OR (length({col.sql}) < length(CAST({col.sql} AS BLOB))"
+            f" AND instr(fold({col.sql}), ?) > 0))"
+        )
 
     def bool_term(self, col: Column, value: str, pos: int) -> str:
         word = value.lower()

@@ -52,13 +52,13 @@ def test_empty_query_selects_everything():
 def test_values_are_bound_never_pasted():
     q = compile_query('artist:"x\'); DROP TABLE files; --" title:y year:1969')
     assert "DROP" not in q.where and "'x" not in q.where
-    assert "x'); DROP TABLE files; --" in q.params
+    assert "x'); drop table files; --" in q.params  # folded, as the rows are
     assert 1969 in q.params
 
 
 def test_free_words_become_one_quoted_fts_expression():
     q = compile_query('beat "abbey road" NEAR(x')
-    assert q.params == ['"beat"* "abbey road" "NEAR(x"*']
+    assert q.params == ['"beat"* "abbey road" "near(x"*']  # folded like the index
     assert q.where.count("MATCH ?") == 1
 
 
@@ -206,10 +206,83 @@ def test_like_metacharacters_are_literal(conn, ids):
     assert select(conn, 'title:"\\"quotes\\""') == names(ids, "percent")
 
 
-def test_text_match_folds_ascii_case_around_other_letters(conn, ids):
-    # instr(lower(col), lower(?)): the same ASCII-only folding LIKE had.
+def test_text_match_folds_case_around_other_letters(conn, ids):
     assert select(conn, "artist:BJöRK") == names(ids, "bjork")
     assert select(conn, "artist:öR") == names(ids, "bjork")
+
+
+# --- accents fold alike in free words and fields (issue 14) ----------------------------------
+
+FOLDED = {
+    "emile": "Émile Parisien",
+    "nordur": "Nørðurljós",
+    "thorn": "Þórunn",
+    "aelig": "Æther",
+    "oelig": "Œuvre",
+    "eszett": "Straße",
+    "lstroke": "Łódź",
+    "dstroke": "Đorđe",
+}
+
+
+@pytest.fixture
+def accents(catalog, sample) -> dict[str, int]:
+    out = dict(sample)
+    for key, artist in FOLDED.items():
+        out[key] = catalog.conn.execute(
+            "INSERT INTO files (path, path_bytes, size, mtime_ns, mtime, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, 1, 1, 't', 't', 't')",
+            (f"/music/{key}.flac", f"/music/{key}.flac".encode()),
+        ).lastrowid
+        catalog.conn.execute(
+            "INSERT INTO tags (file_id, artist, album) VALUES (?, ?, 'X')", (out[key], artist)
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "typed, key",
+    [
+        ("bjork", "bjork"),
+        ("BJÖRK", "bjork"),
+        ("emile", "emile"),
+        ("Émile", "emile"),
+        ("nordurljos", "nordur"),
+        ("NØRÐURLJÓS", "nordur"),
+        ("thorunn", "thorn"),
+        ("aether", "aelig"),
+        ("oeuvre", "oelig"),
+        ("strasse", "eszett"),
+        ("lodz", "lstroke"),
+        ("dorde", "dstroke"),
+    ],
+)
+def test_accents_fold_alike_in_free_words_and_fields(conn, accents, typed, key):
+    assert select(conn, typed) == names(accents, key)
+    assert select(conn, f"artist:{typed}") == names(accents, key)
+    assert select(conn, f"-artist:{typed} album:X") == names(accents, *FOLDED) - {accents[key]}
+
+
+def test_field_substring_folds_inside_words(conn, accents):
+    assert select(conn, "artist:rdurlj") == names(accents, "nordur")
+    assert select(conn, "artist:ðurl") == names(accents, "nordur")
+    assert select(conn, 'artist:"emile paris"') == names(accents, "emile")
+
+
+def test_exact_match_keeps_the_letters(conn, accents):
+    assert select(conn, "artist:=björk") == names(accents, "bjork")
+    assert select(conn, "artist:=bjork") == set()
+    assert select(conn, 'artist:="Nørðurljós"') == names(accents, "nordur")
+    assert select(conn, 'artist:="Nordurljos"') == set()
+
+
+def test_index_follows_tag_and_path_updates_folded(catalog, conn, accents):
+    with catalog.write():
+        conn.execute("UPDATE tags SET title = 'Jökulsárlón' WHERE file_id = ?", (accents["emile"],))
+        conn.execute("UPDATE files SET path = '/music/Ærø.flac' WHERE id = ?", (accents["thorn"],))
+    assert select(conn, "jokulsarlon") == names(accents, "emile")
+    assert select(conn, "aero") == names(accents, "thorn")
+    assert select(conn, "path:aero") == names(accents, "thorn")
 
 
 def test_a_100_kb_field_value_runs_and_finds_nothing(conn):
@@ -419,3 +492,29 @@ def test_surrogate_escaped_bytes_match_the_display_path(conn, ids):
     assert select(conn, "path:\udcff.mp3") == names(ids, "nonutf8")
     with pytest.raises(QueryError, match="lone surrogate"):
         compile_query("a\ud800")
+
+
+def test_migration_0013_refolds_an_existing_index(tmp_path):
+    import sqlite3 as sq
+
+    from archiver.catalog.db import _split_sql, migrations, open_catalog
+
+    path = tmp_path / "old.db"
+    old = sq.connect(path, isolation_level=None)
+    for version, _name, sql in migrations():
+        if version < 13:
+            for statement in _split_sql(sql):
+                old.execute(statement)
+            old.execute(f"PRAGMA user_version = {version}")
+    old.execute(
+        "INSERT INTO files (id, path, path_bytes, size, mtime_ns, mtime, first_seen_at, last_seen_at)"
+        " VALUES (1, '/m/Sigur Rós/x.flac', X'01', 1, 1, 't', 't', 't')"
+    )
+    old.execute("INSERT INTO tags (file_id, artist) VALUES (1, 'Nørðurljós')")
+    assert old.execute("SELECT artist FROM search_index").fetchone() == ("Nørðurljós",)
+    old.close()
+    with open_catalog(path) as catalog:
+        assert catalog.user_version >= 13
+        assert select(catalog.conn, "nordurljos") == {1}
+        assert select(catalog.conn, "sigur ros") == {1}
+        assert catalog.execute("SELECT count(*) FROM search_index").fetchone() == (1,)

@@ -55,6 +55,7 @@ __all__ = [
     "CompiledQuery",
     "QueryError",
     "compile_query",
+    "format_words",
     "join_query_args",
 ]
 
@@ -250,8 +251,16 @@ COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMN_LIST}
 
 # Fields beyond the exported columns: queryable, and selectable by name
 # (``ls --format '{year}'``, ``export --columns year``) but not in the default export.
+_NAME = "substr(f.path, length(rtrim(f.path, replace(f.path, '/', ''))) + 1)"
+# rtrim by every character but the dots leaves the name up to its last dot.
+_TO_LAST_DOT = f"rtrim({_NAME}, replace({_NAME}, '.', ''))"
+_EXT = (
+    f"CASE WHEN length({_TO_LAST_DOT}) > 1"
+    f" THEN lower(substr({_NAME}, length({_TO_LAST_DOT}) + 1)) ELSE '' END"
+)
 EXTRA_COLUMNS: dict[str, Column] = {
     "year": Column("year", "t.year", "int", "year of the release date"),
+    "ext": Column("ext", _EXT, "text", "file name extension, lower case, without the dot"),
 }
 _EXTRA_FIELDS = EXTRA_COLUMNS
 _ALIASES = {
@@ -277,6 +286,74 @@ def _column(name: str) -> Column:
 
 def _valid_fields() -> str:
     return ", ".join(sorted(FIELDS))
+
+
+# ---------------------------------------------------------------------------
+# format: takes what people type: a file extension, a codec or the stored name.
+
+_OGG = ("ogg", "opus", "speex", "oggflac")
+# typed word -> (stored formats, stored codecs) it means (docs/query.md). The
+# stored names come from archiver/scan/formats.py.
+FORMAT_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mp3": (("mp3",), ("mp3",)),
+    "mp2": (("mp2",), ("mp2",)),
+    "mp1": (("mp1",), ("mp1",)),
+    "mpga": (("mp3",), ()),
+    "flac": (("flac", "oggflac"), ("flac",)),
+    "fla": (("flac",), ()),
+    "oggflac": (("oggflac",), ()),
+    "ogg": (_OGG, ()),
+    "oga": (_OGG, ()),
+    "vorbis": ((), ("vorbis",)),
+    "opus": (("opus",), ("opus",)),
+    "speex": (("speex",), ("speex",)),
+    "spx": (("speex",), ()),
+    "mp4": (("mp4",), ()),
+    "m4a": (("mp4",), ()),
+    "m4b": (("mp4",), ()),
+    "m4p": (("mp4",), ()),
+    "m4r": (("mp4",), ()),
+    "aac": (("aac",), ("aac",)),
+    "adts": (("aac",), ()),
+    "alac": ((), ("alac",)),
+    "wav": (("wav",), ()),
+    "wave": (("wav",), ()),
+    "pcm": ((), ("pcm", "pcm_float")),
+    "aiff": (("aiff",), ()),
+    "aif": (("aiff",), ()),
+    "aifc": (("aiff",), ()),
+    "asf": (("asf",), ()),
+    "wma": (("asf",), ()),
+    "ape": (("ape",), ("ape",)),
+    "wavpack": (("wavpack",), ("wavpack",)),
+    "wv": (("wavpack",), ()),
+    "musepack": (("musepack",), ("musepack",)),
+    "mpc": (("musepack",), ()),
+    "mp+": (("musepack",), ()),
+    "mpp": (("musepack",), ()),
+    "optimfrog": (("optimfrog",), ("optimfrog",)),
+    "ofr": (("optimfrog",), ()),
+    "ofs": (("optimfrog",), ()),
+    "tak": (("tak",), ("tak",)),
+    "tta": (("tta",), ("tta",)),
+    "dsf": (("dsf",), ()),
+    "dff": (("dsdiff",), ()),
+    "dsdiff": (("dsdiff",), ()),
+    "dsd": ((), ("dsd", "dst")),
+    "ac3": (("ac3",), ("ac3",)),
+    "eac3": ((), ("eac3",)),
+    "ec3": ((), ("eac3",)),
+    "midi": (("midi",), ()),
+    "mid": (("midi",), ()),
+}
+
+
+def format_words(value: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(stored formats, stored codecs) that ``format:value`` means, or None for a
+    value that is none of the known extensions, codecs or format names (then it is
+    a substring of the stored format, as for any text field). Case and a leading
+    dot do not matter: ``format:.M4A`` is ``format:m4a``."""
+    return FORMAT_WORDS.get(value.strip().lower().removeprefix("."))
 
 
 # ---------------------------------------------------------------------------
@@ -513,6 +590,12 @@ class _Compiler:
             return self.text_match(col, value, exact=True)
         if tok.exact:
             value = "=" + value  # a number field: said the same way as unquoted
+        elif name == "format" and (words := format_words(value)) is not None:
+            return self.format_term(*words)
+        elif name == "ext":
+            # The whole extension: ext:m4a, ext:.M4A; ext:m4 finds nothing.
+            self.params.append(value.strip().lower().removeprefix("=").removeprefix("."))
+            return f"{col.sql} = ?"
         elif tok.quoted:
             return self.text_match(col, value, exact=False)
         if value.startswith("=") and col.kind in ("text", "date", "status"):
@@ -553,6 +636,14 @@ class _Compiler:
             f"(instr(lower({col.sql}), ?) > 0 OR (length({col.sql}) < length(CAST({col.sql} AS BLOB))"
             f" AND instr(fold({col.sql}), ?) > 0))"
         )
+
+    def format_term(self, formats: tuple[str, ...], codecs: tuple[str, ...]) -> str:
+        parts = []
+        for sql, values in (("f.format", formats), ("f.codec", codecs)):
+            if values:
+                self.params += values
+                parts.append(f"{sql} IN ({', '.join('?' * len(values))})")
+        return "(" + " OR ".join(parts) + ")"
 
     def bool_term(self, col: Column, value: str, pos: int) -> str:
         word = value.lower()

@@ -518,3 +518,103 @@ def test_migration_0013_refolds_an_existing_index(tmp_path):
         assert select(catalog.conn, "nordurljos") == {1}
         assert select(catalog.conn, "sigur ros") == {1}
         assert catalog.execute("SELECT count(*) FROM search_index").fetchone() == (1,)
+
+
+# --- format: takes extensions and codecs; ext: (issue 14) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, formats, codecs",
+    [
+        ("m4a", {"mp4"}, set()),
+        ("M4A", {"mp4"}, set()),
+        (".m4a", {"mp4"}, set()),
+        ("mp4", {"mp4"}, set()),
+        ("wv", {"wavpack"}, set()),
+        ("wavpack", {"wavpack"}, {"wavpack"}),
+        ("aif", {"aiff"}, set()),
+        ("aiff", {"aiff"}, set()),
+        ("ape", {"ape"}, {"ape"}),
+        ("mpc", {"musepack"}, set()),
+        ("ogg", {"ogg", "opus", "speex", "oggflac"}, set()),
+        ("alac", set(), {"alac"}),
+        ("aac", {"aac"}, {"aac"}),
+        ("vorbis", set(), {"vorbis"}),
+        ("opus", {"opus"}, {"opus"}),
+        ("pcm", set(), {"pcm", "pcm_float"}),
+        ("flac", {"flac", "oggflac"}, {"flac"}),
+        ("wma", {"asf"}, set()),
+        ("dff", {"dsdiff"}, set()),
+    ],
+)
+def test_format_words_table(typed, formats, codecs):
+    from archiver.catalog.query import format_words
+
+    found = format_words(typed)
+    assert found is not None
+    assert (set(found[0]), set(found[1])) == (formats, codecs)
+
+
+def test_format_words_name_only_stored_values():
+    from archiver.catalog.query import FORMAT_WORDS, format_words
+    from archiver.scan.formats import _MP4_CODECS, _WAVE_CODECS, KINDS
+
+    stored_formats = {k.format for k in KINDS.values()} | {"mp1", "mp2"}
+    stored_codecs = {k.codec for k in KINDS.values()} | {c for c, _ in _MP4_CODECS.values()}
+    stored_codecs |= {c for c, _ in _WAVE_CODECS.values()} | {"dst", "eac3", "mp1", "mp2"}
+    for typed, (formats, codecs) in FORMAT_WORDS.items():
+        assert formats or codecs, typed
+        assert set(formats) <= stored_formats, typed
+        assert set(codecs) <= stored_codecs, typed
+    # every stored format name means at least itself
+    for name in stored_formats - {"unknown", "id3", "apev2"}:
+        words = format_words(name)
+        assert words is None or name in words[0], name
+    assert format_words("mp") is None and format_words("theora") is None
+
+
+@pytest.fixture
+def formats(catalog, sample) -> dict[str, int]:
+    from tests.export.conftest import add_track
+
+    out = dict(sample)
+    conn = catalog.conn
+    out["alac"] = add_track(conn, "/music/A/x.m4a", format="mp4", codec="alac", lossless=1)
+    out["aac"] = add_track(conn, "/music/A.b/y.M4A", format="mp4", codec="aac", lossless=0)
+    out["wv"] = add_track(conn, "/music/W/z.wv", format="wavpack", codec="wavpack", lossless=1)
+    out["aif"] = add_track(conn, "/music/W/z.aif", format="aiff", codec="pcm", lossless=1)
+    out["noext"] = add_track(conn, "/music/dot.folder/README", format="mp3", codec="mp3")
+    return out
+
+
+def test_format_accepts_extensions_codecs_and_names(conn, formats):
+    ids = formats
+    assert select(conn, "format:m4a") == names(ids, "alac", "aac")
+    assert select(conn, "format:mp4") == names(ids, "alac", "aac")
+    assert select(conn, "format:alac") == names(ids, "alac")
+    assert select(conn, "format:aac") == names(ids, "aac")
+    assert select(conn, "format:wv") == names(ids, "wv")
+    assert select(conn, "format:wavpack") == names(ids, "wv")
+    assert select(conn, "format:aif") == select(conn, "format:aiff") == names(ids, "aif")
+    assert select(conn, "format:pcm") == names(ids, "aif", "formula")
+    assert select(conn, "format:vorbis") == names(ids, "bjork")
+    assert select(conn, "format:ogg") == names(ids, "bjork", "long")  # opus lives in Ogg too
+    assert select(conn, "format:wma") == names(ids, "empty")
+    assert select(conn, "-format:m4a format:mp") == select(conn, "format:mp") - names(
+        ids, "alac", "aac"
+    )
+    # exact keeps the stored name; an unknown word is a substring as before
+    assert select(conn, "format:=mp4") == names(ids, "alac", "aac")
+    assert select(conn, "format:=m4a") == set()
+    assert select(conn, "format:wavp") == names(ids, "wv")
+
+
+def test_ext_is_its_own_field(conn, formats):
+    ids = formats
+    assert select(conn, "ext:m4a") == select(conn, "ext:.M4A") == names(ids, "alac", "aac")
+    assert select(conn, "ext:=m4a") == names(ids, "alac", "aac")
+    assert select(conn, "ext:m4") == set()
+    assert select(conn, "ext:wv") == names(ids, "wv")
+    assert names(ids, "noext") <= select(conn, "no:ext")
+    assert select(conn, "ext:folder") == set()
+    assert select(conn, "ext:flac") == names(ids, "abbey1", "abbey2", "missing")

@@ -99,7 +99,7 @@ def enrich(
     """
     from archiver.catalog import CatalogError
     from archiver.commands._query import compile_args
-    from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
+    from archiver.musicbrainz import Client, ClientSettings, ServerUnreachable, enrich_catalog
     from archiver.musicbrainz.client import parse_server
 
     if offline and refresh:
@@ -142,7 +142,7 @@ def enrich(
             err=True,
         )
         sys.exit(130)
-    except CatalogError as exc:
+    except (CatalogError, ServerUnreachable) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         signal.signal(signal.SIGTERM, previous)

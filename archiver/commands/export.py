@@ -119,6 +119,8 @@ def export(
         else:
             with core.atomic_output(output) as handle:
                 result = run(handle)
+    except core.NoChecksumsError as exc:  # nothing was written, no file created
+        raise click.ClickException(str(exc)) from None
     except BrokenPipeError:
         quiet_broken_pipe()
     except OSError as exc:

@@ -4,6 +4,7 @@ in a real catalog (sample fixture), including hostile input."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -618,3 +619,30 @@ def test_ext_is_its_own_field(conn, formats):
     assert names(ids, "noext") <= select(conn, "no:ext")
     assert select(conn, "ext:folder") == set()
     assert select(conn, "ext:flac") == names(ids, "abbey1", "abbey2", "missing")
+
+
+def test_an_interrupt_during_fold_stays_an_interrupt(tmp_path):
+    """fold() is C code to SQLite: Ctrl-C landing while a statement folds rows must
+    surface as KeyboardInterrupt after it, not as SQLite's "user-defined function
+    raised exception" (which a Python function there turned it into)."""
+    import signal
+
+    from archiver.catalog.db import open_catalog
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with open_catalog(tmp_path / "c.db") as catalog:
+            sql = (
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)"
+                " SELECT count(*) FROM n WHERE instr(fold('Nørðurljós ' || i), 'x') > 0"
+            )
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            with pytest.raises(KeyboardInterrupt):
+                catalog.execute(sql).fetchone()
+                time.sleep(5)  # the statement was too quick: wait for the alarm here
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

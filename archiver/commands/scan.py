@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import signal
 import sys
@@ -17,6 +18,22 @@ from archiver.cli import console as cli_console
 
 MAX_LISTED_ERRORS = 20
 MAX_JSON_ERRORS = 1000
+
+
+def _interrupt_exits_130(command):
+    """Ctrl-C anywhere the command does not handle it itself (starting up, between
+    the scan and the checksums, printing the summary) still exits 130 with one line,
+    not click's bare "Aborted!" and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("archiver: scan interrupted (run `archiver scan` again to finish)", err=True)
+            sys.exit(130)
+
+    return wrapper
 
 
 @click.command()
@@ -35,6 +52,7 @@ MAX_JSON_ERRORS = 1000
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @json_option
 @pass_app
+@_interrupt_exits_130
 def scan(
     app: AppContext,
     paths: tuple[Path, ...],
@@ -162,7 +180,11 @@ def _checksum(
             result["interrupted"] = True
             result["error_list"] = _errors(app, summary.scan_id, MAX_JSON_ERRORS)
             click.echo(json.dumps(result, ensure_ascii=False))
-        click.echo("archiver: checksums interrupted; the scan itself finished", err=True)
+        click.echo(
+            "archiver: checksums interrupted; the scan itself finished"
+            " (run `archiver scan --checksum` again to finish the checksums)",
+            err=True,
+        )
         sys.exit(130)
     return result.as_dict()
 

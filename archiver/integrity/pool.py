@@ -18,6 +18,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,6 +51,23 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver")
 
 
+@contextmanager
+def interrupts_blocked() -> Iterator[None]:
+    """Ctrl-C ignored while a worker process is forked (main thread only): the child
+    starts with SIGINT ignored, as its worker init would set it, so a Ctrl-C sent to
+    the process group in that instant cannot kill it with a KeyboardInterrupt
+    traceback (which broke the pool). The fork takes milliseconds; a Ctrl-C in
+    exactly that window is lost and has to be pressed again."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
     """``func(item)`` for every item, in completion order; ``jobs <= 1`` runs inline.
 
@@ -73,7 +91,8 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
                 except StopIteration:
                     exhausted = True
                     break
-                pending.add(pool.submit(func, item))
+                with interrupts_blocked():  # submit() may fork a worker
+                    pending.add(pool.submit(func, item))
             if not pending:
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -85,7 +104,13 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
             future.cancel()
         if not completed:
             _stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except RuntimeError:
+            # Ctrl-C inside submit() can land before the executor started its manager
+            # thread; shutdown then cannot join it. The interrupt is what to report.
+            if completed:
+                raise
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -74,14 +74,7 @@ def _find(conn, by: str) -> list:
     """find_duplicates, with a missing Chromaprint library as a one-line failure."""
     from archiver.integrity.duplicates import find_duplicates
 
-    if by != "acoustic":
-        return find_duplicates(conn, by)
-    from archiver.integrity.acoustic import ChromaprintMissing
-
-    try:
-        return find_duplicates(conn, by)
-    except ChromaprintMissing as exc:
-        raise click.ClickException(str(exc)) from exc
+    return find_duplicates(conn, by)  # ChromaprintMissing is an ArchiverError: one line
 
 
 NEEDS = {

@@ -153,7 +153,7 @@ def _checksum(
         show_progress=show_progress,
         bar=lambda: HashProgressBar("checksum"),
         note="the scan itself finished",
-        hint="",
+        hint="run `archiver scan --checksum` again to finish the checksums",
         report=report,
     ) as job:
         checksummed = checksum_files(

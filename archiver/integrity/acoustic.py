@@ -57,6 +57,7 @@ import numpy as np
 
 from archiver.catalog import duplicates as sql
 from archiver.catalog.duplicates import CopyRow
+from archiver.errors import ArchiverError
 from archiver.integrity.duplicates import Copy, DuplicateGroup, rank_copies
 
 FRAMES_PER_SECOND = 11025 / 1365.33  # Chromaprint's default: 11025 Hz, hop of 4096/3 samples
@@ -373,7 +374,7 @@ def _union(matches: list[Match], durations: dict[int, float]) -> list[list[int]]
 # --- the catalog side ---------------------------------------------------------------------------
 
 
-class ChromaprintMissing(RuntimeError):
+class ChromaprintMissing(ArchiverError):
     """The Chromaprint library (needed to decode stored fingerprints) is not installed."""
 
     def __init__(self) -> None:

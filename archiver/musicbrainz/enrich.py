@@ -38,6 +38,7 @@ from archiver.musicbrainz.client import (
     Client,
     MusicBrainzError,
     OfflineMiss,
+    ServerUnreachable,
 )
 from archiver.musicbrainz.parse import (
     Recording,
@@ -384,7 +385,9 @@ def enrich(
     """Enrich every album selected; returns the run's summary.
 
     ``client.conn`` should be ``catalog.conn`` (the cache lives in the
-    catalog). KeyboardInterrupt marks the run interrupted and propagates.
+    catalog). KeyboardInterrupt marks the run interrupted and propagates;
+    :class:`ServerUnreachable` marks it failed and propagates (its message is
+    the one line to show), with every album finished before it kept.
     """
     started = time.monotonic()
     stats = EnrichStats()
@@ -426,6 +429,13 @@ def enrich(
                 result = match_album(client, album)
             except OfflineMiss:
                 result = AlbumResult(status="skipped")
+            except ServerUnreachable as exc:  # the run stops: albums done so far stay committed
+                done = (
+                    f"the {stats.albums} album{'' if stats.albums == 1 else 's'} done are kept"
+                    if stats.albums
+                    else "no album was done"
+                )
+                raise ServerUnreachable(f"{exc}; enrich stopped, {done}") from exc
             except MusicBrainzError as exc:
                 result = AlbumResult(status="error", error=str(exc))
             except Exception as exc:  # a surprise in one album's data must not stop the run

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from archiver.catalog import files as store
 from archiver.catalog.db import Catalog, utc_now
 from archiver.errors import ArchiverError, Interrupted
-from archiver.procs import die_with_parent
+from archiver.procs import die_with_parent, interrupts_blocked
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
@@ -261,7 +261,8 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         fault = os.environ.get(FAULT_ENV)
         self.proc = ctx.Process(target=_worker_main, args=(child, fault), daemon=True)
-        self.proc.start()
+        with interrupts_blocked():
+            self.proc.start()
         child.close()
         self.tasks: collections.deque[Task] = collections.deque()
         self.since = 0.0  # when the current task started (about)

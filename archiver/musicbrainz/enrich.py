@@ -60,9 +60,10 @@ from archiver.musicbrainz.parse import (
 MAX_ID_LOOKUPS = 3  # recording/ISRC lookups spent narrowing down an album's release
 SEARCH_LIMIT = 10
 MAX_EDITION_LOOKUPS = 3  # close editions looked up when clues and preferences cannot choose
-LENGTHS_DOUBT = (
-    0.2  # a chosen edition whose lengths fit worse than this is checked against the rest
-)
+# A chosen edition whose "lengths" clue is above LENGTHS_DOUBT is checked against the
+# other close editions; one still above LENGTHS_REJECT (~5 s a track) is never taken.
+LENGTHS_DOUBT = 0.2
+LENGTHS_REJECT = 0.5
 
 
 @dataclass
@@ -216,7 +217,7 @@ def _release_from_search(
     candidates = [_candidate(r, d, "search") for r, d in zip(found, distances, strict=True)]
     candidates.sort(key=lambda c: -c["score"])
     decision = m.decide([d.score for d in distances], m.SEARCH_THRESHOLD)
-    if decision.status == "ambiguous":
+    if decision.status == "ambiguous" or m.edition_rival(found, distances):
         return _settle_editions(client, album, found, distances, prefs or m.Preferences())
     if decision.status != "matched" or decision.best is None:
         return AlbumResult(status=decision.status, method="search", candidates=candidates)
@@ -257,6 +258,13 @@ def _edition_result(
     if reason:
         full["reason"] = reason
     rest = [c for c in candidates if c["release_mbid"] != release.mbid]
+    if distance.penalties.get("lengths", 0.0) > LENGTHS_REJECT:
+        # Titles fit but every track runs seconds off: likely other recordings
+        # of the songs (a live album the tags do not call live); review decides.
+        full["reason"] = "rejected: lengths"
+        return AlbumResult(
+            status="ambiguous", method="search", candidates=[full] + rest, score=distance.score
+        )
     if distance.score < m.MATCH_THRESHOLD:
         return AlbumResult(
             status="unmatched", method="search", candidates=[full] + rest, score=distance.score
@@ -288,7 +296,7 @@ def _settle_editions(
     decision = m.decide_edition(found, distances, prefs, m.SEARCH_THRESHOLD)
     if decision.status not in ("matched", "open"):
         return AlbumResult(status=decision.status, method="search", candidates=candidates)
-    order = list(decision.close)
+    order = m.lookup_order(found, decision.close)
     if decision.status == "matched" and decision.best is not None:
         release = _lookup_release(client, found[decision.best].mbid)
         if release is not None:

@@ -865,9 +865,15 @@ def decide_edition(
     else ``open``. Close candidates from different groups stay ``ambiguous``."""
     scores = [d.score for d in distances]
     plain = decide(scores, threshold, margin)
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    if plain.status == "matched" and plain.best is not None and len(order) > 1:
+        # Clearly ahead; name the clue when the runner-up is another edition.
+        runner = order[1]
+        pair = [releases[plain.best], releases[runner]]
+        reason = clue_reason(distances[plain.best], distances[runner]) if same_group(pair) else None
+        return EditionDecision("matched", plain.best, reason)
     if plain.status != "ambiguous":
         return EditionDecision(plain.status, plain.best, None)
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
     top = scores[order[0]]
     close = [i for i in order if top - scores[i] < margin]
     if not same_group([releases[i] for i in close]):
@@ -885,6 +891,28 @@ def decide_edition(
         )
     rest = [i for i in close if i not in ties]
     return EditionDecision("open", None, None, tuple(ranked + rest))
+
+
+def edition_rival(releases: Sequence[Release], distances: Sequence[Distance]) -> bool:
+    """The best candidate and the runner-up are editions of one release group
+    (then the edition rules decide and name their reason)."""
+    if len(releases) < 2:
+        return False
+    order = sorted(range(len(distances)), key=lambda i: -distances[i].score)
+    return same_group([releases[order[0]], releases[order[1]]])
+
+
+def lookup_order(releases: Sequence[Release], indices: Sequence[int]) -> list[int]:
+    """The close editions to look up first: one per release year (a remaster's
+    tracklist is the one most likely to differ in lengths), then the rest; the
+    given (preference) order within each."""
+    seen: set[int | None] = set()
+    first, rest = [], []
+    for i in indices:
+        year = _year(releases[i].date)
+        (rest if year in seen else first).append(i)
+        seen.add(year)
+    return first + rest
 
 
 def same_recordings(assignments: Sequence[Assignment]) -> dict[int, Track] | None:

@@ -314,18 +314,19 @@ def _settle_editions(
         return AlbumResult(status="ambiguous", method="search", candidates=candidates)
     releases = [r for r, _, _ in looked]
     full = m.decide_edition(releases, [d for _, d, _ in looked], prefs, m.MATCH_THRESHOLD)
-    if full.status == "matched" and full.best is not None:
-        return _edition_result(album, releases[full.best], full.reason, candidates)
     looked_mbids = {r.mbid for r in releases}
-    scored = [_candidate(r, d, "full") for r, d, _ in looked] + [
-        c for c in candidates if c["release_mbid"] not in looked_mbids
-    ]
+    ranked = sorted((_candidate(r, d, "full") for r, d, _ in looked), key=lambda c: -c["score"])
+    scored = ranked + [c for c in candidates if c["release_mbid"] not in looked_mbids]
+    if full.status == "matched" and full.best is not None:
+        return _edition_result(album, releases[full.best], full.reason, scored)
     if full.status != "open":
         return AlbumResult(status=full.status, method="search", candidates=scored)
     close = [looked[i] for i in full.close]
     tracks = m.same_recordings([a for _, _, a in close])
     if tracks is None or not m.same_group([r for r, _, _ in close]):
         return AlbumResult(status="ambiguous", method="search", candidates=scored)
+    first = close[0][0].mbid  # the preferred one of the equals leads the list
+    scored.sort(key=lambda c: (c["release_mbid"] != first, c["stage"] != "full", -c["score"]))
     scored[0]["reason"] = "edition open: same recordings"
     return AlbumResult(
         status="ambiguous",

@@ -839,7 +839,8 @@ def clue_reason(winner: Distance, runner_up: Distance) -> str:
 @dataclass(frozen=True)
 class EditionDecision:
     """``matched`` (best, with reason), ``open`` (editions the files fit equally
-    well: ``close``, preferred first), ``ambiguous`` or ``unmatched``."""
+    well), ``ambiguous`` or ``unmatched``. ``close``: the candidates within the
+    margin of the best, preferred first among equals."""
 
     status: str
     best: int | None = None
@@ -880,15 +881,16 @@ def decide_edition(
         return EditionDecision("ambiguous", None, None, tuple(close))
     if top - scores[close[1]] >= EDITION_EPSILON:
         best = close[0]
-        return EditionDecision("matched", best, clue_reason(distances[best], distances[close[1]]))
+        reason = clue_reason(distances[best], distances[close[1]])
+        return EditionDecision("matched", best, reason, tuple(close))
     ties = [i for i in close if top - scores[i] < EDITION_EPSILON]
     ranked = sorted(ties, key=lambda i: (preference_key(releases[i], prefs), releases[i].mbid))
     keys = [preference_key(releases[i], prefs) for i in ranked]
     if len(keys) > 1 and keys[0] < keys[1]:
         best = ranked[0]
-        return EditionDecision(
-            "matched", best, preference_reason(releases[best], releases[ranked[1]], prefs)
-        )
+        reason = preference_reason(releases[best], releases[ranked[1]], prefs)
+        rest = [i for i in close if i not in ties]
+        return EditionDecision("matched", best, reason, tuple(ranked + rest))
     rest = [i for i in close if i not in ties]
     return EditionDecision("open", None, None, tuple(ranked + rest))
 

@@ -214,3 +214,15 @@ def test_cli_malformed_config_is_one_line(tmp_path: Path):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "config.toml: line 3" in lines[0], result.output
+
+
+def test_lengths_overrule_a_preference(catalog, served):
+    """The preferred US CD is looked up, its lengths fit badly: the close editions
+    are looked up (one per year first) and the remaster wins on lengths."""
+    load(catalog, SCENARIOS["lengths"])
+    prefs = m.Preferences(countries=("US",))
+    stats = enrich(catalog, make_client(catalog, served), preferences=prefs)
+    got = album_row(catalog)
+    assert (got["status"], got["edition"]) == ("matched", "remaster")
+    assert got["candidates"][0]["reason"] == "clue: lengths"
+    assert stats.requests <= 1 + MAX_EDITION_LOOKUPS

@@ -170,15 +170,12 @@ def check_editions(catalog, plan: list[tuple]) -> dict[str, int]:
             )
         }
         edition = family.edition_of(release)
-        held = {
-            family.recording_id(k)
-            for k, _, _ in family.editions.get(scenario.expect or "gb").tracks
-        }
+        tracks = family.editions[scenario.recordings_of].tracks
+        held = {family.recording_id(k) for k, _, _ in tracks}
         if status == "matched":
             counts["decided" if edition == scenario.expect else "wrong"] += 1
-        elif recordings:
-            ok = scenario.status == "open" and recordings <= held
-            counts["open" if ok else "wrong"] += 1
+        elif recordings:  # open: right when the files hold those recordings
+            counts["open" if status == "ambiguous" and recordings <= held else "wrong"] += 1
         elif status == "ambiguous":
             counts["ambiguous"] += 1
         else:

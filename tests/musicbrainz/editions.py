@@ -349,6 +349,11 @@ class Scenario:
     bits: int = 16
     raw: dict = field(default_factory=dict)
     disc_size: int | None = None  # tracks per disc when the files span two discs
+    holds: str | None = None  # the edition whose recordings the files are (default: expect, gb)
+
+    @property
+    def recordings_of(self) -> str:
+        return self.holds or self.expect or "gb"
 
 
 def _shifted(extra: list[float]) -> tuple[tuple[str, float], ...]:
@@ -374,7 +379,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("live", "live", tracks=_shifted(LIVE_EXTRA), raw={"RELEASETYPE": ["album; live"]}),
         Scenario("open", None, "open"),
         # Live takes the tags do not call live: no studio edition holds them.
-        Scenario("live_untagged", None, "ambiguous", tracks=_shifted(LIVE_EXTRA)),
+        Scenario("live_untagged", None, "ambiguous", tracks=_shifted(LIVE_EXTRA), holds="live"),
     ]
 }
 PREFERENCE = Scenario("preference", "us")  # untagged; decided by --prefer-country US

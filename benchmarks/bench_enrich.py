@@ -250,13 +250,14 @@ def main() -> None:
 
 
 def _requests_per_album(fake: FakeMusicBrainz, plan: list[tuple]) -> list[int]:
-    """Requests the server saw for each album (its family's search and releases)."""
+    """Requests the server saw for each album (its family's search, lookups, browses)."""
     per: dict[str, int] = {}
     for key in fake.keys():
         per[key] = per.get(key, 0) + 1
     out = []
     for family, _ in plan:
         ids = {family.release_id(k) for k in family.editions}
+        ids |= {family.group_id(g) for g in ("studio", "compilation", "live")}  # browses
         searches = {
             f"search/release/{family.title.lower()}",
             f"search/release/{family.title.lower()} (deluxe edition)",

@@ -36,6 +36,7 @@ from archiver.catalog.db import Catalog
 from archiver.integrity import runlock
 from archiver.musicbrainz import match as m
 from archiver.musicbrainz.client import (
+    BROWSE_INCLUDES,
     ISRC_INCLUDES,
     RECORDING_INCLUDES,
     RECORDING_RELEASES_INCLUDES,
@@ -59,7 +60,8 @@ from archiver.musicbrainz.parse import (
 
 MAX_ID_LOOKUPS = 3  # recording/ISRC lookups spent narrowing down an album's release
 SEARCH_LIMIT = 10
-MAX_EDITION_LOOKUPS = 3  # close editions looked up when clues and preferences cannot choose
+MAX_EDITION_LOOKUPS = 3  # close editions looked up when a browse of their group lacks them
+BROWSE_LIMIT = 25  # editions per browse page (one page is asked)
 # A chosen edition whose "lengths" clue is above LENGTHS_DOUBT is checked against the
 # other close editions; one still above LENGTHS_REJECT (~5 s a track) is never taken.
 LENGTHS_DOUBT = 0.2
@@ -279,6 +281,27 @@ def _edition_result(
     )
 
 
+def _edition_tracklists(client: Client, found: list[Release], order: list[int]) -> list[Release]:
+    """The close editions with their tracklists: one browse of their release
+    group, then a lookup for each one the browse did not hold (at most
+    MAX_EDITION_LOOKUPS), in ``order``."""
+    group = found[order[0]].release_group
+    browsed: dict[str, Release] = {}
+    if group is not None:
+        message = client.browse_releases(group.mbid, BROWSE_INCLUDES, BROWSE_LIMIT)
+        browsed = {r.mbid: r for r in releases_from_search(message or {}) if r.tracks}
+    out: list[Release] = []
+    lookups = 0
+    for i in order:
+        release = browsed.get(found[i].mbid)
+        if release is None and lookups < MAX_EDITION_LOOKUPS:
+            lookups += 1
+            release = _lookup_release(client, found[i].mbid)
+        if release is not None:
+            out.append(release)
+    return out
+
+
 def _settle_editions(
     client: Client,
     album: m.Album,
@@ -287,8 +310,8 @@ def _settle_editions(
     prefs: m.Preferences,
 ) -> AlbumResult:
     """Close search candidates: an edition by clues or preferences (one lookup),
-    else look up the close editions (at most MAX_EDITION_LOOKUPS) and decide on
-    full scores, else keep their common recordings with the edition open."""
+    else every close edition's tracklist (one browse) decides on full scores,
+    else their common recordings are kept with the edition open."""
     candidates = sorted(
         (_candidate(r, d, "search") for r, d in zip(found, distances, strict=True)),
         key=lambda c: -c["score"],
@@ -305,11 +328,7 @@ def _settle_editions(
             if not doubt:
                 return _edition_result(album, release, decision.reason, candidates)
         order = [decision.best] + [i for i in order if i != decision.best]
-    looked: list[tuple[Release, m.Distance, m.Assignment]] = []
-    for i in order[:MAX_EDITION_LOOKUPS]:
-        release = _lookup_release(client, found[i].mbid)  # the chosen one comes from the cache
-        if release is not None:
-            looked.append((release, *m.release_distance(album, release)))
+    looked = [(r, *m.release_distance(album, r)) for r in _edition_tracklists(client, found, order)]
     if not looked:
         return AlbumResult(status="ambiguous", method="search", candidates=candidates)
     releases = [r for r, _, _ in looked]
@@ -318,24 +337,32 @@ def _settle_editions(
     ranked = sorted((_candidate(r, d, "full") for r, d, _ in looked), key=lambda c: -c["score"])
     scored = ranked + [c for c in candidates if c["release_mbid"] not in looked_mbids]
     if full.status == "matched" and full.best is not None:
-        return _edition_result(album, releases[full.best], full.reason, scored)
+        # The winner's lookup carries the credits a browse does not.
+        release = _lookup_release(client, releases[full.best].mbid) or releases[full.best]
+        return _edition_result(album, release, full.reason, scored)
     if full.status != "open":
         return AlbumResult(status=full.status, method="search", candidates=scored)
     close = [looked[i] for i in full.close]
-    tracks = m.same_recordings([a for _, _, a in close])
-    if tracks is None or not m.same_group([r for r, _, _ in close]):
+    if m.same_recordings([a for _, _, a in close]) is None or not m.same_group(
+        [r for r, _, _ in close]
+    ):
         return AlbumResult(status="ambiguous", method="search", candidates=scored)
-    first = close[0][0].mbid  # the preferred one of the equals leads the list
-    scored.sort(key=lambda c: (c["release_mbid"] != first, c["stage"] != "full", -c["score"]))
+    # The preferred of the equals, looked up for its recordings' credits and works.
+    first = _lookup_release(client, close[0][0].mbid) or close[0][0]
+    distance, assignment = m.release_distance(album, first)
+    tracks = m.same_recordings([assignment] + [a for _, _, a in close])
+    if tracks is None:
+        return AlbumResult(status="ambiguous", method="search", candidates=scored)
+    scored.sort(key=lambda c: (c["release_mbid"] != first.mbid, c["stage"] != "full", -c["score"]))
     scored[0]["reason"] = "edition open: same recordings"
     return AlbumResult(
         status="ambiguous",
         method="search",
-        score=close[0][1].score,
+        score=distance.score,
         candidates=scored,
-        assignment=close[0][2],
+        assignment=assignment,
         open_tracks=tracks,
-        release_group=close[0][0].release_group,
+        release_group=first.release_group,
     )
 
 

@@ -69,6 +69,7 @@ class Family:
 
     n: int = 0
     with_us: bool = True
+    browse: bool = True  # False: the server does not answer browses (404)
     editions: dict[str, Edition] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -259,12 +260,12 @@ class Family:
             )
         return "".join(parts)
 
-    def _recording(self, key: str, title: str, seconds: float) -> str:
+    def _recording(self, key: str, title: str, seconds: float, rels: bool = True) -> str:
         rid = self.recording_id(key)
         ms = int(seconds * 1000)
         isrc = f'<isrc-list count="1"><isrc id="GBVSP{98 if key[0] != "l" else 1:02d}{self.n:03d}{int(key[1:]) + 16 * "rblx".index(key[0]):02d}"/></isrc-list>'
         work = mbid(0xEC, self.n, int(key[1:]) + 16 * "rblx".index(key[0]))
-        rels = (
+        relations = (
             '<relation-list target-type="artist"><relation type="producer">'
             f"<target>{mbid(0xED, self.n)}</target><direction>backward</direction>"
             f'<artist id="{mbid(0xED, self.n)}"><name>Ruth Calder</name><sort-name>Calder, Ruth</sort-name></artist>'
@@ -278,11 +279,24 @@ class Family:
         )
         return (
             f'<recording id="{rid}"><title>{title}</title><length>{ms}</length>{self._credit()}'
-            f"{isrc}{rels}</recording>"
+            f"{isrc}{relations if rels else ''}</recording>"
         )
 
     def release_xml(self, key: str) -> str:
         """A release lookup with every include enrich asks for."""
+        return xml(self.release_element(key, rels=True))
+
+    def browse_xml(self, group: str) -> str:
+        """A browse of a group's releases with recordings and ISRCs: as a lookup,
+        without the recordings' relationships (a browse cannot include them)."""
+        items = [
+            self.release_element(k, rels=False)
+            for k, e in self.editions.items()
+            if e.group == group
+        ]
+        return xml(f'<release-list count="{len(items)}" offset="0">{"".join(items)}</release-list>')
+
+    def release_element(self, key: str, rels: bool) -> str:
         e = self.editions[key]
         rid = self.release_id(key)
         per_disc = (
@@ -293,14 +307,14 @@ class Family:
             items = "".join(
                 f'<track id="{mbid(0xE4, self.n, disc * 256 + i + list(self.editions).index(key) * 4096)}">'
                 f"<position>{i}</position><number>{i}</number><length>{int(s * 1000)}</length>"
-                f"{self._recording(k, t, s)}</track>"
+                f"{self._recording(k, t, s, rels)}</track>"
                 for i, (k, t, s) in enumerate(tracks, start=1)
             )
             media.append(
                 f"<medium><position>{disc}</position><format>{_esc(fmt)}</format>"
                 f'<track-list count="{len(tracks)}" offset="0">{items}</track-list></medium>'
             )
-        return xml(
+        return (
             f'<release id="{rid}">{self._head(e)}'
             f'<medium-list count="{len(media)}">{"".join(media)}</medium-list></release>'
         )
@@ -330,6 +344,9 @@ class Family:
         fake.add_search("release", f"{self.title} (Deluxe Edition)", search)
         for key in self.editions:
             fake.add_release(self.release_id(key), self.release_xml(key))
+        if self.browse:
+            for group in GROUPS:
+                fake.add(f"browse/release/{self.group_id(group)}", self.browse_xml(group))
 
 
 def _esc(text: str) -> str:

@@ -83,7 +83,11 @@ def enrich(
     limit: int | None,
     quiet: bool,
     as_json: bool,
-    **prefer: Any,
+    prefer_country: tuple[str, ...] | None,
+    prefer_format: tuple[str, ...] | None,
+    prefer_type: tuple[str, ...] | None,
+    prefer_status: tuple[str, ...] | None,
+    prefer_original: bool | None,
 ) -> None:
     """Match albums and loose tracks in the catalog against MusicBrainz.
 
@@ -150,7 +154,14 @@ def enrich(
             query_text=text or None,
             limit=limit,
             on_progress=job.progress,
-            preferences=edition_preferences(app.config.match, **prefer),
+            preferences=edition_preferences(
+                app.config.match,
+                prefer_country=prefer_country,
+                prefer_format=prefer_format,
+                prefer_type=prefer_type,
+                prefer_status=prefer_status,
+                prefer_original=prefer_original,
+            ),
         )
 
     result = {key: getattr(stats, key) for key in JSON_KEYS}

@@ -7,6 +7,11 @@ assigned to tracks by the Hungarian algorithm (minimum total distance), not
 greedily, with a "leave unassigned" option costing ``UNASSIGNED_COST`` so a
 bonus track never steals a slot it does not fit.
 
+Editions of one release group are told apart by the edition clues (barcode,
+catalog number, dates, media, lengths, ...: more named penalties), then by the
+user's :class:`Preferences`, which only order candidates the files fit equally
+well (:func:`decide_edition`); see docs/enrich.md, "Editions".
+
 No I/O here: everything takes and returns plain values.
 """
 

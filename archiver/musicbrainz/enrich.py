@@ -10,10 +10,10 @@ Per album (see docs/enrich.md):
    tracklist; the best, if clearly ahead, gets one release lookup and must
    then pass the full score with the track alignment (``search``). Close
    candidates that are editions of one release group are told apart by the
-   edition clues, then the user's preferences; when the files fit several
-   equally well, at most MAX_EDITION_LOOKUPS of them are looked up and, if
-   they hold the same recordings, those are stored with the release group
-   and the edition is left open (``ambiguous``) for review;
+   edition clues, then the user's preferences, then (one browse of the
+   group) their tracklists; when the files fit several equally well and they
+   hold the same recordings, those are stored with the release group and the
+   edition is left open (``ambiguous``) for review;
 4. loose tracks (no album tag): a recording lookup (id) or ISRC lookup, else
    a recording search on title + artist + duration, then one recording lookup
    for credits (``recording-id`` / ``isrc`` / ``recording-search``).

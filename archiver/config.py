@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,6 +128,8 @@ _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 def parse_config(text: str, name: str = "config.toml") -> dict[str, dict[str, Any]]:
     """Parse and check config text; every problem is a one-line ConfigError."""
+    import tomllib  # only when there is a file: every command starts through here
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -391,3 +391,48 @@ def test_same_recordings_compares_files_to_recordings():
     assert found is not None and {t.recording.mbid for t in found.values()} == {"rec1", "rec2"}
     assert m.same_recordings([one, other]) is None
     assert m.same_recordings([]) is None
+
+
+# -- from real files, through the scanner ----------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "m4a", "ogg", "wma", "wv"])
+def test_release_hints_from_scanned_files(tmp_path, fmt):
+    """Picard's media / release country / status / type tags, written natively in
+    each tag family by the test oracle, reach FileInfo through scan and tags.raw."""
+    from archiver.catalog import open_catalog
+    from archiver.catalog.musicbrainz import files_to_enrich
+    from archiver.scan import scan
+    from tests import audiogen
+
+    if fmt not in audiogen.FORMATS:
+        pytest.skip(f"no {fmt} template")
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    tags = {
+        "title": "Lamplight",
+        "album": "Paper Moon",
+        "media": '12" Vinyl',
+        "releasecountry": "GB",
+        "releasestatus": "official",
+        "releasetype": "album",
+        "barcode": "5012345678900",
+        "catalognumber": "HR 101",
+    }
+    audiogen.make_file(lib / f"a.{fmt}", fmt, tags, strict=False)
+    db = tmp_path / "library.db"
+    scan(db, [lib], jobs=1)
+    with open_catalog(db) as catalog:
+        (row,) = files_to_enrich(catalog.conn)
+    info = m.FileInfo.from_row(row)
+    written = audiogen.supported_fields(audiogen.FAMILY[fmt])
+    expect = {
+        "media": ('12" Vinyl', info.media),
+        "releasecountry": ("GB", info.releasecountry),
+        "releasestatus": ("official", info.releasestatus),
+        "releasetype": ("album", info.releasetype),
+        "barcode": ("5012345678900", info.barcode),
+        "catalognumber": ("HR 101", info.catalognumber),
+    }
+    checked = {k: v for k, v in expect.items() if k in written}
+    assert checked and all(want == got for want, got in checked.values()), checked

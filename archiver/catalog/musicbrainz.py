@@ -74,7 +74,10 @@ FILE_COLUMNS = (
     "files.id AS file_id, files.path AS path, files.duration AS duration, "
     "tags.title, tags.artist, tags.album, tags.albumartist, tags.tracknumber, tags.totaltracks, "
     "tags.discnumber, tags.totaldiscs, tags.date, tags.isrc, tags.musicbrainz_albumid, "
-    "tags.musicbrainz_recordingid, tags.musicbrainz_trackid"
+    "tags.musicbrainz_recordingid, tags.musicbrainz_trackid, "
+    # edition clues (archiver.musicbrainz.match.edition_penalties)
+    "tags.originaldate, tags.label, tags.catalognumber, tags.barcode, tags.compilation, "
+    "tags.musicbrainz_releasegroupid, tags.raw, files.bits_per_sample, files.sample_rate"
 )
 
 
@@ -320,6 +323,28 @@ def store_file_match(
         ),
     )
     return cur.rowcount > 0
+
+
+def store_release_group(conn: sqlite3.Connection, group: Any) -> None:
+    """Upsert a release group (a ``parse.ReleaseGroup``) on its own: an album
+    whose edition stays open keeps its group without any release."""
+    conn.execute(
+        "INSERT INTO mb_release_groups (mbid, title, primary_type, first_release_date) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(mbid) DO UPDATE SET title = excluded.title, "
+        "primary_type = excluded.primary_type, first_release_date = excluded.first_release_date",
+        (group.mbid, group.title, group.primary_type, group.first_release_date),
+    )
+
+
+def set_album_release_group(
+    conn: sqlite3.Connection, album_key: str, release_group_mbid: str | None
+) -> None:
+    """The release group of an album's match (schema 0016), NULL when unknown."""
+    conn.execute(
+        "UPDATE album_matches SET release_group_mbid = ? WHERE album_key = ? "
+        "AND release_group_mbid IS NOT ?",
+        (release_group_mbid, album_key, release_group_mbid),
+    )
 
 
 def album_status(conn: sqlite3.Connection, album_key: str) -> str | None:

@@ -17,6 +17,7 @@ from archiver.commands._common import (
     query_argument,
     quiet_option,
 )
+from archiver.commands._editions import edition_preferences, preference_options
 from archiver.commands._job import long_job
 
 MAX_LISTED_ERRORS = 10
@@ -39,7 +40,8 @@ JSON_KEYS = (
     "--server",
     metavar="URL",
     default=None,
-    help="MusicBrainz server (default https://musicbrainz.org). Env: ARCHIVER_MUSICBRAINZ_URL.",
+    help="MusicBrainz server (default https://musicbrainz.org). Env: ARCHIVER_MUSICBRAINZ_URL; "
+    "config: [musicbrainz] server.",
 )
 @click.option(
     "--rate-limit",
@@ -66,6 +68,7 @@ JSON_KEYS = (
     metavar="N",
     help="Enrich at most N albums.",
 )
+@preference_options
 @quiet_option()
 @json_option
 @pass_app
@@ -80,6 +83,11 @@ def enrich(
     limit: int | None,
     quiet: bool,
     as_json: bool,
+    prefer_country: tuple[str, ...] | None,
+    prefer_format: tuple[str, ...] | None,
+    prefer_type: tuple[str, ...] | None,
+    prefer_status: tuple[str, ...] | None,
+    prefer_original: bool | None,
 ) -> None:
     """Match albums and loose tracks in the catalog against MusicBrainz.
 
@@ -87,7 +95,12 @@ def enrich(
     whose files carry a MusicBrainz release id costs one request; recording
     ids or ISRCs lead to the release; otherwise one search picks a clearly
     best candidate (checked against the tracklist) or records the album as
-    ambiguous or unmatched. Results (releases, tracks, ISRCs, labels,
+    ambiguous or unmatched. Editions of one album are told apart by every
+    clue in the files (dates, barcode, catalog number, label, media, track
+    lengths, ...), then by your preferred editions (--prefer-*, or [match] in
+    the config file); when the files fit several editions equally, their
+    common recordings (ISRCs, credits) are stored and the edition is left
+    for review. Results (releases, tracks, ISRCs, labels,
     credits) are stored beside your tags; your files are never written.
     Every answer is cached in the catalog: a second run makes no requests.
     QUERY selects files with the query language of `archiver ls`.
@@ -102,6 +115,7 @@ def enrich(
       archiver enrich artist:radiohead --json
       archiver enrich --server http://127.0.0.1:5000 --rate-limit 0
       archiver enrich --offline
+      archiver enrich --prefer-country GB,US --prefer-format CD --prefer-original
     """
     from archiver.commands._query import compile_args
     from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
@@ -140,6 +154,14 @@ def enrich(
             query_text=text or None,
             limit=limit,
             on_progress=job.progress,
+            preferences=edition_preferences(
+                app.config.match,
+                prefer_country=prefer_country,
+                prefer_format=prefer_format,
+                prefer_type=prefer_type,
+                prefer_status=prefer_status,
+                prefer_original=prefer_original,
+            ),
         )
 
     result = {key: getattr(stats, key) for key in JSON_KEYS}

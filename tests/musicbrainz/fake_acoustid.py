@@ -110,8 +110,8 @@ class FakeAcoustID:
                 return Reply(status=400, body=error(4, "invalid API key"))
             if not params.get("fingerprint") or not params.get("duration", "").isdigit():
                 return Reply(status=400, body=error(2, "missing required parameter"))
-            queue = self.default if self.default is not None else self.routes.get(
-                params["fingerprint"]
+            queue = (
+                self.default if self.default is not None else self.routes.get(params["fingerprint"])
             )
             if queue is None:
                 return Reply(body=ok([]))

@@ -304,6 +304,8 @@ class AcoustIDClient:
         self.stats = AcoustIDStats()
         self._sleep = sleep
         self._connection_failures = 0
+        # Lookups that failed in this run (not cached, asked again by the next run).
+        self._failed: dict[tuple[str, int], AcoustIDError] = {}
 
     def is_cached(self, fingerprint: str, duration: float) -> bool:
         return (
@@ -323,8 +325,17 @@ class AcoustIDClient:
                 return parse_lookup(cached)
         if s.offline:
             raise AcoustIDOfflineMiss("AcoustID answer not in the cache (offline)")
-        body = self._fetch(fingerprint, seconds)
-        results = parse_lookup(body)  # raises for error answers: those are never cached
+        failed = self._failed.get((fingerprint, seconds))
+        if failed is not None:  # asked in this run already: the same answer, no request
+            raise failed
+        try:
+            body = self._fetch(fingerprint, seconds)
+            results = parse_lookup(body)  # raises for error answers: those are never cached
+        except AcoustIDFatal:
+            raise
+        except AcoustIDError as exc:
+            self._failed[(fingerprint, seconds)] = exc
+            raise
         if self.conn is not None:
             aciddb.cache_put(self.conn, fingerprint, seconds, body)
         return results

@@ -218,6 +218,9 @@ def test_error_answers_are_per_lookup_and_not_cached(catalog, fake_acoustid):
     with pytest.raises(AcoustIDError, match="invalid fingerprint"):
         client.lookup("BAD", 100)
     assert fake_acoustid.count == 1 and aciddb.cache_get(catalog.conn, "BAD", 100) is None
+    with pytest.raises(AcoustIDError, match="invalid fingerprint"):
+        client.lookup("BAD", 100)  # the same run does not ask twice
+    assert fake_acoustid.count == 1
 
 
 def test_transient_answers_are_retried(catalog, fake_acoustid):

@@ -306,19 +306,25 @@ class AcoustIDClient:
         self._connection_failures = 0
         # Lookups that failed in this run (not cached, asked again by the next run).
         self._failed: dict[tuple[str, int], AcoustIDError] = {}
+        self._fetched: set[tuple[str, int]] = set()  # answered in this run
 
     def is_cached(self, fingerprint: str, duration: float) -> bool:
+        """True when :meth:`lookup` would answer without a request."""
+        key = (fingerprint, _seconds(duration))
+        if key in self._failed or key in self._fetched:
+            return True
         return (
             self.conn is not None
             and not self.settings.refresh
-            and aciddb.cache_get(self.conn, fingerprint, _seconds(duration)) is not None
+            and aciddb.cache_get(self.conn, fingerprint, key[1]) is not None
         )
 
     def lookup(self, fingerprint: str, duration: float) -> list[LookupResult]:
         """The results for one fingerprint of a file lasting ``duration`` seconds."""
         seconds = _seconds(duration)
         s = self.settings
-        if not s.refresh and self.conn is not None:
+        fresh = (fingerprint, seconds) in self._fetched  # --refresh: asked in this run
+        if (not s.refresh or fresh) and self.conn is not None:
             cached = aciddb.cache_get(self.conn, fingerprint, seconds)
             if cached is not None:
                 self.stats.cache_hits += 1
@@ -338,6 +344,7 @@ class AcoustIDClient:
             raise
         if self.conn is not None:
             aciddb.cache_put(self.conn, fingerprint, seconds, body)
+            self._fetched.add((fingerprint, seconds))
         return results
 
     # -- internals --------------------------------------------------------

@@ -200,7 +200,11 @@ def test_offline_and_refresh(catalog, fake_acoustid):
     assert fake_acoustid.count == 0
     make_acoustid(catalog.conn, fake_acoustid.url).lookup("FP1", 100)
     assert offline.lookup("FP1", 100) == []
-    make_acoustid(catalog.conn, fake_acoustid.url, refresh=True).lookup("FP1", 100)
+    refresh = make_acoustid(catalog.conn, fake_acoustid.url, refresh=True)
+    assert not refresh.is_cached("FP1", 100)
+    refresh.lookup("FP1", 100)
+    assert refresh.is_cached("FP1", 100)
+    refresh.lookup("FP1", 100)  # asked once per run, even with --refresh
     assert fake_acoustid.count == 2
 
 

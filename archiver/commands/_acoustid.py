@@ -3,14 +3,25 @@ command so the command itself only declares the options and passes them on)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:  # pragma: no cover
+    from archiver.catalog.db import Catalog
+    from archiver.musicbrainz.acoustid import AcoustIDClient, AcoustIDSettings
+    from archiver.musicbrainz.client import ClientSettings
+
+
+class AcoustIDUsageError(click.ClickException):
+    """A usage error shown as one line (``Error: ...``), exit status 2."""
+
+    exit_code = 2
+
 
 def acoustid_settings(
-    use: bool, key: str | None, server: str | None, mb: Any
-) -> Any:  # -> AcoustIDSettings | None
+    use: bool, key: str | None, server: str | None, mb: ClientSettings
+) -> AcoustIDSettings | None:
     """The AcoustID client's settings from the options, or None without --acoustid;
     a missing key or a bad server is a usage error."""
     import os
@@ -26,7 +37,7 @@ def acoustid_settings(
         return None
     key = (key or os.environ.get(KEY_ENV) or "").strip()
     if not key:
-        raise click.UsageError(
+        raise AcoustIDUsageError(
             f"--acoustid needs an AcoustID API key: set {KEY_ENV} or pass --acoustid-key "
             "(get one at https://acoustid.org/new-application)"
         )
@@ -34,7 +45,7 @@ def acoustid_settings(
     try:
         parse_acoustid_server(server)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--acoustid-server") from None
+        raise AcoustIDUsageError(f"--acoustid-server: {exc}") from None
     return AcoustIDSettings(
         key=key,
         server=server,
@@ -45,7 +56,7 @@ def acoustid_settings(
     )
 
 
-def acoustid_client(catalog, settings: Any) -> Any:  # -> AcoustIDClient | None
+def acoustid_client(catalog: Catalog, settings: AcoustIDSettings | None) -> AcoustIDClient | None:
     """The client, or None (and one line on stderr) when there is nothing to look up."""
     if settings is None:
         return None
@@ -62,7 +73,9 @@ def acoustid_client(catalog, settings: Any) -> Any:  # -> AcoustIDClient | None
     return AcoustIDClient(catalog.conn, settings)
 
 
-def acoustid_summary(catalog, acoustid: Any, run_id: int | None) -> dict[str, int]:
+def acoustid_summary(
+    catalog: Catalog, acoustid: AcoustIDClient, run_id: int | None
+) -> dict[str, int]:
     from archiver.catalog.acoustid import run_acoustid_matches
 
     return {

@@ -210,6 +210,7 @@ def test_missing_key_is_a_usage_error(db, fake):
     build_library(db)
     outcome = run(db, fake, None, key=None)
     assert outcome.exit_code == 2
+    assert len(outcome.output.splitlines()) == 1
     assert "ARCHIVER_ACOUSTID_KEY" in outcome.output and "--acoustid-key" in outcome.output
     assert "Traceback" not in outcome.output and fake.count == 0
 
@@ -218,6 +219,7 @@ def test_bad_acoustid_server_is_a_usage_error(db, fake):
     build_library(db)
     outcome = run(db, fake, "ftp://example.org")
     assert outcome.exit_code == 2 and "--acoustid-server" in outcome.output
+    assert len(outcome.output.splitlines()) == 1
 
 
 def test_server_down_is_one_line_and_exit_1(db, fake):

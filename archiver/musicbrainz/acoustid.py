@@ -402,6 +402,8 @@ class AcoustIDClient:
         if isinstance(data, dict) and data.get("status") == "error":
             error = answer_error(data)
             code = data["error"].get("code") if isinstance(data.get("error"), dict) else None
+            if isinstance(error, AcoustIDKeyError):
+                raise error
             if code in _TRANSIENT_CODES or status in _TRANSIENT_HTTP:
                 raise _Transient(str(error))
             raise error

@@ -26,7 +26,7 @@ VALID_KEY = "test-key"
 @dataclass
 class Reply:
     status: int = 200
-    body: str = ""
+    body: str | bytes = ""
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -141,7 +141,7 @@ class FakeAcoustID:
                     reply = fake.reply_for(params)
                 if reply.delay:
                     time.sleep(reply.delay)
-                body = reply.body.encode("utf-8")
+                body = reply.body if isinstance(reply.body, bytes) else reply.body.encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json; charset=UTF-8")

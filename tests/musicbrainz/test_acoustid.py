@@ -3,6 +3,7 @@ our fake AcoustID server (cache, retries, errors, fail fast, size cap)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 from collections.abc import Iterator
@@ -283,6 +284,13 @@ def test_body_cap(catalog, fake_acoustid):
     with pytest.raises(AcoustIDError, match="larger than the"):
         client.lookup("BIG", 100)
     assert fake_acoustid.count == 1 and aciddb.cache_get(catalog.conn, "BIG", 100) is None
+
+
+def test_gzip_answers_are_decompressed(catalog, fake_acoustid):
+    body = gzip.compress(ok([result("a1", 0.9, (REC_A, None, None))]).encode())
+    fake_acoustid.add("GZ", Reply(body=body, headers={"Content-Encoding": "gzip"}))
+    client = make_acoustid(catalog.conn, fake_acoustid.url)
+    assert client.lookup("GZ", 100)[0].recordings[0].mbid == REC_A
 
 
 def test_throttle_three_per_second_measured_by_the_server(catalog, fake_acoustid):

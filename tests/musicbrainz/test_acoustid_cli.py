@@ -22,7 +22,7 @@ from tests.musicbrainz.conftest import (
     REC_NORTH_2,
     add_file,
 )
-from tests.musicbrainz.fake_acoustid import VALID_KEY, FakeAcoustID, Reply, error, result
+from tests.musicbrainz.fake_acoustid import VALID_KEY, FakeAcoustID, Reply, error, ok, result
 from tests.musicbrainz.fakeserver import fixture
 
 UNKNOWN_REC = "eeee0000-0000-4000-8000-000000000009"
@@ -253,3 +253,19 @@ def test_offline_uses_only_cached_fingerprint_answers(db, fake, acoustid):
     count = acoustid.count
     again = json.loads(run(db, fake, acoustid.url, "--offline", "--json").stdout)
     assert again["acoustid"]["matched"] == 2 and acoustid.count == count
+
+
+def test_server_lost_mid_run_stops_it_and_keeps_what_was_done(db, fake, acoustid):
+    ids = build_library(db)
+    serve(fake, acoustid)
+    # the key check is answered; then the server stalls past --timeout every time
+    acoustid.answer_all(Reply(body=ok([])), Reply(body=ok([]), delay=1.0))
+    outcome = run(db, fake, acoustid.url, "--timeout", "0.3")
+    assert outcome.exit_code == 1
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1 and "unreachable" in lines[0] and "0.3 s" in lines[0], outcome.output
+    assert acoustid.count == 4  # the key check, then 3 timeouts in a row
+    with open_catalog(db) as catalog:
+        status = catalog.conn.execute("SELECT status FROM enrich_runs").fetchone()[0]
+    assert status == "failed"
+    assert matches(db)[ids["glass0"]][:2] == ("matched", "tag-id")  # done before: kept

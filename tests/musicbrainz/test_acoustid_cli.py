@@ -4,7 +4,9 @@ fingerprints, our fake AcoustID server and the fake MusicBrainz server."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -269,3 +271,37 @@ def test_server_lost_mid_run_stops_it_and_keeps_what_was_done(db, fake, acoustid
         status = catalog.conn.execute("SELECT status FROM enrich_runs").fetchone()[0]
     assert status == "failed"
     assert matches(db)[ids["glass0"]][:2] == ("matched", "tag-id")  # done before: kept
+
+
+@pytest.mark.skipif(
+    not (shutil.which("ffmpeg") and shutil.which("fpcalc")), reason="needs ffmpeg and fpcalc"
+)
+def test_a_real_file_and_its_real_fingerprint(tmp_path, db, fake, acoustid):
+    """A generated FLAC, scanned by the real scanner; its fingerprint computed by
+    fpcalc (what `archiver analyze` stores) travels intact to the server."""
+    music = tmp_path / "music"
+    music.mkdir()
+    song = music / "untitled.flac"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=30",
+         "-f", "lavfi", "-i", "anoisesrc=d=30:a=0.1:seed=7", "-filter_complex",
+         "amix=inputs=2", str(song)],
+        check=True,
+    )  # fmt: skip
+    scanned = CliRunner().invoke(cli, ["--db", str(db), "scan", str(music)])
+    assert scanned.exit_code == 0, scanned.output
+    # fpcalc exits 3 at the "End of file" it meets after the last frame, output complete
+    printed = subprocess.run(["fpcalc", "-json", str(song)], capture_output=True, text=True)
+    fingerprint = json.loads(printed.stdout)["fingerprint"]
+    with open_catalog(db) as catalog:
+        (file_id,) = catalog.conn.execute("SELECT id FROM files").fetchone()
+        with catalog.write() as conn:
+            add_fingerprint(conn, file_id, fingerprint, 30.0)
+    fake.add(f"recording/{REC_LONELY}", fixture("recording-lonely-signal.xml"))
+    acoustid.add(fingerprint, [result("a-real", 0.99, (REC_LONELY, None, 30))])
+    outcome = run(db, fake, acoustid.url, "--json")
+    assert outcome.exit_code == 0, outcome.output
+    assert json.loads(outcome.stdout)["acoustid"]["matched"] == 1
+    (seen,) = acoustid.seen
+    assert seen.fingerprint == fingerprint and seen.params["duration"] == "30"
+    assert matches(db)[file_id][:2] == ("matched", "acoustid")

@@ -326,10 +326,13 @@ def acoustid_preflight(catalog: Catalog, acoustid: AcoustIDClient, albums: list[
 
     if acoustid.settings.offline:
         return
+
     # Prefer a file its tags cannot match (a loose track without title or ISRC)
     # so that no file matched by its tags is sent just to check the key.
-    hopeless = [a for a in albums if a.loose and not a.files[0].title and not a.files[0].isrc]
-    for album in hopeless + [a for a in albums if a not in hopeless]:
+    def hopeless(a: m.Album) -> bool:
+        return a.loose and not a.files[0].title and not a.files[0].isrc
+
+    for album in sorted(albums, key=lambda a: not hopeless(a)):  # stable: else in order
         if not _fingerprint_candidate(album):
             continue
         found = aciddb.fingerprints_for(catalog.conn, [f.file_id for f in album.files])

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from archiver.catalog import musicbrainz as mbdb
 from archiver.catalog.db import Catalog
+from archiver.catalog.review import join_formats, user_settled
 from archiver.integrity import runlock
 from archiver.musicbrainz import match as m
 from archiver.musicbrainz.client import (
@@ -83,6 +84,7 @@ class EnrichStats:
     cache_hits: int = 0
     seconds: float = 0.0
     skipped: int = 0  # --offline and not cached (also counted in unmatched)
+    settled: int = 0  # decided by the user (`archiver match`): left alone, not counted in albums
     files: int = 0
     run_id: int | None = None
     status: str = "running"
@@ -114,6 +116,10 @@ def _candidate(release: Release, distance: m.Distance, stage: str) -> dict[str, 
         "date": release.date,
         "country": release.country,
         "track_count": release.track_count,
+        "label": "; ".join(x.name for x in release.labels if x.name) or None,
+        "catalog_number": "; ".join(x.catalog_number for x in release.labels if x.catalog_number)
+        or None,
+        "format": join_formats(release.formats),
         "score": round(distance.score, 4),
         "penalties": distance.rounded(),
         "stage": stage,
@@ -536,6 +542,10 @@ def enrich(
         for done, album in enumerate(albums, start=1):
             if should_stop is not None and should_stop():
                 break
+            if user_settled(catalog.conn, album.key, [f.file_id for f in album.files]):
+                stats.settled += 1  # the user's decision stands: no request, no write
+                report(done, album, "settled")
+                continue
             try:
                 result = match_album(client, album)
             except OfflineMiss:

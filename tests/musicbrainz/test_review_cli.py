@@ -337,3 +337,55 @@ def test_review_bad_input(db):
     result = run(db, "review", "@1", "artist:x")
     assert result.exit_code == 2 and "one album key alone" in result.stderr
     assert run(db, "review", "length:abc").exit_code == 2
+
+
+def test_real_files_rescan_tag_edit_and_move_keep_the_decision(tmp_path, fake):
+    """Real tagged FLAC files and the real scanner: a decision survives a rescan after
+    a tag edit, enrich --refresh, and the album's folder moving on disk."""
+    audiogen = pytest.importorskip("tests.audiogen")
+    lib = tmp_path / "lib"
+    folder = lib / "Harvest Lanterns"
+    for n, (title, _) in enumerate(sc.HARVEST, start=1):
+        audiogen.make_file(
+            folder / f"{n:02d}.flac",
+            "flac",
+            {
+                "title": title,
+                "artist": "Oriel Vance",
+                "albumartist": "Oriel Vance",
+                "album": "Harvest Lanterns",
+                "tracknumber": str(n),
+                "date": "2021",
+            },
+        )
+    db = tmp_path / "scanned.db"
+    scanned = run(db, "scan", "--jobs", "1", "--json", str(lib))
+    if scanned.exit_code != 0:
+        pytest.skip(f"scanner not usable here: {scanned.output[:200]}")
+    sc.serve(fake)
+    ok(db, "enrich", "--server", fake.url, "--quiet")
+    harvest = album_by_title(db, "Harvest Lanterns")
+    assert harvest["status"] == "ambiguous"
+    chosen = js(db, "match", harvest["album"], "--candidate", "2", "--server", fake.url)
+    assert chosen["assigned"] == 3
+
+    def mine() -> set:
+        return {(r["match_source"], r["mb_release_id"]) for r in export_rows(db, "album:harvest")}
+
+    expected = {("user", chosen["release_id"])}
+    import mutagen.flac
+
+    edited = mutagen.flac.FLAC(folder / "02.flac")  # the user retags a file
+    edited["title"] = ["Kestrel (edit)"]
+    edited.save()
+    ok(db, "scan", "--jobs", "1", str(lib))
+    fake.reset()
+    ok(db, "enrich", "--server", fake.url, "--refresh", "--quiet")
+    assert mine() == expected and fake.count == 0
+    (lib / "Moved").mkdir()
+    folder.rename(lib / "Moved" / "Harvest Lanterns")
+    moved = js(db, "scan", "--jobs", "1", str(lib))
+    assert moved["moved"] == 3, moved
+    ok(db, "enrich", "--server", fake.url, "--refresh", "--quiet")
+    assert mine() == expected and fake.count == 0
+    assert "Harvest Lanterns" not in {a["title"] for a in js(db, "review")}

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.catalog import integrity, query
+from archiver.catalog import checksums, moves, query, verify_runs
 from archiver.catalog.musicbrainz import album_match, mb_data_for_file
 
 # The light join for unfiltered views; a filter may name MusicBrainz fields, so
@@ -62,7 +62,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "missing", "Missing files", (ALBUM_ARTIST,), base="f.missing = 1", empty_label="(no artist)"
     ),
-    # Preservation views (archiver.integrity): their rows come from its query functions.
+    # Preservation views: Damaged below, the others in integrity/browse.py.
     Category("damaged", "Damaged"),
     Category("duplicates", "Duplicates"),
     Category("incomplete", "Incomplete albums"),
@@ -353,19 +353,14 @@ def scan_errors(conn: sqlite3.Connection, kind: str | None = None) -> list[ScanE
 
 # ---------------------------------------------------------------- preservation
 #
-# The Damaged, Duplicates and Incomplete albums views. The rows come from the
-# preservation helper's own queries (archiver.catalog.integrity and, through
-# it, archiver.integrity); here they are only grouped and shaped for columns.
+# The Damaged view: files whose last verify found damage (catalog.verify_runs),
+# grouped by status and shaped for columns. The Duplicates and Incomplete albums
+# views need the integrity logic: their entries come from integrity/browse.py.
 
 DAMAGE_LABELS = {
     "changed": "changed",  # same size and mtime, other bytes: bit rot or tampering
     "missing": "missing",
     "unreadable": "unreadable",
-}
-DUPLICATE_LABELS = {
-    "audio": "Same audio",
-    "recording": "Same recording",  # the same MusicBrainz recording
-    "tags": "Same artist/title",  # and durations within 2 s
 }
 
 
@@ -373,7 +368,7 @@ DUPLICATE_LABELS = {
 class DamagedTrack:
     """A damaged file (its last verify) with its track row, when the file is still catalogued."""
 
-    damage: integrity.DamagedFile
+    damage: verify_runs.DamagedFile
     track: TrackRow | None
 
     @property
@@ -386,7 +381,7 @@ def damaged_entries(conn: sqlite3.Connection) -> list[Entry]:
     ``extra`` holds the files with their track rows."""
     found = damaged_tracks(conn)
     result = []
-    for status in integrity.DAMAGE_STATUSES:
+    for status in verify_runs.DAMAGE_STATUSES:
         rows = [d for d in found if d.damage.status == status]
         if rows:
             label = DAMAGE_LABELS.get(status, status)
@@ -396,98 +391,12 @@ def damaged_entries(conn: sqlite3.Connection) -> list[Entry]:
 
 def damaged_tracks(conn: sqlite3.Connection, status: str | None = None) -> list[DamagedTrack]:
     """Files whose last verify found them changed, missing or unreadable, by path."""
-    damaged = [d for d in integrity.damaged_files(conn) if status is None or d.status == status]
+    damaged = [d for d in verify_runs.damaged_files(conn) if status is None or d.status == status]
     ids = [d.file_id for d in damaged]
     tracks: dict[int, TrackRow] = {}
     for start in range(0, len(ids), 500):
         tracks.update((t.id, t) for t in tracks_by_ids(conn, ids[start : start + 500]))
     return [DamagedTrack(d, tracks.get(d.file_id)) for d in damaged]
-
-
-def duplicate_kinds(conn: sqlite3.Connection) -> list[Entry]:
-    """The three ways of finding duplicates with their group counts; ``extra`` holds
-    the groups (each ranked best copy first)."""
-    result = []
-    for by in integrity.DUPLICATE_KINDS:
-        groups = integrity.duplicate_groups(conn, by)
-        result.append(Entry((by,), DUPLICATE_LABELS.get(by, by), len(groups), 0.0, extra=groups))
-    return result
-
-
-def incomplete_album_entries(conn: sqlite3.Connection) -> list[Entry]:
-    """Incomplete albums with how many tracks each misses; ``extra`` is the album."""
-    result = []
-    for album in integrity.incomplete_albums(conn):
-        name = album.album if album.album else "(no album)"
-        label = f"{name} — {album.albumartist or '(no artist)'}"
-        key = (album.albumartist, album.album, album.folder)
-        count = album.missing_count + len(album.missing_discs)
-        result.append(Entry(key, label, count, 0.0, extra=album))
-    return result
-
-
-@dataclass(frozen=True)
-class MissingRow:
-    """One line of an incomplete album: a track, a disc or a file that is not there."""
-
-    what: str  # "disc 1 track 4", "disc 2", "file gone"
-    title: str | None
-    length: float | None  # seconds
-    source: str  # what says it is missing: tags, MusicBrainz, catalog
-
-    def sentence(self) -> str:
-        """``missing: disc 1 track 4 'Title' 3:45`` (for messages and tests)."""
-        text = f"missing: {self.what}"
-        if self.title:
-            text += f" '{self.title}'"
-        if self.length is not None:
-            total = round(self.length)
-            text += f" {total // 60}:{total % 60:02d}"
-        return text
-
-
-def missing_rows(album: Any) -> list[MissingRow]:
-    """What an :class:`archiver.integrity.completeness.IncompleteAlbum` misses, in disc
-    and track order: whole discs, gaps against totaltracks (titled from the matched
-    MusicBrainz release when it has that position), release tracks without a file,
-    and catalogued files gone from disk (pure)."""
-    release = {(t.disc, t.position): t for t in album.release_missing}
-    lines: list[tuple[tuple[int, int], MissingRow]] = []
-    for disc in album.missing_discs:
-        lines.append(((disc, 0), MissingRow(f"disc {disc}", "(the whole disc)", None, "tags")))
-    for disc, numbers in album.gaps.items():
-        for n in numbers:
-            mb = release.pop((disc, n), None)
-            title = mb.title if mb else None
-            length = mb.length if mb else None
-            source = "tags, MusicBrainz" if mb else "tags"
-            lines.append(((disc, n), MissingRow(f"disc {disc} track {n}", title, length, source)))
-    for (disc, n), mb in release.items():
-        lines.append(
-            ((disc, n), MissingRow(f"disc {disc} track {n}", mb.title, mb.length, "MusicBrainz"))
-        )
-    lines.sort(key=lambda item: item[0])
-    rows = [row for _, row in lines]
-    for path in album.missing_files:
-        rows.append(MissingRow("file gone", path.rsplit("/", 1)[-1], None, "catalog"))
-    return rows
-
-
-@dataclass(frozen=True)
-class IntegrityCounts:
-    """The counts beside Damaged, Duplicates (same audio) and Incomplete albums."""
-
-    damaged: int
-    duplicates: int
-    incomplete: int
-
-
-def integrity_counts(conn: sqlite3.Connection) -> IntegrityCounts:
-    return IntegrityCounts(
-        len(integrity.damaged_files(conn)),
-        len(integrity.duplicate_groups(conn, "audio")),
-        len(integrity.incomplete_albums(conn)),
-    )
 
 
 # ---------------------------------------------------------------- figures
@@ -524,7 +433,7 @@ class CatalogStatus:
     missing: int
     scan_errors: int
     roots: list[str] = field(default_factory=list)
-    last_verify: integrity.VerifyRun | None = None
+    last_verify: verify_runs.VerifyRun | None = None
     # Whether a scan holds the scanner's OS lock: the caller decides (a killed scan
     # leaves its scan_runs row "running", so the row alone cannot say).
     scan_running: bool = False
@@ -546,7 +455,7 @@ def catalog_status(conn: sqlite3.Connection) -> CatalogStatus:
     errors = conn.execute(f"SELECT count(*) FROM ({_latest_errors_sql()})").fetchone()[0]
     roots = [r[0] for r in conn.execute("SELECT path FROM library_roots ORDER BY path")]
     return CatalogStatus(
-        tracks, last, running, review, missing, errors, roots, integrity.last_verify_run(conn)
+        tracks, last, running, review, missing, errors, roots, verify_runs.last_verify_run(conn)
     )
 
 
@@ -627,11 +536,11 @@ def track_detail(conn: sqlite3.Connection, file_id: int) -> TrackDetail | None:
         if mb["match"].get("album_key"):
             detail.album_match = album_match(conn, mb["match"]["album_key"])
     detail.comparison = compare_with_musicbrainz(detail)
-    if file.get("last_verify_status") in integrity.DAMAGE_STATUSES:
-        found = [d for d in integrity.damaged_files(conn) if d.file_id == file_id]
+    if file.get("last_verify_status") in verify_runs.DAMAGE_STATUSES:
+        found = [d for d in verify_runs.damaged_files(conn) if d.file_id == file_id]
         detail.verify_finding = found[0].detail if found else None
-    detail.fingerprints = integrity.fingerprint_history(conn, file_id)
-    detail.moves = integrity.file_moves(conn, file_id)
+    detail.fingerprints = checksums.fingerprint_history(conn, file_id)
+    detail.moves = moves.file_moves(conn, file_id)
     return detail
 
 

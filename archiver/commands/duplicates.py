@@ -35,7 +35,7 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
       archiver duplicates --by tags
       archiver duplicates --by recording --json
     """
-    from archiver.catalog.integrity import duplicate_coverage
+    from archiver.catalog.duplicates import duplicate_coverage
     from archiver.integrity.duplicates import find_duplicates
 
     with app.catalog(create=False) as catalog:

@@ -132,7 +132,7 @@ def _checksum(
     Interrupted: with ``--json`` the scan's ``result`` is printed first (``interrupted``
     true, the ``checksum`` part so far), then one line on stderr, exit 130."""
     try:
-        from archiver.commands.verify import HashProgress
+        from archiver.commands._progress import HashProgressBar
         from archiver.integrity.checksum import checksum_files
     except ImportError as exc:  # pragma: no cover - the module ships with archiver
         raise ArchiverError(
@@ -151,7 +151,7 @@ def _checksum(
         "checksums",
         as_json=as_json,
         show_progress=show_progress,
-        bar=lambda: HashProgress("checksum"),
+        bar=lambda: HashProgressBar("checksum"),
         note="the scan itself finished",
         hint="",
         report=report,

@@ -21,6 +21,7 @@ from archiver.commands._common import (
     quiet_option,
 )
 from archiver.commands._job import long_job
+from archiver.commands._progress import HashProgressBar
 
 STATUS_STYLE = {
     "changed": "bold red",
@@ -28,49 +29,6 @@ STATUS_STYLE = {
     "unreadable": "red",
     "modified": "yellow",
 }
-
-
-class HashProgress:
-    """A rich progress bar on stderr, in bytes (hashing speed is what matters)."""
-
-    def __init__(self, label: str) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.task = self.progress.add_task(label, total=None)
-        self.files = 0
-
-    def __enter__(self) -> HashProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
-
-    def update(self, event: Any) -> None:
-        """Takes VerifyProgress or ChecksumProgress events (same fields)."""
-        self.progress.update(
-            self.task,
-            total=event.bytes_total or None,
-            completed=event.bytes_done,
-            description=f"{event.done}/{event.total} files",
-        )
 
 
 def compile_verify_query(words: tuple[str, ...]) -> tuple[str | None, str | None, list, str | None]:
@@ -140,7 +98,7 @@ def verify(
         "verify",
         quiet=quiet,
         as_json=as_json,
-        bar=lambda: HashProgress("verify"),
+        bar=lambda: HashProgressBar("verify"),
         note=kept,
         hint="run `archiver verify --resume` to continue",
         report=report,

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.catalog import integrity as sql
-from archiver.catalog import open_catalog, utc_now
+from archiver.catalog import checksums, open_catalog, utc_now
 from archiver.integrity.hashing import FileChangedWhileReading, Fingerprint, fingerprint_file
 from archiver.integrity.pool import default_jobs, imap_unordered
+from archiver.integrity.progress import HashProgress
 
 BATCH = 200
 BATCH_SECONDS = 2.0
@@ -50,18 +50,6 @@ def hash_one(item: tuple[int, bytes]) -> HashOutcome:
     raise AssertionError("unreachable")
 
 
-@dataclass(frozen=True)
-class ChecksumProgress:
-    """Sent after each file: ``done`` of ``total`` files, bytes likewise."""
-
-    done: int
-    total: int
-    bytes_done: int
-    bytes_total: int
-    path: bytes
-    status: str
-
-
 @dataclass
 class ChecksumSummary:
     to_hash: int = 0
@@ -92,7 +80,7 @@ def checksum_files(
     file_ids: Sequence[int] | None = None,
     roots: Sequence[bytes | str] | None = None,
     jobs: int | None = None,
-    progress: Callable[[ChecksumProgress], None] | None = None,
+    progress: Callable[[HashProgress], None] | None = None,
     scan_id: int | None = None,
 ) -> ChecksumSummary:
     """Hash the present files (all, or those in ``file_ids`` / under ``roots``) whose
@@ -105,7 +93,7 @@ def checksum_files(
     root_bytes = [os.fsencode(r) for r in roots] if roots is not None else None
     catalog = open_catalog(Path(catalog_path))
     try:
-        targets = sql.files_to_hash(catalog.conn, file_ids=file_ids, roots=root_bytes)
+        targets = checksums.files_to_hash(catalog.conn, file_ids=file_ids, roots=root_bytes)
         summary.to_hash = len(targets)
         bytes_total = sum(t.size for t in targets)
         pending: list[HashOutcome] = []
@@ -118,7 +106,7 @@ def checksum_files(
                     at = utc_now()
                     for outcome in pending:
                         if outcome.fingerprint is not None:
-                            sql.add_fingerprint(
+                            checksums.add_fingerprint(
                                 conn, outcome.file_id, outcome.fingerprint, scan_id=scan_id, at=at
                             )
                 pending.clear()
@@ -147,7 +135,7 @@ def checksum_files(
                     flush()
                 if progress is not None:
                     progress(
-                        ChecksumProgress(
+                        HashProgress(
                             done,
                             len(targets),
                             summary.bytes,

@@ -27,7 +27,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import completeness as sql
 
 _DISC_FOLDER = re.compile(r"^(cd|disc|disk|dvd)[\s._-]*\d+\b.*$", re.IGNORECASE)
 

@@ -13,7 +13,7 @@ Three ways to call files "the same" (``by``):
 The best copy of a group is chosen by, in order: lossless over lossy; then
 for lossless the higher bit depth and sample rate, for lossy the higher
 bitrate; then the more complete tags (the fields in
-``archiver.catalog.integrity.TAG_FIELDS`` plus an embedded picture); then the
+``archiver.catalog.duplicates.TAG_FIELDS`` plus an embedded picture); then the
 copy catalogued first. The reason names the first criterion that decided.
 """
 
@@ -23,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import duplicates as sql
 
 DURATION_TOLERANCE = 2.0  # seconds
 

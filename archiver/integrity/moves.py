@@ -13,7 +13,7 @@ this scan or an earlier one):
   is not met by a different file in practice, and a plain copy (new mtime)
   is simply not merged.
 
-A match is merged (see :func:`archiver.catalog.integrity.merge_moved_file`): the
+A match is merged (see :func:`archiver.catalog.moves.merge_moved_file`): the
 old row keeps its id, history, fingerprints and MusicBrainz match and takes
 the new path; the row the scan just inserted is deleted. All merges of one
 scan happen in one transaction.
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from archiver.catalog import Catalog, utc_now
-from archiver.catalog import integrity as sql
+from archiver.catalog import Catalog, checksums, utc_now
+from archiver.catalog import moves as sql
 from archiver.integrity.hashing import Fingerprint, fingerprint_file
 
 
@@ -91,5 +91,5 @@ def detect_moves(catalog: Catalog, scan_id: int) -> int:
             sql.merge_moved_file(wconn, old.file_id, new.file_id, scan_id, at)
             if fp is not None and fp.mtime_ns == new.mtime_ns:
                 # Hashed just now at its new path: the current fingerprint, taken by this scan.
-                sql.add_fingerprint(wconn, old.file_id, fp, scan_id=scan_id, at=at)
+                checksums.add_fingerprint(wconn, old.file_id, fp, scan_id=scan_id, at=at)
     return len(pairs)

@@ -7,7 +7,8 @@ so stopping early (Ctrl-C, a progress callback raising) wastes little work; the
 workers still hashing are then terminated rather than waited for.
 Workers are forked when this process has one thread (cheapest); a threaded
 caller (the TUI runs work in threads) gets ``forkserver``, as forking a
-threaded process can deadlock.
+threaded process can deadlock. Workers die with this process, even on
+``kill -9`` (see :mod:`archiver.procs`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
+
+from archiver.procs import die_with_parent, exit_when_orphaned
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,14 +35,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_init() -> None:  # pragma: no cover - runs in the workers
+def _worker_init(parent: int | None) -> None:  # pragma: no cover - runs in the workers
     """Ctrl-C and ``kill -TERM -PGID`` reach the whole process group: only the parent
     handles them (it cancels the pending work, commits what is done and stops the
     workers). A forked worker inherits the CLI's handlers (SIGTERM raising
     KeyboardInterrupt would print a traceback per worker): SIGINT is ignored, and
-    SIGTERM kills quietly, as by default."""
+    SIGTERM kills quietly, as by default. A parent killed outright (SIGKILL) takes
+    the worker with it (``parent``: its pid when known, else the current parent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+    exit_when_orphaned(parent)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -59,7 +65,12 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
         for item in items:
             yield func(item)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=_worker_init)
+    ctx = _mp_context()
+    # Forked workers are this process's children; a fork server's are the server's.
+    parent = os.getpid() if ctx.get_start_method() == "fork" else None
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(parent,)
+    )
     pending: set[Future] = set()
     source = iter(items)
     window = 2 * jobs + 2

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archiver.catalog import integrity as sql
-from archiver.catalog import open_catalog, utc_now
+from archiver.catalog import checksums, open_catalog, utc_now, verify_runs
+from archiver.catalog.db import storable_text
 from archiver.integrity import runlock
 from archiver.integrity.checksum import BATCH, BATCH_SECONDS, HashOutcome, hash_one
 from archiver.integrity.hashing import Fingerprint
 from archiver.integrity.pool import default_jobs, imap_unordered
+from archiver.integrity.progress import HashProgress
 
 # Identities copied from a header rather than computed from the audio bytes: they
 # say nothing about damage to the audio data itself.
@@ -49,7 +50,7 @@ class Verdict:
     store: str | None = None  # None, "current" (new reference) or "history" (evidence only)
 
 
-def classify(stored: sql.StoredFingerprint, outcome: HashOutcome) -> Verdict:
+def classify(stored: checksums.StoredFingerprint, outcome: HashOutcome) -> Verdict:
     """Compare a fresh read with the stored fingerprint (pure)."""
     if outcome.status == "missing":
         return Verdict("missing", outcome.message or "not on disk")
@@ -94,16 +95,6 @@ def classify(stored: sql.StoredFingerprint, outcome: HashOutcome) -> Verdict:
     return Verdict("modified", f"edited ({', '.join(what)}); {kind}", "current")
 
 
-@dataclass(frozen=True)
-class VerifyProgress:
-    done: int
-    total: int
-    bytes_done: int
-    bytes_total: int
-    path: bytes
-    status: str
-
-
 @dataclass
 class VerifyResult:
     run_id: int
@@ -121,7 +112,7 @@ class VerifyResult:
 
     @property
     def damaged(self) -> bool:
-        return any(getattr(self, status) for status in sql.DAMAGE_STATUSES)
+        return any(getattr(self, status) for status in verify_runs.DAMAGE_STATUSES)
 
     def as_json(self) -> dict[str, Any]:
         """The documented ``--json`` object (see docs/verify.md)."""
@@ -149,7 +140,7 @@ def verify_files(
     query: str | None = None,
     resume: bool = False,
     jobs: int | None = None,
-    progress: Callable[[VerifyProgress], None] | None = None,
+    progress: Callable[[HashProgress], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> VerifyResult:
     """Verify the catalogued files matching ``where`` (all when None); see the module doc.
@@ -167,17 +158,17 @@ def verify_files(
             # Runs left 'running' by a killed verify become 'interrupted' (a live
             # concurrent verify holds its run lock and is left alone; see runlock).
             runlock.close_stale_runs(wconn, catalog.path, "verify")
-            previous = sql.resumable_verify_run(wconn, query) if resume else None
+            previous = verify_runs.resumable_verify_run(wconn, query) if resume else None
             if previous is not None:
                 run_id = previous.id
-                sql.reopen_verify_run(wconn, run_id)
+                verify_runs.reopen_verify_run(wconn, run_id)
             else:
                 if resume and notice is not None:
                     notice(_nothing_to_resume(wconn, query))
-                run_id = sql.start_verify_run(wconn, query)
+                run_id = verify_runs.start_verify_run(wconn, query)
             runlock.claim(catalog.path, "verify", run_id)
         result = VerifyResult(run_id, resumed=previous is not None)
-        targets = sql.verify_targets(
+        targets = verify_runs.verify_targets(
             conn,
             where=where,
             params=params,
@@ -186,7 +177,7 @@ def verify_files(
         )
         by_id = {t.file_id: t for t in targets}
         bytes_total = sum(t.size for t in targets)
-        pending: list[tuple[sql.StoredFingerprint, Verdict, Fingerprint | None]] = []
+        pending: list[tuple[checksums.StoredFingerprint, Verdict, Fingerprint | None]] = []
         last_commit = time.monotonic()
         first = 0
 
@@ -197,11 +188,11 @@ def verify_files(
                 with catalog.write() as wconn:
                     for stored, verdict, fp in pending:
                         if fp is not None and verdict.store is not None:
-                            if verdict.store == "current" and sql.is_current_fingerprint(
+                            if verdict.store == "current" and checksums.is_current_fingerprint(
                                 wconn, stored.file_id, fp
                             ):
                                 continue  # a verify running at the same time stored it
-                            sql.add_fingerprint(
+                            checksums.add_fingerprint(
                                 wconn,
                                 stored.file_id,
                                 fp,
@@ -209,7 +200,7 @@ def verify_files(
                                 verify_run_id=run_id,
                                 at=at,
                             )
-                    sql.record_findings(
+                    verify_runs.record_findings(
                         wconn,
                         run_id,
                         [(s.file_id, v.status, v.detail) for s, v, _ in pending],
@@ -220,7 +211,7 @@ def verify_files(
 
         def finish(status: str) -> None:
             with catalog.write() as wconn:
-                sql.finish_verify_run(wconn, run_id, status, time.monotonic() - started)
+                verify_runs.finish_verify_run(wconn, run_id, status, time.monotonic() - started)
             _fill(conn, result, first)
 
         done = bytes_done = 0
@@ -240,7 +231,7 @@ def verify_files(
                     flush()
                 if progress is not None:
                     progress(
-                        VerifyProgress(
+                        HashProgress(
                             done,
                             len(targets),
                             bytes_done,
@@ -267,12 +258,12 @@ def verify_files(
 
 def _nothing_to_resume(conn: Any, query: str | None) -> str:
     """Why --resume starts a new run, in one line."""
-    last = sql.last_verify_run(conn)
+    last = verify_runs.last_verify_run(conn)
     if last is None:
         why = "no verify run yet"
     elif last.status == "running":
         why = f"verify run {last.id} is still running in another process"
-    elif last.status in ("interrupted", "failed") and last.query != sql.storable_text(query):
+    elif last.status in ("interrupted", "failed") and last.query != storable_text(query):
         why = f"verify run {last.id} was interrupted with another QUERY"
     else:
         why = f"verify run {last.id} finished"
@@ -281,11 +272,11 @@ def _nothing_to_resume(conn: Any, query: str | None) -> str:
 
 def _fill(conn: Any, result: VerifyResult, first: int) -> None:
     """Counts and path lists of the whole run (a resumed run includes its earlier part)."""
-    run = sql.get_verify_run(conn, result.run_id)
+    run = verify_runs.get_verify_run(conn, result.run_id)
     assert run is not None
     result.checked, result.ok, result.seconds = run.checked, run.ok, run.seconds or 0.0
     result.first_fingerprints = first
-    for finding in sql.run_findings(conn, result.run_id):
+    for finding in verify_runs.run_findings(conn, result.run_id):
         getattr(result, finding.status).append(finding.path)
         if finding.detail:
             result.details[finding.path] = finding.detail

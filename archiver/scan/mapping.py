@@ -1,118 +1,51 @@
 """What every tag family normalizes into: the Picard field names (= the columns of
-the ``tags`` table) and one shared ``finalize`` that turns collected raw strings
-into typed column values.
+the ``tags`` table, declared once in the registry ``mapping_fields``) and one
+shared ``finalize`` that turns collected raw strings into typed column values.
 
 Each family module (``mapping_id3``, ``mapping_vorbis``, ``mapping_mp4``,
-``mapping_asf``, ``mapping_ape``) only *collects*: a table maps native keys to a
-field name below (or to a pseudo field starting with ``_``) and appends the
-strings it finds. Parsing "3/12", dates, flags, gains and joining values happens
+``mapping_asf``, ``mapping_ape``, ``mapping_riff``) only *collects*: its key
+table, derived from the registry, maps native keys to a field name (or to a
+pseudo field starting with ``_``) and appends the strings it finds. Parsing "3/12", dates, flags, gains and joining values happens
 once, here, so every family behaves the same.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import struct
 
+from archiver.scan.mapping_fields import (  # noqa: F401 - the pseudo fields are re-exported
+    BOOL,
+    DATE_FALLBACK,
+    FLOAT,
+    LYRICS,
+    NUMBER,
+    ORIGINALYEAR,
+    R128_ALBUM,
+    R128_TRACK,
+    RVA2_ALBUM_GAIN,
+    RVA2_ALBUM_PEAK,
+    RVA2_TRACK_GAIN,
+    RVA2_TRACK_PEAK,
+    TAG_COLUMNS,
+    TEXT,
+    TOTAL,
+    names_of,
+)
 from archiver.scan.record import Picture
 
-# The columns of the ``tags`` table (0001_core.sql) that the reader fills, in
-# table order. ``FileRecord.tags`` never holds any other key.
-TAG_COLUMNS: tuple[str, ...] = (
-    "title",
-    "artist",
-    "artists",
-    "album",
-    "albumartist",
-    "artistsort",
-    "albumartistsort",
-    "tracknumber",
-    "totaltracks",
-    "discnumber",
-    "totaldiscs",
-    "date",
-    "originaldate",
-    "year",
-    "genre",
-    "composer",
-    "lyricist",
-    "conductor",
-    "performer",
-    "producer",
-    "engineer",
-    "mixer",
-    "label",
-    "catalognumber",
-    "barcode",
-    "isrc",
-    "compilation",
-    "comment",
-    "has_lyrics",
-    "bpm",
-    "musicbrainz_recordingid",
-    "musicbrainz_trackid",
-    "musicbrainz_albumid",
-    "musicbrainz_artistid",
-    "musicbrainz_albumartistid",
-    "musicbrainz_releasegroupid",
-    "acoustid_id",
-    "replaygain_track_gain",
-    "replaygain_track_peak",
-    "replaygain_album_gain",
-    "replaygain_album_peak",
-)
-
+# TAG_COLUMNS (from the registry) are the columns of the ``tags`` table the reader
+# fills, in table order; ``FileRecord.tags`` never holds any other key.
 # Text columns: every distinct value kept, joined with "; ".
-TEXT_FIELDS: frozenset[str] = frozenset(
-    {
-        "title",
-        "artist",
-        "artists",
-        "album",
-        "albumartist",
-        "artistsort",
-        "albumartistsort",
-        "genre",
-        "composer",
-        "lyricist",
-        "conductor",
-        "performer",
-        "producer",
-        "engineer",
-        "mixer",
-        "label",
-        "catalognumber",
-        "barcode",
-        "isrc",
-        "comment",
-        "musicbrainz_recordingid",
-        "musicbrainz_trackid",
-        "musicbrainz_albumid",
-        "musicbrainz_artistid",
-        "musicbrainz_albumartistid",
-        "musicbrainz_releasegroupid",
-        "acoustid_id",
-    }
+TEXT_FIELDS: frozenset[str] = frozenset(names_of(TEXT))
+FLOAT_FIELDS: tuple[str, ...] = names_of(FLOAT)
+# (number, total) columns: "3/12" in the number fills the total unless a total tag says otherwise.
+NUMBER_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    zip(names_of(NUMBER), names_of(TOTAL), strict=True)
 )
-FLOAT_FIELDS = (
-    "bpm",
-    "replaygain_track_gain",
-    "replaygain_track_peak",
-    "replaygain_album_gain",
-    "replaygain_album_peak",
-)
-
-# Pseudo fields a family may collect; finalize() folds them into real columns.
-LYRICS = "_lyrics"  # presence -> has_lyrics
-ORIGINALYEAR = "_originalyear"  # fallback for originaldate
-DATE_FALLBACK = "_date_fallback"  # e.g. ID3v2.3 TYER when no TDRC
-R128_TRACK = "_r128_track_gain"  # Opus R128 gain (Q7.8, -23 LUFS) -> replaygain fallback
-R128_ALBUM = "_r128_album_gain"
-RVA2_TRACK_GAIN = "_rva2_track_gain"  # ID3 RVA2 frames -> replaygain fallback
-RVA2_TRACK_PEAK = "_rva2_track_peak"
-RVA2_ALBUM_GAIN = "_rva2_album_gain"
-RVA2_ALBUM_PEAK = "_rva2_album_peak"
+(_BOOL_FIELD,) = names_of(BOOL)
 
 Collected = dict[str, list[str]]
 
@@ -243,18 +176,13 @@ def finalize(values: Collected) -> dict[str, str | int | float | None]:
     for field in TEXT_FIELDS.intersection(values):
         out[field] = "; ".join(_dedup(values[field]))
 
-    number, total = parse_number_pair(_first(values, "tracknumber"))
-    if number is not None:
-        out["tracknumber"] = number
-    total = parse_number_pair(_first(values, "totaltracks"))[0] or total
-    if total is not None:
-        out["totaltracks"] = total
-    number, total = parse_number_pair(_first(values, "discnumber"))
-    if number is not None:
-        out["discnumber"] = number
-    total = parse_number_pair(_first(values, "totaldiscs"))[0] or total
-    if total is not None:
-        out["totaldiscs"] = total
+    for number_field, total_field in NUMBER_PAIRS:
+        number, total = parse_number_pair(_first(values, number_field))
+        if number is not None:
+            out[number_field] = number
+        total = parse_number_pair(_first(values, total_field))[0] or total
+        if total is not None:
+            out[total_field] = total
 
     date = _first(values, "date") or _first(values, DATE_FALLBACK)
     if date:
@@ -266,9 +194,9 @@ def finalize(values: Collected) -> dict[str, str | int | float | None]:
     if originaldate:
         out["originaldate"] = originaldate
 
-    flag = parse_bool(_first(values, "compilation"))
+    flag = parse_bool(_first(values, _BOOL_FIELD))
     if flag is not None:
-        out["compilation"] = flag
+        out[_BOOL_FIELD] = flag
     out["has_lyrics"] = 1 if values.get(LYRICS) else 0
 
     for field in FLOAT_FIELDS:
@@ -423,9 +351,27 @@ def make_picture(
     )
 
 
-def summarize_bytes(key: str, data: bytes) -> str:
-    """How binary values appear in raw tags: ``<APIC 1234 bytes>``."""
-    return f"<{key} {len(data)} bytes>"
+# Longest binary raw value kept whole (bytes): a PRIV frame, a small icon. A larger
+# one (a cover) is kept as its size and SHA-256; the pictures table describes images.
+BINARY_INLINE_CAP = 4096
+
+RawValue = str | dict[str, str | int]
+
+
+def binary_value(
+    data: bytes, sha256: str | None = None, **extra: str | int
+) -> dict[str, str | int]:
+    """How a binary value appears in raw tags, marked by its keys (never a string):
+    ``{"base64": "..."}`` exactly when at most BINARY_INLINE_CAP bytes, else
+    ``{"size": N, "sha256": "..."}``; ``extra`` adds the frame's other attributes
+    (an APIC's mime, type and description). ``sha256``: the digest when the caller
+    has it already (a picture's), so a large cover is not hashed twice."""
+    if len(data) <= BINARY_INLINE_CAP:
+        out: dict[str, str | int] = {"base64": base64.b64encode(data).decode("ascii")}
+    else:
+        out = {"size": len(data), "sha256": sha256 or hashlib.sha256(data).hexdigest()}
+    out.update(extra)
+    return out
 
 
 # Longest raw tag value kept whole (characters); a longer one keeps this much,
@@ -447,11 +393,11 @@ def cap_text(text: str, limit: int = RAW_VALUE_CAP) -> str:
     return f"{text[:limit]}<truncated: {len(text)} chars, sha256 {digest}>"
 
 
-def cap_raw(raw: dict[str, list[str]], limit: int = RAW_VALUE_CAP) -> None:
+def cap_raw(raw: dict[str, list[RawValue]], limit: int = RAW_VALUE_CAP) -> None:
     """Cap every value of a raw-tag dict in place (one cheap pass)."""
     for values in raw.values():
         for i, value in enumerate(values):
-            if len(value) > limit:
+            if type(value) is str and len(value) > limit:
                 values[i] = cap_text(value, limit)
 
 

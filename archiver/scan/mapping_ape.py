@@ -1,29 +1,18 @@
 """APEv2 items (Monkey's Audio, WavPack, Musepack, TAK, OptimFROG, APE on MP3) -> Picard fields.
 
 Keys are case-insensitive. Picard writes most fields under their own name
-(title-cased), plus a few special names (Year, Track, Disc, Album Artist).
+(title-cased), plus a few special names (Year, Track, Disc, Album Artist); the
+registry (``mapping_fields``) lists them all.
 """
 
 from __future__ import annotations
 
 from archiver.scan import mapping as m
-from archiver.scan.mapping_vorbis import VORBIS_KEYS
+from archiver.scan.mapping_fields import family_keys
 from archiver.scan.record import Picture
 
-# Start from the Vorbis names (APE keys are the same words, case aside), then
-# the APE-specific ones.
-APE_KEYS: dict[str, str] = {
-    **VORBIS_KEYS,
-    "year": "date",
-    "track": "tracknumber",
-    "disc": "discnumber",
-    "album artist": "albumartist",
-    "record date": m.DATE_FALLBACK,
-    "publisher": "label",
-    "catalog": "catalognumber",
-    "ean/upc": "barcode",
-    "isrc": "isrc",
-}
+# Lower-cased item name -> field, from the registry.
+APE_KEYS: dict[str, str] = family_keys("ape", fold_case=True)
 # APE cover items ("Cover Art (Front)") -> picture type.
 COVER_TYPES: dict[str, str] = {
     "cover art (other)": "other",
@@ -84,9 +73,9 @@ def normalize_ape(tags) -> dict:
     return m.finalize(collect_ape(tags))
 
 
-def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every item as text (binary items summarized) and the cover pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every item as text (binary items as ``mapping.binary_value``) and the cover pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for key, value in _items(tags):
         kind = getattr(value, "kind", _TEXT)
@@ -98,7 +87,7 @@ def raw_ape(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]
                 # "<file name>\0<image bytes>"
                 image = data.split(b"\x00", 1)[1] if b"\x00" in data else data
                 pictures.append(m.make_picture(image, COVER_TYPES.get(lowered, "other")))
-            raw[name] = [m.summarize_bytes(key, data)]
+            raw[name] = [m.binary_value(data)]
         elif kind == _TEXT:
             raw[name] = [m.clean_text(t) for t in _texts(value)]
         else:

@@ -5,55 +5,14 @@ from __future__ import annotations
 import struct
 
 from archiver.scan import mapping as m
+from archiver.scan.mapping_fields import family_keys
 from archiver.scan.record import Picture
 
-# Attribute names compared lower-case.
-ASF_NAMES: dict[str, str] = {
-    "title": "title",
-    "author": "artist",
-    "wm/artists": "artists",
-    "wm/albumtitle": "album",
-    "wm/albumartist": "albumartist",
-    "wm/artistsortorder": "artistsort",
-    "wm/albumartistsortorder": "albumartistsort",
-    "wm/tracknumber": "tracknumber",
-    # WM/Track is zero-based (pre WMP 7); kept apart so WM/TrackNumber wins.
-    "wm/track": "_wm_track",
-    "totaltracks": "totaltracks",
-    "wm/totaltracks": "totaltracks",
-    "wm/partofset": "discnumber",
-    "totaldiscs": "totaldiscs",
-    "wm/totaldiscs": "totaldiscs",
-    "wm/year": "date",
-    "wm/originalreleasetime": "originaldate",
-    "wm/originalreleaseyear": m.ORIGINALYEAR,
-    "wm/genre": "genre",
-    "wm/composer": "composer",
-    "wm/writer": "lyricist",
-    "wm/conductor": "conductor",
-    "wm/producer": "producer",
-    "wm/engineer": "engineer",
-    "wm/mixer": "mixer",
-    "wm/publisher": "label",
-    "wm/catalogno": "catalognumber",
-    "wm/barcode": "barcode",
-    "wm/isrc": "isrc",
-    "wm/iscompilation": "compilation",
-    "description": "comment",
-    "wm/lyrics": m.LYRICS,
-    "wm/beatsperminute": "bpm",
-    "musicbrainz/track id": "musicbrainz_recordingid",
-    "musicbrainz/release track id": "musicbrainz_trackid",
-    "musicbrainz/album id": "musicbrainz_albumid",
-    "musicbrainz/artist id": "musicbrainz_artistid",
-    "musicbrainz/album artist id": "musicbrainz_albumartistid",
-    "musicbrainz/release group id": "musicbrainz_releasegroupid",
-    "acoustid/id": "acoustid_id",
-    "replaygain_track_gain": "replaygain_track_gain",
-    "replaygain_track_peak": "replaygain_track_peak",
-    "replaygain_album_gain": "replaygain_album_gain",
-    "replaygain_album_peak": "replaygain_album_peak",
-}
+# WM/Track is zero-based (pre WMP 7): collected apart so that WM/TrackNumber wins,
+# then turned into a one-based track number by ``collect_asf``.
+WM_TRACK = "_wm_track"
+# Attribute names compared lower-case -> field, from the registry (plus WM/Track).
+ASF_NAMES: dict[str, str] = {**family_keys("asf", fold_case=True), "wm/track": WM_TRACK}
 PICTURE_NAME = "wm/picture"
 
 
@@ -62,8 +21,16 @@ def _value_text(attr) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, bytes):
-        return value.hex() if len(value) == 16 else m.summarize_bytes("bytes", value)
+        return value.hex() if len(value) == 16 else f"<bytes {len(value)} bytes>"
     return str(value)
+
+
+def _raw_value(attr) -> m.RawValue:
+    """A 16-byte value (a GUID) as hex, other bytes as ``mapping.binary_value``."""
+    value = getattr(attr, "value", attr)
+    if isinstance(value, bytes) and len(value) != 16:
+        return m.binary_value(value)
+    return m.clean_text(_value_text(attr))
 
 
 def asf_items(tags) -> list[tuple[str, list]]:
@@ -93,8 +60,8 @@ def collect_asf(tags) -> m.Collected:
                 field,
                 [_value_text(a) for a in attrs],
             )
-    if "tracknumber" not in values and values.get("_wm_track"):
-        number = m.parse_int(values["_wm_track"][0])
+    if "tracknumber" not in values and values.get(WM_TRACK):
+        number = m.parse_int(values[WM_TRACK][0])
         if number is not None:
             values["tracknumber"] = [str(number + 1)]
     return values
@@ -124,9 +91,10 @@ def parse_wm_picture(data: bytes) -> Picture | None:
     return m.make_picture(image, m.picture_type_name(ptype), mime)
 
 
-def raw_asf(tags) -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every attribute as text (WM/Picture summarized) and the pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_asf(tags) -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every attribute as text (binary ones, WM/Picture too, as ``mapping.binary_value``)
+    and the pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for name, attrs in asf_items(tags):
         out = raw.setdefault(m.clean_text(name), [])
@@ -136,7 +104,7 @@ def raw_asf(tags) -> tuple[dict[str, list[str]], list[Picture]]:
                 pic = parse_wm_picture(value)
                 if pic is not None:
                     pictures.append(pic)
-                out.append(m.summarize_bytes(name, value))
+                out.append(m.binary_value(value))
             else:
-                out.append(m.clean_text(_value_text(attr)))
+                out.append(_raw_value(attr))
     return raw, pictures

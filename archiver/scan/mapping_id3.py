@@ -4,8 +4,10 @@ Covers MP3, and the ID3 chunks of WAVE, AIFF, DSF, DSDIFF, TTA. The scanner load
 ID3 with ``translate=False``: mutagen still turns v2.2 frames into their v2.3
 twins (TT2 -> TIT2), but v2.3 frames stay as written (TYER, TDAT, TIME, TORY,
 IPLS): the raw tags show what the file holds, and skipping mutagen's v2.4
-conversion saves ~15 % of an MP3's read time. The tables list the old IDs, and
-:func:`v23_date` rebuilds the date mutagen would have made of TYER + TDAT + TIME.
+conversion saves ~15 % of an MP3's read time. The registry (``mapping_fields``)
+lists the old IDs too, and :func:`v23_date` rebuilds the date mutagen would have
+made of TYER + TDAT + TIME. Frames that are not plain text are read by the small
+named functions in ``FRAME_READERS``.
 """
 
 from __future__ import annotations
@@ -13,110 +15,35 @@ from __future__ import annotations
 import re
 
 from archiver.scan import mapping as m
+from archiver.scan.mapping_fields import family_keys
 from archiver.scan.record import Picture
 
-# Plain text frames: frame ID -> field.
-TEXT_FRAMES: dict[str, str] = {
-    # v2.3 / v2.4
-    "TIT2": "title",
-    "TPE1": "artist",
-    "TALB": "album",
-    "TPE2": "albumartist",
-    "TSOP": "artistsort",
-    "TSO2": "albumartistsort",
-    "XSOP": "artistsort",
-    "TRCK": "tracknumber",
-    "TPOS": "discnumber",
-    "TDRC": "date",
-    "TYER": m.DATE_FALLBACK,
-    "TDOR": "originaldate",
-    "XDOR": "originaldate",
-    "TORY": m.ORIGINALYEAR,
-    "TCOM": "composer",
-    "TEXT": "lyricist",
-    "TPE3": "conductor",
-    "TPUB": "label",
-    "TSRC": "isrc",
-    "TCMP": "compilation",
-    "TBPM": "bpm",
-    # v2.2 three-letter frames
-    "TT2": "title",
-    "TP1": "artist",
-    "TAL": "album",
-    "TP2": "albumartist",
-    "TSP": "artistsort",
-    "TS2": "albumartistsort",
-    "TRK": "tracknumber",
-    "TPA": "discnumber",
-    "TYE": m.DATE_FALLBACK,
-    "TOR": m.ORIGINALYEAR,
-    "TCM": "composer",
-    "TXT": "lyricist",
-    "TP3": "conductor",
-    "TPB": "label",
-    "TRC": "isrc",
-    "TCP": "compilation",
-    "TBP": "bpm",
-}
-
+_TXXX = "TXXX:"
+_TIPL = "TIPL:"
+_UFID = "UFID:"
+_KEYS = family_keys("id3")
+# Frame ID -> field for the frames the registry lists by ID. Most are plain text
+# frames read as ``frame.text``; the ones in FRAME_READERS below are not.
+FRAME_FIELDS: dict[str, str] = {key: field for key, field in _KEYS.items() if ":" not in key}
 # TXXX descriptions (compared lower-case) -> field.
 TXXX_DESCRIPTIONS: dict[str, str] = {
-    "artists": "artists",
-    "musicbrainz release track id": "musicbrainz_trackid",
-    "musicbrainz album id": "musicbrainz_albumid",
-    "musicbrainz artist id": "musicbrainz_artistid",
-    "musicbrainz album artist id": "musicbrainz_albumartistid",
-    "musicbrainz release group id": "musicbrainz_releasegroupid",
-    # Older taggers wrote the recording id here instead of in UFID.
-    "musicbrainz track id": "musicbrainz_recordingid",
-    "acoustid id": "acoustid_id",
-    "catalognumber": "catalognumber",
-    "barcode": "barcode",
-    "upc": "barcode",
-    "label": "label",
-    "originaldate": "originaldate",
-    "originalyear": m.ORIGINALYEAR,
-    "replaygain_track_gain": "replaygain_track_gain",
-    "replaygain_track_peak": "replaygain_track_peak",
-    "replaygain_album_gain": "replaygain_album_gain",
-    "replaygain_album_peak": "replaygain_album_peak",
-    "albumartistsort": "albumartistsort",
-    "artistsort": "artistsort",
-    "album artist": "albumartist",
-    "albumartist": "albumartist",
-    "lyricist": "lyricist",
-    "conductor": "conductor",
-    "producer": "producer",
-    "engineer": "engineer",
-    "mixer": "mixer",
-    "isrc": "isrc",
-    "compilation": "compilation",
-    "bpm": "bpm",
+    key[len(_TXXX) :].lower(): field for key, field in _KEYS.items() if key.startswith(_TXXX)
 }
-
-# TIPL / IPLS involvement roles (lower-case) -> field; any other role is a performer.
+# TIPL / IPLS involvement roles (lower-case) -> field; any other role is a performer
+# except these Picard roles that have no column.
 INVOLVEMENT_ROLES: dict[str, str | None] = {
-    "producer": "producer",
-    "engineer": "engineer",
-    "mix": "mixer",
-    "mixer": "mixer",
-    "arranger": None,  # Picard field, no column
+    **{key[len(_TIPL) :].lower(): field for key, field in _KEYS.items() if key.startswith(_TIPL)},
+    "arranger": None,
     "dj-mix": None,
 }
-
-GENRE_FRAMES = frozenset({"TCON", "TCO"})
-TXXX_FRAMES = frozenset({"TXXX", "TXX"})
-COMMENT_FRAMES = frozenset({"COMM", "COM"})
-LYRICS_FRAMES = frozenset({"USLT", "ULT", "SYLT", "SLT"})
-UFID_FRAMES = frozenset({"UFID", "UFI"})
-INVOLVED_FRAMES = frozenset({"TIPL", "IPLS", "IPL"})
-MUSICIAN_FRAMES = frozenset({"TMCL"})
-PICTURE_FRAMES = frozenset({"APIC", "PIC"})
-RVA2_FRAMES = frozenset({"RVA2"})
-V23_DATE_PARTS = frozenset({"TDAT", "TIME"})
+# UFID owners -> field.
+UFID_OWNERS: dict[str, str] = {
+    key[len(_UFID) :]: field for key, field in _KEYS.items() if key.startswith(_UFID)
+}
 # COMM descriptions that are the user's comment (others are iTunNORM & co).
 COMMENT_DESCRIPTIONS = frozenset({"", "id3v1 comment", "comment"})
-MUSICBRAINZ_UFID_OWNER = "http://musicbrainz.org"
+PICTURE_FRAMES = frozenset({"APIC", "PIC"})
+UFID_FRAMES = frozenset({"UFID", "UFI"})
 _RVA2_FIELDS = {
     "track": (m.RVA2_TRACK_GAIN, m.RVA2_TRACK_PEAK),
     "album": (m.RVA2_ALBUM_GAIN, m.RVA2_ALBUM_PEAK),
@@ -150,54 +77,111 @@ def _performer(name: str, role: str) -> str:
     return f"{name} ({role})" if role else name
 
 
+# --- frames that are not plain text: one named reader each --------------------
+# A reader gets the frame, the field the registry gives its ID (or None), the
+# collected values and the v2.3 date parts (TDAT / TIME, joined to TYER later).
+
+
+def _read_genres(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    """TCON: ``(17)`` and ``17`` become "Rock" (mutagen's ``genres``)."""
+    m.add(values, field, frame.genres)
+
+
+def _read_txxx(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    target = TXXX_DESCRIPTIONS.get(frame.desc.strip().lower())
+    if target is not None:
+        m.add(values, target, frame.text)
+
+
+def _read_comment(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    if frame.desc.strip().lower() in COMMENT_DESCRIPTIONS:
+        m.add(values, field, frame.text)
+
+
+def _read_lyrics(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    text = frame.text
+    if isinstance(text, list):  # SYLT: (text, time) pairs
+        text = "".join(str(t[0]) if isinstance(t, tuple) else str(t) for t in text)
+    m.add(values, field, [text])
+
+
+def _read_ufid(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    target = UFID_OWNERS.get(frame.owner)
+    if target is not None:
+        m.add(values, target, [frame.data.decode("ascii", "replace")])
+
+
+def _read_involved(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    """TIPL / IPLS: listed roles go to their field, other roles are performers."""
+    for role, name in frame.people:
+        key = role.strip().lower()
+        if key in INVOLVEMENT_ROLES:
+            target = INVOLVEMENT_ROLES[key]
+            if target:
+                m.add(values, target, [name])
+        else:
+            m.add(values, "performer", [_performer(name.strip(), role.strip())])
+
+
+def _read_musicians(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    """TMCL: ``Name (instrument)``."""
+    m.add(values, field, [_performer(name.strip(), role.strip()) for role, name in frame.people])
+
+
+def _read_rva2(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    """RVA2 ``track`` / ``album`` master volume: a ReplayGain fallback (gain and peak)."""
+    targets = _RVA2_FIELDS.get(frame.desc.strip().lower())
+    if targets and frame.channel == 1:
+        m.add(values, targets[0], [repr(frame.gain)])
+        m.add(values, targets[1], [repr(frame.peak)])
+
+
+def _read_date_part(frame, field, values: m.Collected, parts: dict[str, str]) -> None:
+    parts[frame.FrameID] = str(frame.text[0]) if frame.text else ""
+
+
+FRAME_READERS = {
+    "TCON": _read_genres,
+    "TCO": _read_genres,
+    "TXXX": _read_txxx,
+    "TXX": _read_txxx,
+    "COMM": _read_comment,
+    "COM": _read_comment,
+    "USLT": _read_lyrics,
+    "ULT": _read_lyrics,
+    "SYLT": _read_lyrics,
+    "SLT": _read_lyrics,
+    "UFID": _read_ufid,
+    "UFI": _read_ufid,
+    "TIPL": _read_involved,
+    "IPLS": _read_involved,
+    "IPL": _read_involved,
+    "TMCL": _read_musicians,
+    "RVA2": _read_rva2,
+    "TDAT": _read_date_part,
+    "TIME": _read_date_part,
+}
+# Frame ID -> field for the frames read as plain ``frame.text``.
+TEXT_FRAMES: dict[str, str] = {
+    fid: field for fid, field in FRAME_FIELDS.items() if fid not in FRAME_READERS
+}
+
+
 def collect_id3(tags) -> m.Collected:
     """Raw strings per Picard field from an ``mutagen.id3.ID3`` (or any frame mapping)."""
     values: m.Collected = {}
     parts: dict[str, str] = {}  # v2.3 TDAT / TIME, joined to TYER below
+    text_field = TEXT_FRAMES.get
+    reader_of = FRAME_READERS.get
     for frame in tags.values():
         fid = frame.FrameID
-        field = TEXT_FRAMES.get(fid)
+        field = text_field(fid)
         if field is not None:
             m.add(values, field, frame.text)
-        elif fid in TXXX_FRAMES:
-            field = TXXX_DESCRIPTIONS.get(frame.desc.strip().lower())
-            if field is not None:
-                m.add(values, field, frame.text)
-        elif fid in GENRE_FRAMES:
-            m.add(values, "genre", frame.genres)
-        elif fid in COMMENT_FRAMES:
-            if frame.desc.strip().lower() in COMMENT_DESCRIPTIONS:
-                m.add(values, "comment", frame.text)
-        elif fid in LYRICS_FRAMES:
-            text = frame.text
-            if isinstance(text, list):
-                text = "".join(str(t[0]) if isinstance(t, tuple) else str(t) for t in text)
-            m.add(values, m.LYRICS, [text])
-        elif fid in UFID_FRAMES:
-            if frame.owner == MUSICBRAINZ_UFID_OWNER:
-                m.add(values, "musicbrainz_recordingid", [frame.data.decode("ascii", "replace")])
-        elif fid in INVOLVED_FRAMES:
-            for role, name in frame.people:
-                key = role.strip().lower()
-                if key in INVOLVEMENT_ROLES:
-                    target = INVOLVEMENT_ROLES[key]
-                    if target:
-                        m.add(values, target, [name])
-                else:
-                    m.add(values, "performer", [_performer(name.strip(), role.strip())])
-        elif fid in MUSICIAN_FRAMES:
-            m.add(
-                values,
-                "performer",
-                [_performer(name.strip(), role.strip()) for role, name in frame.people],
-            )
-        elif fid in RVA2_FRAMES:
-            targets = _RVA2_FIELDS.get(frame.desc.strip().lower())
-            if targets and frame.channel == 1:
-                m.add(values, targets[0], [repr(frame.gain)])
-                m.add(values, targets[1], [repr(frame.peak)])
-        elif fid in V23_DATE_PARTS:
-            parts[fid] = str(frame.text[0]) if frame.text else ""
+            continue
+        reader = reader_of(fid)
+        if reader is not None:
+            reader(frame, FRAME_FIELDS.get(fid), values, parts)
     if parts and values.get(m.DATE_FALLBACK):
         year = values[m.DATE_FALLBACK][0]
         full = v23_date(year, parts.get("TDAT", ""), parts.get("TIME", ""))
@@ -211,7 +195,7 @@ def normalize_id3(tags) -> dict:
     return m.finalize(collect_id3(tags))
 
 
-def _frame_strings(frame) -> list[str]:
+def _frame_strings(frame) -> list[m.RawValue]:
     fid = frame.FrameID
     text = getattr(frame, "text", None)
     if text is not None:
@@ -224,31 +208,42 @@ def _frame_strings(frame) -> list[str]:
     if people is not None:
         return [m.clean_text(f"{role}: {name}") for role, name in people]
     if fid in UFID_FRAMES:
-        return [frame.data.decode("ascii", "backslashreplace")]
+        try:
+            return [frame.data.decode("ascii")]
+        except UnicodeDecodeError:  # an identifier that is not text: kept as bytes
+            return [m.binary_value(frame.data)]
     url = getattr(frame, "url", None)
     if isinstance(url, str):
         return [m.clean_text(url)]
     data = getattr(frame, "data", None)
     if isinstance(data, bytes):
-        return [m.summarize_bytes(fid, data)]
+        return [m.binary_value(data)]
     try:
         return [m.clean_text(frame._pprint())]
     except Exception:  # noqa: BLE001 - a frame mutagen cannot print is summarized
         return [f"<{fid}>"]
 
 
-def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every frame by its HashKey (text as read, binary frames summarized) and the pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_id3(tags, prefix: str = "") -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every frame by its HashKey (text as read, binary data as ``mapping.binary_value``)
+    and the pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for key, frame in tags.items():
         fid = frame.FrameID
         if fid in PICTURE_FRAMES:
             data = frame.data
             ptype = m.picture_type_name(frame.type)
-            pictures.append(m.make_picture(data, ptype, frame.mime))
+            picture = m.make_picture(data, ptype, frame.mime)
+            pictures.append(picture)
             raw[prefix + m.clean_text(key)] = [
-                f"<{fid} {ptype or frame.type} {frame.mime} {len(data)} bytes>"
+                m.binary_value(
+                    data,
+                    picture.sha256,
+                    mime=m.clean_text(frame.mime),
+                    type=int(frame.type),
+                    desc=m.clean_text(frame.desc),
+                )
             ]
             continue
         try:

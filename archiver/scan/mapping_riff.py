@@ -10,23 +10,10 @@ from __future__ import annotations
 import struct
 
 from archiver.scan import mapping as m
+from archiver.scan.mapping_fields import family_keys
 
-INFO_IDS: dict[str, str] = {
-    "INAM": "title",
-    "IART": "artist",
-    "IPRD": "album",
-    "ICRD": "date",
-    "IGNR": "genre",
-    "ICMT": "comment",
-    "ITRK": "tracknumber",
-    "IPRT": "tracknumber",
-    "IMUS": "composer",
-    "ICMP": "composer",
-    "IWRI": "lyricist",
-    "IENG": "engineer",
-    "IPUB": "label",
-    "IBPM": "bpm",
-}
+# INFO chunk ID -> field, from the registry.
+INFO_IDS: dict[str, str] = family_keys("riff")
 _MAX_CHUNKS = 64
 _MAX_INFO_BYTES = 1 << 20
 

@@ -2,7 +2,7 @@
 
 Keys are case-insensitive; the table is keyed by the lower-cased name. Pictures
 come from FLAC picture blocks (passed in) and METADATA_BLOCK_PICTURE / COVERART
-comments (base64), whose values are never kept in raw tags.
+comments (base64), kept in raw tags as the binary they encode.
 """
 
 from __future__ import annotations
@@ -13,64 +13,11 @@ import binascii
 from mutagen.flac import Picture as FlacPicture
 
 from archiver.scan import mapping as m
+from archiver.scan.mapping_fields import family_keys
 from archiver.scan.record import Picture
 
-VORBIS_KEYS: dict[str, str] = {
-    "title": "title",
-    "artist": "artist",
-    "artists": "artists",
-    "album": "album",
-    "albumartist": "albumartist",
-    "album artist": "albumartist",
-    "album_artist": "albumartist",
-    "artistsort": "artistsort",
-    "albumartistsort": "albumartistsort",
-    "tracknumber": "tracknumber",
-    "tracktotal": "totaltracks",
-    "totaltracks": "totaltracks",
-    "discnumber": "discnumber",
-    "disctotal": "totaldiscs",
-    "totaldiscs": "totaldiscs",
-    "date": "date",
-    "year": m.DATE_FALLBACK,
-    "originaldate": "originaldate",
-    "originalyear": m.ORIGINALYEAR,
-    "genre": "genre",
-    "composer": "composer",
-    "lyricist": "lyricist",
-    "conductor": "conductor",
-    "performer": "performer",
-    "producer": "producer",
-    "engineer": "engineer",
-    "mixer": "mixer",
-    "label": "label",
-    "organization": "label",
-    "publisher": "label",
-    "catalognumber": "catalognumber",
-    "barcode": "barcode",
-    "upc": "barcode",
-    "isrc": "isrc",
-    "compilation": "compilation",
-    "comment": "comment",
-    "description": "comment",
-    "lyrics": m.LYRICS,
-    "unsyncedlyrics": m.LYRICS,
-    "bpm": "bpm",
-    # In Vorbis comments MUSICBRAINZ_TRACKID is the *recording* id (Picard).
-    "musicbrainz_trackid": "musicbrainz_recordingid",
-    "musicbrainz_releasetrackid": "musicbrainz_trackid",
-    "musicbrainz_albumid": "musicbrainz_albumid",
-    "musicbrainz_artistid": "musicbrainz_artistid",
-    "musicbrainz_albumartistid": "musicbrainz_albumartistid",
-    "musicbrainz_releasegroupid": "musicbrainz_releasegroupid",
-    "acoustid_id": "acoustid_id",
-    "replaygain_track_gain": "replaygain_track_gain",
-    "replaygain_track_peak": "replaygain_track_peak",
-    "replaygain_album_gain": "replaygain_album_gain",
-    "replaygain_album_peak": "replaygain_album_peak",
-    "r128_track_gain": m.R128_TRACK,
-    "r128_album_gain": m.R128_ALBUM,
-}
+# Lower-cased comment name -> field, from the registry.
+VORBIS_KEYS: dict[str, str] = family_keys("vorbis", fold_case=True)
 
 PICTURE_KEYS = frozenset({"metadata_block_picture", "coverart"})
 
@@ -101,9 +48,8 @@ def normalize_vorbis(tags) -> dict:
     return m.finalize(collect_vorbis(tags))
 
 
-def _block_picture(value: str) -> Picture | None:
+def _block_picture(data: bytes) -> Picture | None:
     try:
-        data = base64.b64decode(value)
         pic = FlacPicture(data)
     except Exception:  # noqa: BLE001 - a broken picture is skipped (mutagen raises several kinds)
         return None
@@ -112,9 +58,10 @@ def _block_picture(value: str) -> Picture | None:
     )
 
 
-def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[str]], list[Picture]]:
-    """Every comment by key as read (picture comments summarized) and the embedded pictures."""
-    raw: dict[str, list[str]] = {}
+def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[m.RawValue]], list[Picture]]:
+    """Every comment by key as read (picture comments as the binary they encode, see
+    ``mapping.binary_value``) and the embedded pictures."""
+    raw: dict[str, list[m.RawValue]] = {}
     pictures: list[Picture] = []
     for pic in flac_pictures:
         pictures.append(
@@ -135,14 +82,20 @@ def raw_vorbis(tags, flac_pictures=()) -> tuple[dict[str, list[str]], list[Pictu
     for key, value in _pairs(tags):
         lowered = key.lower()
         if lowered in PICTURE_KEYS:
-            raw.setdefault(key, []).append(f"<{key} {len(value)} base64 chars>")
-            if lowered == "metadata_block_picture":
-                pic = _block_picture(value)
+            try:
+                data = base64.b64decode(value)
+            except (binascii.Error, ValueError):
+                data = None
+            # The binary the comment encodes, like any binary value (a damaged one as read).
+            raw.setdefault(key, []).append(
+                m.clean_text(value) if data is None else m.binary_value(data)
+            )
+            if data is None:
+                pic = None
+            elif lowered == "metadata_block_picture":
+                pic = _block_picture(data)
             else:
-                try:
-                    pic = m.make_picture(base64.b64decode(value), None, coverart_mime)
-                except (binascii.Error, ValueError):
-                    pic = None
+                pic = m.make_picture(data, None, coverart_mime)
             if pic is not None:
                 pictures.append(pic)
             continue

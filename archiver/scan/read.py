@@ -13,8 +13,10 @@ import io
 import os
 import stat
 import struct
+from collections.abc import Callable
 
 from mutagen import MutagenError
+from mutagen._vorbis import VComment  # base class of FLAC's and Ogg's comments
 from mutagen.aac import AAC
 from mutagen.ac3 import AC3
 from mutagen.aiff import AIFF
@@ -52,10 +54,6 @@ from archiver.scan.record import FileRecord, mtime_ns_of
 
 fastpaths.install()
 
-try:  # mutagen's VComment base class (FLAC, Ogg)
-    from mutagen._vorbis import VComment
-except ImportError:  # pragma: no cover - mutagen always has it
-    VComment = ()  # type: ignore[assignment]
 
 # Same candidates, in the same order, as mutagen.File().
 KINDS = (
@@ -155,6 +153,39 @@ _OGG_MARKERS: tuple[tuple[bytes, type], ...] = (
     (b"FLAC", OggFLAC),
     (b"\x80theora", OggTheora),
 )
+
+
+# Audio codecs of an Ogg stream's first packet (Theora is video).
+_OGG_AUDIO: tuple[tuple[bytes, type], ...] = tuple(
+    (marker, kind) for marker, kind in _OGG_MARKERS if kind is not OggTheora
+)
+_MAX_OGG_STREAMS = 16
+VIDEO_ONLY = "video only (Ogg Theora), no audio stream"
+
+
+def ogg_first_packets(fileobj) -> list[bytes]:
+    """The first bytes of each logical stream's first packet: the Ogg spec puts every
+    stream's beginning-of-stream page before any data page, so this reads a few
+    small pages at the start of the file."""
+    out: list[bytes] = []
+    fileobj.seek(0)
+    for _ in range(_MAX_OGG_STREAMS):
+        head = fileobj.read(27)
+        if len(head) < 27 or head[:4] != b"OggS" or not head[5] & 0x02:
+            break  # not a page, or the first page that is not a stream's beginning
+        body_size = sum(fileobj.read(head[26]))
+        out.append(fileobj.read(body_size)[:16])
+    return out
+
+
+def ogg_audio_kind(fileobj):
+    """The reader of the first audio stream of an Ogg file (Theora + Vorbis -> OggVorbis);
+    None when it has none (a video-only Ogg Theora)."""
+    for packet in ogg_first_packets(fileobj):
+        for marker, kind in _OGG_AUDIO:
+            if marker in packet:
+                return kind
+    return None
 
 
 _MP3_EXTS = frozenset({".mp3", ".mp2", ".mp1", ".mpg", ".mpeg", ".mpga"})
@@ -370,7 +401,65 @@ def _appended_id3(fileobj, end: int, footer: bytes):
     return tag if len(tag) else None
 
 
+# --- the main tag of a file, by tag family ------------------------------------
+# Each reads a mutagen tag object into (tag format name, collected fields, raw tags,
+# pictures).
+FamilyResult = tuple[str, m.Collected, dict[str, list], list]
+
+
+def _id3_tag(tags, audio) -> FamilyResult:
+    return id3_version_name(tags.version), collect_id3(tags), *raw_id3(tags)
+
+
+def _vorbis_tag(tags, audio) -> FamilyResult:
+    return "VorbisComment", collect_vorbis(tags), *raw_vorbis(tags, getattr(audio, "pictures", ()))
+
+
+def _mp4_tag(tags, audio) -> FamilyResult:
+    return "MP4", collect_mp4(tags), *raw_mp4(tags)
+
+
+def _asf_tag(tags, audio) -> FamilyResult:
+    return "ASF", collect_asf(tags), *raw_asf(tags)
+
+
+def _ape_tag(tags, audio) -> FamilyResult:
+    items = tags.items()  # once: mutagen validates the key again on every lookup
+    return "APEv2", collect_ape(items), *raw_ape(items)
+
+
+# mutagen tag class -> family reader; subclasses (AIFF's ID3, FLAC's VComment, ...)
+# are resolved through their MRO once and cached.
+TAG_FAMILIES: dict[type, Callable[..., FamilyResult]] = {
+    ID3: _id3_tag,
+    VComment: _vorbis_tag,
+    MP4Tags: _mp4_tag,
+    ASFTags: _asf_tag,
+    APEv2: _ape_tag,
+}
+_FAMILY_OF: dict[type, Callable[..., FamilyResult] | None] = {}
+
+
+def _family_of(cls: type) -> Callable[..., FamilyResult] | None:
+    """The family reader for a tag class (None: a tag type we do not map)."""
+    try:
+        return _FAMILY_OF[cls]
+    except KeyError:
+        pass
+    family = next((TAG_FAMILIES[k] for k in cls.__mro__ if k in TAG_FAMILIES), None)
+    _FAMILY_OF[cls] = family
+    return family
+
+
 def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
+    if type(audio) is OggTheora:
+        # A video: its audio stream, if any, is the track; without one it is no audio file.
+        kind = ogg_audio_kind(fileobj)
+        if kind is None:
+            record.error = ("unsupported", VIDEO_ONLY)
+            record.not_audio = True
+            return
+        audio = _load(kind, fileobj)
     props = formats.audio_properties(audio, ext, header, record.size)
     record.format = props["format"]
     record.codec = props["codec"]
@@ -389,31 +478,14 @@ def _fill(record: FileRecord, audio, fileobj, ext: str, header: bytes) -> None:
     tags = audio.tags
     primary: m.Collected | None = None
     secondary: list[m.Collected] = []
-    raw: dict[str, list[str]] = {}
+    raw: dict[str, list[m.RawValue]] = {}
     pictures = []
     formats_found: list[str] = []
 
-    if isinstance(tags, ID3):
-        formats_found.append(id3_version_name(tags.version))
-        primary = collect_id3(tags)
-        raw, pictures = raw_id3(tags)
-    elif isinstance(tags, VComment):
-        formats_found.append("VorbisComment")
-        primary = collect_vorbis(tags)
-        raw, pictures = raw_vorbis(tags, getattr(audio, "pictures", ()))
-    elif isinstance(tags, MP4Tags):
-        formats_found.append("MP4")
-        primary = collect_mp4(tags)
-        raw, pictures = raw_mp4(tags)
-    elif isinstance(tags, ASFTags):
-        formats_found.append("ASF")
-        primary = collect_asf(tags)
-        raw, pictures = raw_asf(tags)
-    elif isinstance(tags, APEv2):
-        formats_found.append("APEv2")
-        items = tags.items()
-        primary = collect_ape(items)
-        raw, pictures = raw_ape(items)
+    family = _family_of(type(tags)) if tags is not None else None
+    if family is not None:
+        format_name, primary, raw, pictures = family(tags, audio)
+        formats_found.append(format_name)
     elif tags is not None:
         formats_found.append(type(tags).__name__)
         record.notes.append(f"tag type {type(tags).__name__} not mapped")

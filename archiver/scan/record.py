@@ -35,11 +35,16 @@ class FileRecord:
     # Normalized fields keyed by the column names of the ``tags`` table
     # (Picard names); multi-valued fields already joined with "; ".
     tags: dict[str, str | int | float | None] = field(default_factory=dict)
-    # Every tag key and its values exactly as read (JSON-able).
-    raw_tags: dict[str, list[str]] = field(default_factory=dict)
+    # Every tag key and its values exactly as read (JSON-able): text as a string,
+    # a binary value as a dict (``{"base64": ...}`` or ``{"size", "sha256"}``,
+    # see mapping.binary_value).
+    raw_tags: dict[str, list[str | dict]] = field(default_factory=dict)
     pictures: list[Picture] = field(default_factory=list)
     # (kind, one-line message) when the file could not be read.
     error: tuple[str, str] | None = None
+    # The content is certainly not audio (a video-only Ogg Theora): the scan skips the
+    # file like any non-audio file instead of listing it as an error; ``error`` says why.
+    not_audio: bool = False
     # Things worth knowing about a file that was read, e.g. extension and
     # content disagreed ("content is FLAC, extension is .m4a").
     notes: list[str] = field(default_factory=list)

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from archiver.catalog import files as store
 from archiver.catalog.db import Catalog, utc_now
 from archiver.errors import ArchiverError, Interrupted
+from archiver.procs import die_with_parent
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
@@ -144,8 +145,9 @@ Result = tuple[bytes, int, "store.Rows | None"]
 
 def read_task(task: Task) -> list[Result]:
     """Read a batch of files into rows. ``(path, action, rows)`` per file;
-    ``rows`` is None for a file picked by content that mutagen does not know
-    (it is skipped, not an error). Never raises for one bad file."""
+    ``rows`` is None for a file picked by content that mutagen does not know, or
+    whose content is certainly not audio (a video-only Ogg): it is skipped, not an
+    error. Never raises for one bad file."""
     items, root_id, scan_id, tag_cols, timeout = task
     use_alarm = timeout > 0 and threading.current_thread() is threading.main_thread()
     use_alarm = use_alarm and signal.getsignal(signal.SIGALRM) is _on_alarm
@@ -179,7 +181,7 @@ def read_task(task: Task) -> list[Result]:
                 )
             )
             continue
-        if sniffed and record.error and record.error[0] == "unsupported":
+        if record.not_audio or (sniffed and record.error and record.error[0] == "unsupported"):
             out.append((path, action, None))
             continue
         out.append((path, action, store.record_rows(record, root_id, scan_id, tag_cols, now)))
@@ -293,16 +295,6 @@ class _Worker:
 INHERITED_FDS_TO_CLOSE: set[int] = set()
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in workers
-    """Linux: have the kernel kill this reader when the scan process dies."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _worker_main(conn, fault: str | None) -> None:  # pragma: no cover - runs in workers
     parent = os.getppid()  # the scan (fork) or the fork server, which dies with it
     _worker_init()
@@ -316,7 +308,7 @@ def _worker_main(conn, fault: str | None) -> None:  # pragma: no cover - runs in
             os.close(fd)
         except OSError:
             pass
-    _die_with_parent()
+    die_with_parent(parent)  # the kernel kills this reader when the scan dies (Linux)
     while True:
         # A forked reader also holds the parent's end of its pipe, so it would
         # never see EOF if the scan were killed: watch the parent instead.

@@ -3,8 +3,9 @@
 ``ListSource`` formats a bounded list kept in memory (categories, the
 entries of a category, one entry's albums, one album's tracks). ``TrackPages``
 is the "All tracks" source: it holds only the ordered ids of the view (from a
-worker) and reads rows a page at a time by id on the UI thread, through an
-LRU cache, so a jump to row 100,000 costs one indexed lookup of 100 rows.
+worker) and keeps an LRU of pages of rows read by id; the table's worker reads
+the missing pages off the UI thread (see ``PagedSource``), so a jump to row
+100,000 costs one indexed lookup of 100 rows and never blocks a key.
 """
 
 from __future__ import annotations
@@ -82,16 +83,26 @@ def all_track_cells(row: TrackRow) -> tuple[str, ...]:
     )
 
 
+NOT_READ = object()  # a row whose page is not in memory
+
+
 class TrackPages:
-    """Ordered ids of a view; rows fetched by page through an LRU cache."""
+    """Ordered ids of a view; rows kept by page in an LRU, read by a worker.
+
+    ``connect`` opens a connection for the calling (worker) thread; the ids
+    never change after creation, so the worker may read them.
+    """
 
     PAGE = 100
     PAGES_KEPT = 64
 
     def __init__(
-        self, conn: sqlite3.Connection, ids: array, columns: list[Column] | None = None
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        ids: array | Sequence[int],
+        columns: list[Column] | None = None,
     ) -> None:
-        self.conn = conn
+        self.connect = connect
         self.ids = ids
         self.columns = columns or ALL_TRACK_COLUMNS
         self._pages: OrderedDict[int, list[TrackRow | None]] = OrderedDict()
@@ -99,23 +110,19 @@ class TrackPages:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def row(self, index: int) -> TrackRow | None:
+    def row(self, index: int) -> Any:
+        """The row at ``index`` (None: gone from the catalog), or NOT_READ."""
         number = index // self.PAGE
         page = self._pages.get(number)
         if page is None:
-            start = number * self.PAGE
-            wanted = list(self.ids[start : start + self.PAGE])
-            found = {r.id: r for r in browse.tracks_by_ids(self.conn, wanted)}
-            page = [found.get(i) for i in wanted]
-            self._pages[number] = page
-            while len(self._pages) > self.PAGES_KEPT:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(number)
+            return NOT_READ
+        self._pages.move_to_end(number)
         return page[index % self.PAGE]
 
-    def cells(self, index: int) -> tuple[str, ...]:
+    def cells(self, index: int) -> tuple[str, ...] | None:
         row = self.row(index)
+        if row is NOT_READ:
+            return None
         return all_track_cells(row) if row else ("(gone)",)
 
     def key(self, index: int) -> Any:
@@ -123,4 +130,31 @@ class TrackPages:
 
     def dim(self, index: int) -> bool:
         row = self.row(index)
-        return row is None or row.missing
+        return row is None or row is NOT_READ or row.missing
+
+    def missing_pages(self, start: int, stop: int) -> list[int]:
+        stop = min(stop, len(self.ids))
+        if stop <= start:
+            return []
+        pages = range(start // self.PAGE, (stop - 1) // self.PAGE + 1)
+        return [n for n in pages if n not in self._pages]
+
+    def read_pages(self, numbers: list[int]) -> dict[int, list[TrackRow | None]]:
+        conn = self.connect()
+        try:
+            pages: dict[int, list[TrackRow | None]] = {}
+            for number in numbers:
+                start = number * self.PAGE
+                wanted = list(self.ids[start : start + self.PAGE])
+                found = {r.id: r for r in browse.tracks_by_ids(conn, wanted)}
+                pages[number] = [found.get(i) for i in wanted]
+            return pages
+        finally:
+            conn.close()
+
+    def add_pages(self, pages: dict[int, list[TrackRow | None]]) -> None:
+        for number, rows in pages.items():
+            self._pages[number] = rows
+            self._pages.move_to_end(number)
+        while len(self._pages) > self.PAGES_KEPT:
+            self._pages.popitem(last=False)

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import checksums
 from archiver.integrity.checksum import checksum_files
 from tests.integrity.conftest import Library
 from tests.integrity.tagedit import retag
@@ -80,7 +80,7 @@ def test_stale_fingerprints_are_retaken_and_kept_as_history(library: Library) ->
     summary = checksum_files(library.db, jobs=1)
     assert summary.hashed == 1
     with library.catalog() as catalog:
-        history = sql.fingerprint_history(catalog.conn, library.file_id(edited))
+        history = checksums.fingerprint_history(catalog.conn, library.file_id(edited))
     assert [h["sha256"] for h in history][0] == old[0]
     assert len(history) == 2 and history[1]["sha256"] != old[0]
     assert history[0]["audio_hash"] == history[1]["audio_hash"] == old[1]

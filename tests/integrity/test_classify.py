@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.catalog.integrity import StoredFingerprint
+from archiver.catalog.checksums import StoredFingerprint
 from archiver.integrity.checksum import HashOutcome
 from archiver.integrity.hashing import Fingerprint
 from archiver.integrity.verify import classify

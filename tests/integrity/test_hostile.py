@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import verify_runs
 from archiver.integrity import runlock
 from archiver.integrity.checksum import checksum_files, hash_one
 from archiver.integrity.hashing import NotARegularFile, fingerprint_file
@@ -125,11 +125,11 @@ def test_checksum_skips_special_files(library: Library) -> None:
 
 HOLD_RUN = """
 import sys
-from archiver.catalog import integrity as sql, open_catalog
+from archiver.catalog import open_catalog, verify_runs
 from archiver.integrity import runlock
 catalog = open_catalog(sys.argv[1])
 with catalog.write() as conn:
-    run_id = sql.start_verify_run(conn, "held")
+    run_id = verify_runs.start_verify_run(conn, "held")
     runlock.claim(catalog.path, "verify", run_id)
 print(run_id, flush=True)
 sys.stdin.read()  # hold the run until the test closes stdin (or kills us)
@@ -210,7 +210,7 @@ def test_a_killed_run_is_resumed_after_being_marked(library: Library, files) -> 
 def test_a_run_of_this_process_is_live(library: Library, files) -> None:
     with library.catalog() as catalog:
         with catalog.write() as conn:
-            run_id = sql.start_verify_run(conn, None)
+            run_id = verify_runs.start_verify_run(conn, None)
             runlock.claim(catalog.path, "verify", run_id)
         try:
             with catalog.write() as conn:

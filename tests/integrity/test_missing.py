@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import completeness as sql
 from archiver.cli import cli
 from archiver.integrity.completeness import album_folder, incomplete_albums, release_gaps, tag_gaps
 from tests.integrity.conftest import Library

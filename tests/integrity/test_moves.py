@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import checksums
+from archiver.catalog import moves as move_sql
 from archiver.integrity.checksum import checksum_files
 from tests.integrity.conftest import Library
 
@@ -64,8 +65,8 @@ def test_move_keeps_one_entry_with_history_and_match(
     assert library.query("SELECT file_id, recording_mbid FROM matches") == [(file_id, "rec-1")]
     assert library.query("SELECT title FROM tags WHERE file_id = ?", (file_id,)) == [("B",)]
     with library.catalog() as catalog:
-        moves = sql.file_moves(catalog.conn, file_id)
-        history = sql.fingerprint_history(catalog.conn, file_id)
+        moves = move_sql.file_moves(catalog.conn, file_id)
+        history = checksums.fingerprint_history(catalog.conn, file_id)
     assert [(m["old_path"], m["new_path"]) for m in moves] == [(str(old), str(target))]
     assert len(history) == (2 if hashed else 0)  # the checksum, then the hash that proved it
     # The search index follows the entry.

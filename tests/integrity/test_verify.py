@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archiver.catalog import integrity as sql
+from archiver.catalog import checksums, verify_runs
 from archiver.cli import cli
 from archiver.integrity.checksum import checksum_files
 from archiver.integrity.verify import verify_files
@@ -64,8 +64,8 @@ def test_bit_rot_is_changed_and_stays_reported(library: Library, files, fmt: str
     code, data = verify_json(library)
     assert code == 1 and data["changed"] == [str(path)]
     with library.catalog() as catalog:
-        damaged = sql.damaged_files(catalog.conn)
-        history = sql.fingerprint_history(catalog.conn, library.file_id(path))
+        damaged = verify_runs.damaged_files(catalog.conn)
+        history = checksums.fingerprint_history(catalog.conn, library.file_id(path))
     assert [(d.path, d.status) for d in damaged] == [(str(path), "changed")]
     assert len(history) == 3  # the checksum, then the evidence of each verify
 

@@ -243,3 +243,22 @@ def test_finalize_any_input_gives_typed_columns(values):
             assert isinstance(value, int) and not isinstance(value, bool)
             assert 0 <= value <= 2**31 - 1
     assert out["has_lyrics"] in (0, 1)
+
+
+def test_binary_value_exact_up_to_4_kib_then_size_and_hash():
+    import base64
+    import hashlib
+
+    small = bytes(range(256)) * 16  # 4096 bytes: kept exactly
+    assert m.binary_value(small) == {"base64": base64.b64encode(small).decode("ascii")}
+    assert base64.b64decode(m.binary_value(small)["base64"]) == small
+    big = small + b"\x00"
+    assert m.binary_value(big) == {"size": 4097, "sha256": hashlib.sha256(big).hexdigest()}
+    assert m.binary_value(b"", mime="image/png") == {"base64": "", "mime": "image/png"}
+
+
+def test_cap_raw_leaves_binary_values_alone():
+    raw = {"PRIV:x": [m.binary_value(b"\x00" * 10)], "TXXX:y": ["z" * 20]}
+    m.cap_raw(raw, limit=5)
+    assert raw["PRIV:x"] == [m.binary_value(b"\x00" * 10)]
+    assert raw["TXXX:y"][0].startswith("zzzzz<truncated: 20 chars")

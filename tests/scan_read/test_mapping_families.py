@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import struct
 
 from mutagen import apev2, asf, flac, id3, mp4
@@ -20,6 +21,10 @@ PNG = (
     + struct.pack(">IIBBBBB", 4, 5, 8, 2, 0, 0, 0)
     + b"\x00\x00\x00\x00"
 )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _only_columns(out: dict) -> None:
@@ -256,7 +261,7 @@ def test_id3v1_frames_from_mutagen_parser():
     assert out["year"] == 1994
 
 
-def test_id3_raw_keeps_every_frame_and_summarizes_binary():
+def test_id3_raw_keeps_every_frame_and_binary_exactly():
     tags = _id3(
         id3.TIT2(encoding=3, text=["Song"]),
         id3.TXXX(encoding=3, desc="Custom", text=["x", "y"]),
@@ -270,8 +275,12 @@ def test_id3_raw_keeps_every_frame_and_summarizes_binary():
     raw, pictures = raw_id3(tags)
     assert raw["TIT2"] == ["Song"]
     assert raw["TXXX:Custom"] == ["x", "y"]
-    assert raw["APIC:Cover"] == [f"<APIC front cover image/png {len(PNG)} bytes>"]
-    assert [v for k, v in raw.items() if k.startswith("PRIV:owner")] == [["<PRIV 3 bytes>"]]
+    assert raw["APIC:Cover"] == [
+        {"base64": _b64(PNG), "mime": "image/png", "type": 3, "desc": "Cover"}
+    ]
+    assert [v for k, v in raw.items() if k.startswith("PRIV:owner")] == [
+        [{"base64": _b64(b"\x00\x01\x02")}]
+    ]
     assert raw["UFID:http://musicbrainz.org"] == [MBID]
     assert raw["TIPL"] == ["producer: P"]
     assert raw["WOAR:http://example.com"] == ["http://example.com"]
@@ -358,15 +367,13 @@ def test_vorbis_opus_r128_gain_fallback():
     assert out["replaygain_album_gain"] == 5.0
 
 
-def test_vorbis_raw_summarizes_block_pictures():
+def test_vorbis_raw_keeps_block_pictures_as_binary():
     pic = flac.Picture()
     pic.type, pic.mime, pic.width, pic.height, pic.data = 4, "image/png", 4, 5, PNG
     encoded = base64.b64encode(pic.write()).decode("ascii")
     raw, pictures = raw_vorbis([("TITLE", "x"), ("METADATA_BLOCK_PICTURE", encoded)])
     assert raw["TITLE"] == ["x"]
-    assert raw["METADATA_BLOCK_PICTURE"] == [
-        f"<METADATA_BLOCK_PICTURE {len(encoded)} base64 chars>"
-    ]
+    assert raw["METADATA_BLOCK_PICTURE"] == [{"base64": encoded}]
     assert [(p.picture_type, p.mime, p.width, p.height, p.size) for p in pictures] == [
         ("back cover", "image/png", 4, 5, len(PNG))
     ]
@@ -439,12 +446,10 @@ def test_mp4_raw_and_covers():
     )
     tags["----:com.apple.iTunes:Encoding Params"] = [mp4.MP4FreeForm(b"\xff\xfe\x00", dataformat=0)]
     raw, pictures = raw_mp4(tags)
-    assert raw["covr"] == [f"<covr {len(PNG)} bytes>"]
+    assert raw["covr"] == [{"base64": _b64(PNG)}]
     assert raw["trkn"] == ["2/9"]
     assert raw["cpil"] == ["0"]
-    assert raw["----:com.apple.iTunes:Encoding Params"] == [
-        "<----:com.apple.iTunes:Encoding Params 3 bytes>"
-    ]
+    assert raw["----:com.apple.iTunes:Encoding Params"] == [{"base64": _b64(b"\xff\xfe\x00")}]
     assert [(p.picture_type, p.mime, p.width) for p in pictures] == [
         ("front cover", "image/png", 4)
     ]
@@ -528,8 +533,13 @@ def test_asf_wm_picture():
     tags = asf.ASFTags()
     tags["WM/Picture"] = [asf.ASFByteArrayAttribute(_wm_picture())]
     raw, pictures = raw_asf(tags)
-    assert raw["WM/Picture"][0].startswith("<WM/Picture ")
+    assert raw["WM/Picture"] == [{"base64": _b64(_wm_picture())}]
     assert len(pictures) == 1
+    tags["WM/Blob"] = [asf.ASFByteArrayAttribute(b"\x01" * 5000)]
+    tags["WM/MediaClassPrimaryID"] = [asf.ASFGUIDAttribute(b"\x02" * 16)]
+    raw, _ = raw_asf(tags)
+    assert raw["WM/Blob"] == [{"size": 5000, "sha256": hashlib.sha256(b"\x01" * 5000).hexdigest()}]
+    assert raw["WM/MediaClassPrimaryID"] == ["02" * 16]  # a GUID stays hex text
 
 
 # --- APEv2 -------------------------------------------------------------------
@@ -576,15 +586,15 @@ def test_ape_cover_art_and_binary_items():
     tags["Blob"] = apev2.APEValue(b"\x00\x01", apev2.BINARY)
     raw, pictures = raw_ape(tags)
     assert raw["Title"] == ["x"]
-    assert raw["Blob"] == ["<Blob 2 bytes>"]
-    assert raw["Cover Art (Back)"] == [f"<Cover Art (Back) {len(PNG) + 9} bytes>"]
+    assert raw["Blob"] == [{"base64": _b64(b"\x00\x01")}]
+    assert raw["Cover Art (Back)"] == [{"base64": _b64(b"back.png\x00" + PNG)}]
     assert [(p.picture_type, p.mime, p.size) for p in pictures] == [
         ("back cover", "image/png", len(PNG))
     ]
     assert normalize_ape(tags) == {"title": "x", "has_lyrics": 0}
 
 
-def test_mp4_binary_freeform_that_decodes_as_utf8_is_still_summarized():
+def test_mp4_binary_freeform_that_decodes_as_utf8_is_still_binary():
     tags = mp4.MP4Tags()
     tags["----:com.apple.iTunes:Encoding Params"] = [
         mp4.MP4FreeForm(b"vers\x00\x00\x00\x01acbf", dataformat=0)
@@ -592,6 +602,36 @@ def test_mp4_binary_freeform_that_decodes_as_utf8_is_still_summarized():
     tags["----:com.apple.iTunes:Note"] = [mp4.MP4FreeForm(b"plain text", dataformat=0)]
     raw, _ = raw_mp4(tags)
     assert raw["----:com.apple.iTunes:Encoding Params"] == [
-        "<----:com.apple.iTunes:Encoding Params 12 bytes>"
+        {"base64": _b64(b"vers\x00\x00\x00\x01acbf")}
     ]
     assert raw["----:com.apple.iTunes:Note"] == ["plain text"]
+
+
+def test_large_binary_frames_keep_size_and_hash():
+    big = PNG + b"\x00" * 5000
+    digest = hashlib.sha256(big).hexdigest()
+    raw, pictures = raw_id3(
+        _id3(
+            id3.APIC(encoding=3, mime="image/png", type=3, desc="Big", data=big),
+            id3.PRIV(owner="o", data=b"\x07" * 4097),
+        )
+    )
+    assert raw["APIC:Big"] == [
+        {"size": len(big), "sha256": digest, "mime": "image/png", "type": 3, "desc": "Big"}
+    ]
+    assert pictures[0].sha256 == digest
+    (priv,) = [v for k, v in raw.items() if k.startswith("PRIV:o")]
+    assert priv == [{"size": 4097, "sha256": hashlib.sha256(b"\x07" * 4097).hexdigest()}]
+    tags = _mp4(covr=[mp4.MP4Cover(big, imageformat=mp4.MP4Cover.FORMAT_PNG)])
+    assert raw_mp4(tags)[0]["covr"] == [{"size": len(big), "sha256": digest}]
+
+
+def test_undecodable_text_is_kept_as_bytes_not_mangled():
+    raw, _ = raw_id3(_id3(id3.UFID(owner="http://example.org", data=b"\xff\x00id")))
+    assert raw["UFID:http://example.org"] == [{"base64": _b64(b"\xff\x00id")}]
+    tags = mp4.MP4Tags()
+    tags["----:com.apple.iTunes:Bad"] = [mp4.MP4FreeForm(b"a\xffb", dataformat=1)]
+    tags["----:com.apple.iTunes:Good"] = [mp4.MP4FreeForm("é".encode(), dataformat=1)]
+    raw, _ = raw_mp4(tags)
+    assert raw["----:com.apple.iTunes:Bad"] == [{"base64": _b64(b"a\xffb")}]
+    assert raw["----:com.apple.iTunes:Good"] == ["é"]

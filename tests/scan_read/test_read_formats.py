@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -41,8 +42,23 @@ def _check_record_shape(record) -> None:
     json.dumps(record.raw_tags)
     for key, values in record.raw_tags.items():
         assert isinstance(key, str)
-        assert all(isinstance(v, str) for v in values)
-        assert not any(audiogen.PICTURE_PNG.decode("latin-1") in v for v in values)
+        for v in values:
+            # text, or a binary value marked as one (mapping.binary_value)
+            assert isinstance(v, str) or set(v) <= _BINARY_KEYS and ("base64" in v or "sha256" in v)
+        text = [v for v in values if isinstance(v, str)]
+        assert not any(audiogen.PICTURE_PNG.decode("latin-1") in v for v in text)
+
+
+_BINARY_KEYS = {"base64", "size", "sha256", "mime", "type", "desc"}
+
+
+def _raw_binaries(record) -> list[bytes]:
+    return [
+        base64.b64decode(v["base64"])
+        for values in record.raw_tags.values()
+        for v in values
+        if isinstance(v, dict) and "base64" in v
+    ]
 
 
 def test_every_template_has_an_expectation():
@@ -92,6 +108,9 @@ def test_picture_summary(tmp_path, fmt):
     assert pic.size == len(audiogen.PICTURE_PNG)
     assert pic.sha256 == hashlib.sha256(audiogen.PICTURE_PNG).hexdigest()
     assert (pic.width, pic.height) == (1, 1)
+    if fmt not in ("flac",):  # FLAC pictures are metadata blocks, not tags
+        # the tag that holds the picture is kept exactly in raw tags, not as a placeholder
+        assert any(audiogen.PICTURE_PNG in data for data in _raw_binaries(record)), record.raw_tags
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav", "aiff"])

@@ -11,6 +11,7 @@ import pytest
 from archiver.catalog import browse, open_catalog
 from archiver.catalog.browse import Scope, album_mb_status
 from archiver.catalog.query import compile_query
+from archiver.integrity import browse as integrity_browse
 
 
 @pytest.fixture
@@ -190,16 +191,16 @@ def test_album_mb_status(counts: tuple[int, int, int, int, int], expected: str) 
 def test_preservation_views_of_the_test_catalog(conn: sqlite3.Connection) -> None:
     # Nothing fingerprinted or verified; Help! lacks its missing "Yesterday" (track 3 of 3)
     # and Kind of Blue's tags say 4 tracks per disc while each disc has 2.
-    assert browse.integrity_counts(conn) == browse.IntegrityCounts(0, 0, 2)
+    assert integrity_browse.integrity_counts(conn) == integrity_browse.IntegrityCounts(0, 0, 2)
     assert browse.damaged_entries(conn) == []
-    assert [(e.label, e.tracks) for e in browse.duplicate_kinds(conn)] == [
+    assert [(e.label, e.tracks) for e in integrity_browse.duplicate_kinds(conn)] == [
         ("Same audio", 0),
         ("Same recording", 0),
         ("Same artist/title", 0),
     ]
-    albums = {e.label: e for e in browse.incomplete_album_entries(conn)}
+    albums = {e.label: e for e in integrity_browse.incomplete_album_entries(conn)}
     assert set(albums) == {"Help! — The Beatles", "Kind of Blue — Miles Davis"}
-    help_rows = browse.missing_rows(albums["Help! — The Beatles"].extra)
+    help_rows = integrity_browse.missing_rows(albums["Help! — The Beatles"].extra)
     assert [r.sentence() for r in help_rows] == [
         "missing: disc 1 track 3",
         "missing: file gone '1-03 Yesterday.mp3'",
@@ -227,7 +228,7 @@ def test_missing_rows_merge_tags_and_musicbrainz() -> None:
             MissingTrack(1, 4, "4", "Oh! Darling", 206.4),
         ],
     )
-    rows = browse.missing_rows(album)
+    rows = integrity_browse.missing_rows(album)
     assert [(r.sentence(), r.source) for r in rows] == [
         ("missing: disc 1 track 4 'Oh! Darling' 3:26", "tags, MusicBrainz"),
         ("missing: disc 1 track 7 'Here Comes the Sun' 3:05", "MusicBrainz"),

@@ -152,6 +152,18 @@ def _history(d: TrackDetail) -> list[RenderableType]:
     return parts
 
 
+def raw_value_text(value: Any) -> str:
+    """A raw tag value for people: text as is, a binary value (``{"base64": ...}`` or
+    ``{"size": N, "sha256": ...}``, see scan.mapping.binary_value) as ``<binary N bytes>``."""
+    if not isinstance(value, dict):
+        return str(value)
+    size = value.get("size")
+    encoded = value.get("base64")
+    if size is None and isinstance(encoded, str):
+        size = len(encoded) // 4 * 3 - encoded[-2:].count("=")
+    return f"<binary {size} bytes>" if isinstance(size, int) else "<binary>"
+
+
 def render_detail(d: TrackDetail) -> RenderableType:
     """The whole detail as one renderable (kept pure for tests and snapshots)."""
     parts: list[RenderableType] = []
@@ -307,7 +319,7 @@ def render_detail(d: TrackDetail) -> RenderableType:
     raw = _kv_table("Raw tags (as read)")
     for key, values in sorted(d.raw.items()):
         if isinstance(values, list):
-            shown = "; ".join(str(v) for v in values)
+            shown = "; ".join(raw_value_text(v) for v in values)
         else:
             shown = json.dumps(values, ensure_ascii=False)
         raw.add_row(str(key), shown)

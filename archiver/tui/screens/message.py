@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from archiver.tui.format import sanitize
@@ -34,7 +34,7 @@ class MessageScreen(ModalScreen[None]):
             yield Label("Esc to close · q to quit", classes="dialog-hint")
 
     def action_close(self) -> None:
-        if len(self.app.screen_stack) <= 2 and not _has_browser(self.app):
+        if _only_screen(self):
             self.app.exit()
         else:
             self.dismiss(None)
@@ -45,7 +45,7 @@ def plain_lines(text: str) -> Content:
     return Content(text)
 
 
-def _has_browser(app) -> bool:  # type: ignore[no-untyped-def]
-    from archiver.tui.screens.main import MainScreen
-
-    return any(isinstance(s, MainScreen) for s in app.screen_stack)
+def _only_screen(message: MessageScreen) -> bool:
+    """Nothing beneath the message but the app's blank default screen (the catalog
+    could not be opened): closing it has nothing to return to, so it quits."""
+    return all(s is message or type(s) is Screen for s in message.app.screen_stack)

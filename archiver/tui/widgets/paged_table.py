@@ -4,13 +4,17 @@ The built-in DataTable measures every cell on the event loop (over 10 s for
 100,000 rows), so every list in the app is this widget instead: the virtual
 height is the row count and ``render_line`` asks a :class:`RowSource` for the
 visible rows. Sources either hold a bounded list in memory or page rows from
-SQLite by id through an LRU cache (see ``archiver.tui.sources``).
+SQLite by id (see ``archiver.tui.sources``). A :class:`PagedSource` is never
+read on the UI thread: ``render_line`` draws what its LRU of pages holds and a
+placeholder for the rest, a worker reads the missing pages on screen (and
+their neighbours), and the table redraws when they arrive. So a slow disk or
+a busy catalog never delays a keystroke.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -43,11 +47,33 @@ class RowSource(Protocol):
 
     def __len__(self) -> int: ...
 
-    def cells(self, index: int) -> tuple[str, ...]: ...
+    def cells(self, index: int) -> tuple[str, ...] | None:
+        """The row's cells; None while its page is being read (paged sources only)."""
+        ...
 
     def key(self, index: int) -> Any: ...
 
     def dim(self, index: int) -> bool: ...
+
+
+@runtime_checkable
+class PagedSource(RowSource, Protocol):
+    """A source whose rows are read a page at a time off the UI thread."""
+
+    def missing_pages(self, start: int, stop: int) -> list[int]:
+        """The pages of rows ``start`` to ``stop`` not in memory (UI thread, no I/O)."""
+        ...
+
+    def read_pages(self, numbers: list[int]) -> dict[int, list[Any]]:
+        """Read these pages (a worker thread: the only place that does I/O)."""
+        ...
+
+    def add_pages(self, pages: dict[int, list[Any]]) -> None:
+        """Keep pages read by ``read_pages`` (UI thread)."""
+        ...
+
+
+PLACEHOLDER = ("…",)  # a row whose page is on its way
 
 
 class EmptySource:
@@ -180,6 +206,9 @@ class PagedTable(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self.sort_key: str | None = None
         self.sort_descending = False
+        self._reading: RowSource | None = None  # the source a page worker reads for
+        self._read_scheduled = False
+        self._read_failed: RowSource | None = None  # not retried until the source changes
 
     # ------------------------------------------------------------ data
 
@@ -194,6 +223,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.cursor = max(0, min(target, len(source) - 1))
         self.virtual_size = Size(self.scrollable_content_region.width or 1, len(source) + 1)
         self._scroll_cursor_into_view(center=cursor is not None and cursor > 0)
+        self._read_pages()  # start reading now rather than after the frame
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor))
 
@@ -221,6 +251,7 @@ class PagedTable(ScrollView, can_focus=True):
             return
         self.cursor = index
         self._scroll_cursor_into_view()
+        self._read_pages()
         self.refresh()
         self.post_message(self.Highlighted(self, index))
 
@@ -309,6 +340,9 @@ class PagedTable(ScrollView, can_focus=True):
         if index >= count:
             return Strip.blank(width, base)
         cells = self.source.cells(index)
+        if cells is None:  # its page is on its way: never read on the UI thread
+            cells = PLACEHOLDER
+            self._want_pages()
         style = base
         if self.source.dim(index):
             style += self.get_component_rich_style("paged-table--dim")
@@ -330,3 +364,73 @@ class PagedTable(ScrollView, can_focus=True):
         ]
         text = " ".join(parts)
         return Strip([Segment(fit(text, width), style)], width)
+
+    # ------------------------------------------------------------ pages
+
+    def pages_pending(self) -> bool:
+        """True while rows on screen still wait for their page (tests, benchmarks)."""
+        source = self.source
+        if not isinstance(source, PagedSource) or self._read_failed is source:
+            return False
+        top = round(self.scroll_y)
+        return bool(source.missing_pages(top, top + self.scrollable_content_region.height))
+
+    def _want_pages(self) -> None:
+        """Called while drawing: read the missing pages once this frame is done."""
+        if not self._read_scheduled:
+            self._read_scheduled = True
+            self.call_later(self._read_pages)
+
+    def _read_pages(self) -> None:
+        self._read_scheduled = False
+        source = self.source
+        if (
+            not isinstance(source, PagedSource)
+            or self._reading is source
+            or self._read_failed is source
+        ):
+            return  # a worker reads for this source: it checks again when done
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_y)
+        # The pages on screen first, then those a page up or down away.
+        numbers = source.missing_pages(top, top + height)
+        if not numbers:
+            return
+        around = source.missing_pages(max(0, top - height), top + 2 * height)
+        numbers += [n for n in around if n not in numbers]
+        self._reading = source
+        app = self.app
+
+        def work() -> None:
+            try:
+                pages = source.read_pages(numbers)
+                error = None
+            except Exception as exc:  # shown once; the rows keep their placeholder
+                pages, error = {}, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            try:
+                app.call_from_thread(self._pages_read, source, pages, error)
+            except RuntimeError:  # the app is shutting down
+                pass
+
+        self.run_worker(work, thread=True, group="pages", exit_on_error=False)
+
+    def _pages_read(
+        self, source: PagedSource, pages: dict[int, list[Any]], error: str | None
+    ) -> None:
+        if self._reading is source:
+            self._reading = None
+        if source is not self.source:
+            self._read_pages()  # the table shows another source now: its pages
+            return
+        if error is not None:
+            self._read_failed = source
+            self.notify(
+                sanitize(f"Could not read the catalog: {error}"),
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+            return
+        source.add_pages(pages)
+        self.refresh()
+        self._read_pages()  # the user may have scrolled meanwhile

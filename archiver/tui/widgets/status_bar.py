@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from archiver.catalog.browse import CatalogStatus, ViewStats
-from archiver.catalog.integrity import VerifyRun
+from archiver.catalog.verify_runs import VerifyRun
 from archiver.tui import format as fmt
 
 

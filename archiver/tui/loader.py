@@ -1,0 +1,102 @@
+"""Reading the catalog for a screen without ever blocking it.
+
+Every read runs in an exclusive thread worker, one group per pane, each on
+its own SQLite connection; a newer request of a group interrupts the older
+query (``Connection.interrupt``) and stale results are dropped by a token, so
+holding `j` on 10,000 artists or typing fast in the filter never stutters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from archiver.tui.format import sanitize
+
+
+class Loader:
+    """``load(group, fn, args, then)``: ``fn(conn, *args)`` off the UI thread,
+    ``then(result)`` on it unless a newer load of the same group came meanwhile."""
+
+    def __init__(self, owner: Screen[Any]) -> None:
+        self.owner = owner  # runs the workers and shows the errors
+        self._tokens: dict[str, int] = {}
+        self._conns: dict[str, sqlite3.Connection] = {}
+
+    def drop(self, group: str) -> None:
+        """Forget what loads of ``group`` are under way: their results will be dropped."""
+        self._tokens[group] = self._tokens.get(group, 0) + 1
+
+    def load(
+        self, group: str, fn: Callable[..., Any], args: tuple, then: Callable[[Any], None]
+    ) -> None:
+        """Run ``fn(conn, *args)`` in an exclusive worker; ``then(result)`` on the UI
+        thread unless a newer request of the same group came meanwhile."""
+        self.drop(group)
+        token = self._tokens[group]
+        old = self._conns.pop(group, None)
+        if old is not None:
+            try:
+                old.interrupt()
+            except sqlite3.Error:
+                pass
+        app = self.owner.app
+
+        def work() -> None:
+            worker = get_current_worker()
+            try:
+                conn = app.open_connection()  # type: ignore[attr-defined]
+            except Exception as exc:
+                self._deliver(app, group, token, None, str(exc))
+                return
+            self._conns[group] = conn
+            try:
+                result = fn(conn, *args)
+            except sqlite3.OperationalError as exc:
+                if "interrupt" in str(exc):
+                    return
+                self._deliver(app, group, token, None, str(exc))
+                return
+            except Exception as exc:
+                self._deliver(app, group, token, None, str(exc))
+                return
+            finally:
+                if self._conns.get(group) is conn:
+                    self._conns.pop(group, None)
+                conn.close()
+            if not worker.is_cancelled:
+                self._deliver(app, group, token, lambda: then(result), None)
+
+        self.owner.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
+
+    def _deliver(
+        self,
+        app: Any,
+        group: str,
+        token: int,
+        callback: Callable[[], None] | None,
+        error: str | None,
+    ) -> None:
+        owner = self.owner
+
+        def run() -> None:
+            if self._tokens.get(group) != token or not owner.is_attached:
+                return
+            if error:
+                owner.notify(
+                    sanitize(f"Could not read the catalog: {error}"),
+                    severity="error",
+                    timeout=8,
+                    markup=False,
+                )
+            elif callback:
+                callback()
+
+        try:
+            app.call_from_thread(run)
+        except RuntimeError:  # the app is shutting down
+            pass

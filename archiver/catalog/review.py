@@ -464,3 +464,13 @@ def album_keys_of(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -
             params,
         )
     ]
+
+
+def file_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Files per stored album key (missing files left out)."""
+    return dict(
+        conn.execute(
+            "SELECT m.album_key, count(*) FROM matches m JOIN files f ON f.id = m.file_id "
+            "WHERE f.missing = 0 AND m.album_key IS NOT NULL GROUP BY m.album_key"
+        ).fetchall()
+    )

@@ -88,7 +88,8 @@ def _file_infos(catalog: Catalog, where: str, params: Any) -> list[m.FileInfo]:
     return [m.FileInfo.from_row(r) for r in mbdb.files_to_enrich(catalog.conn, where, params)]
 
 
-def _stored_album(catalog: Catalog, album_key: str) -> Target:
+def stored_album(catalog: Catalog, album_key: str) -> Target:
+    """The album stored under ``album_key`` with its files (the TUI's target)."""
     row = rdb.album_row(catalog.conn, album_key)
     files = _file_infos(
         catalog, "f.id IN (SELECT file_id FROM matches WHERE album_key = ?)", (album_key,)
@@ -111,7 +112,7 @@ def select_album(catalog: Catalog, ref: str | None, where: str | None, params: A
 
     A query selecting files of several albums is a UsageError naming them."""
     if ref is not None:
-        return _stored_album(catalog, rdb.album_key_for(catalog.conn, ref))
+        return stored_album(catalog, rdb.album_key_for(catalog.conn, ref))
     files = _file_infos(catalog, where or "1", params)
     if not files:
         raise UsageError("the query selects no files")
@@ -128,7 +129,7 @@ def select_album(catalog: Catalog, ref: str | None, where: str | None, params: A
     if len(keys) > 1:
         names = []
         for key, album in list(keys.items())[:MAX_LISTED]:
-            target = _stored_album(catalog, key) if album is None else Target(album, None)
+            target = stored_album(catalog, key) if album is None else Target(album, None)
             names.append(f"  {target.label()} ({target.album.folder})")
         more = f"\n  ... and {len(keys) - MAX_LISTED} more" if len(keys) > MAX_LISTED else ""
         raise UsageError(
@@ -137,7 +138,7 @@ def select_album(catalog: Catalog, ref: str | None, where: str | None, params: A
         )
     key, album = next(iter(keys.items()))
     if album is None:
-        return _stored_album(catalog, key)
+        return stored_album(catalog, key)
     row = rdb.album_row(catalog.conn, key)
     return Target(album, row)
 
@@ -145,7 +146,7 @@ def select_album(catalog: Catalog, ref: str | None, where: str | None, params: A
 def select_file(catalog: Catalog, ref: str | None, where: str | None, params: Any) -> m.FileInfo:
     """The one file a query (or a one-file album's key) selects."""
     if ref is not None:
-        files = _stored_album(catalog, rdb.album_key_for(catalog.conn, ref)).album.files
+        files = stored_album(catalog, rdb.album_key_for(catalog.conn, ref)).album.files
     else:
         files = _file_infos(catalog, where or "1", params)
     if not files:
@@ -538,3 +539,107 @@ def needs_review(row: dict[str, Any]) -> bool:
         or (status == "unmatched" and bool(row.get("candidates")))
         or (status == "matched" and score is not None and score < rdb.WEAK_SCORE)
     )
+
+
+# -- comparing an album's files with a candidate (the TUI) ----------------------------
+
+
+@dataclass(frozen=True)
+class TrackPair:
+    """One line of the side-by-side view: a file and the release track it goes to
+    (either may be missing), with the differences named."""
+
+    file: dict[str, Any] | None  # album_files() row
+    track: dict[str, Any] | None  # release_tracks() row
+    differences: tuple[str, ...] = ()  # "title", "length", "position"
+
+
+def compare_tracks(
+    files: list[dict[str, Any]], tracks: list[dict[str, Any]], *, stored: bool = False
+) -> list[TrackPair]:
+    """Pair an album's files with a release's tracks as ``archiver match`` would
+    (``stored``: the files' stored track ids, for the release they are matched to),
+    in release order, files without a track last (pure)."""
+    from archiver.musicbrainz.parse import Recording, Track
+
+    by_id = {t["mbid"]: t for t in tracks}
+    pairs: dict[int, dict[str, Any]] = {}
+    if stored:
+        pairs = {
+            f["file_id"]: by_id[f["track_mbid"]] for f in files if f.get("track_mbid") in by_id
+        }
+    else:
+        infos = [
+            m.FileInfo(
+                file_id=f["file_id"],
+                path=f["path"],
+                title=f.get("title"),
+                tracknumber=f.get("tracknumber"),
+                discnumber=f.get("discnumber"),
+                duration=f.get("duration"),
+            )
+            for f in files
+        ]
+        objects = [
+            Track(
+                mbid=t["mbid"],
+                disc_number=t["disc_number"],
+                position=t["position"],
+                number=t.get("number"),
+                title=t.get("title"),
+                artist_credit=None,
+                length=t.get("length"),
+                recording=Recording(mbid=t.get("recording_mbid") or "", title=t.get("title") or ""),
+            )
+            for t in tracks
+        ]
+        assignment = m.assign(infos, objects)
+        pairs = {fid: by_id[track.mbid] for fid, (track, _) in assignment.pairs.items()}
+    file_by_track = {t["mbid"]: f for f in files if (t := pairs.get(f["file_id"])) is not None}
+    result = [TrackPair(file_by_track.get(t["mbid"]), t) for t in tracks]
+    result += [TrackPair(f, None) for f in files if f["file_id"] not in pairs]
+    return [TrackPair(p.file, p.track, differences(p.file, p.track)) for p in result]
+
+
+def differences(f: dict[str, Any] | None, t: dict[str, Any] | None) -> tuple[str, ...]:
+    """What differs between a file and its track, in the penalty words (pure)."""
+    if f is None or t is None:
+        return ()
+    found = []
+    sim = m.similarity(f.get("title"), t.get("title"))
+    if sim is not None and sim < 1.0:
+        found.append("title")
+    penalty = m.length_penalty(f.get("duration"), t.get("length"))
+    if penalty:
+        found.append("length")
+    number = f.get("tracknumber")
+    if number is not None and (
+        number != t["position"] or (f.get("discnumber") or 1) != t["disc_number"]
+    ):
+        found.append("position")
+    return tuple(found)
+
+
+@dataclass
+class ReviewData:
+    """Everything the TUI shows for one album, read in one go (off the UI thread)."""
+
+    album: dict[str, Any]  # describe()
+    files: list[dict[str, Any]]  # album_files()
+    tracklists: dict[str, list[dict[str, Any]]]  # release id -> release_tracks() (stored ones)
+
+
+def load_review(conn: Any, album_key: str) -> ReviewData | None:
+    row = rdb.album_row(conn, album_key)
+    if row is None:
+        return None
+    described = describe(conn, row)
+    ids = [c["release_id"] for c in described["candidates"] if c.get("release_id")]
+    if row["release_mbid"]:
+        ids.append(row["release_mbid"])
+    tracklists = {}
+    for mbid in dict.fromkeys(ids):
+        tracks = rdb.release_tracks(conn, mbid)
+        if tracks:
+            tracklists[mbid] = tracks
+    return ReviewData(described, rdb.album_files(conn, album_key), tracklists)

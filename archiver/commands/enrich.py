@@ -172,6 +172,7 @@ def enrich(
 
     result = {key: getattr(stats, key) for key in JSON_KEYS}
     result["skipped"] = stats.skipped
+    result["settled"] = stats.settled  # albums left alone: the user decided them
     result["run_id"] = stats.run_id
     if acoustid is not None:
         result["acoustid"] = acoustid_summary(catalog, acoustid, stats.run_id)
@@ -207,6 +208,8 @@ def _print_summary(result: dict, offline: bool) -> None:
         table.add_row(key.replace("_", " "), str(result[key]))
     if offline or result["skipped"]:
         table.add_row("not cached (offline)", str(result["skipped"]))
+    if result.get("settled"):
+        table.add_row("settled by you (left alone)", str(result["settled"]))
     if "acoustid" in result:
         table.add_row("matched by AcoustID", str(result["acoustid"]["matched"]))
         table.add_row("AcoustID requests", str(result["acoustid"]["requests"]))

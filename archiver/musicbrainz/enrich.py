@@ -510,7 +510,10 @@ def enrich(
     if limit is not None:
         albums = albums[: max(0, limit)]
     if acoustid is not None:
-        acoustid_preflight(catalog, acoustid, albums)
+        open_albums = [
+            a for a in albums if not user_settled(catalog.conn, a.key, [f.file_id for f in a.files])
+        ]
+        acoustid_preflight(catalog, acoustid, open_albums)
     with catalog.write() as conn:
         # Runs left 'running' by a killed enrich become 'interrupted' (a live one
         # holds its run lock and is left alone; see archiver.integrity.runlock).

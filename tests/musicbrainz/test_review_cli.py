@@ -389,3 +389,17 @@ def test_real_files_rescan_tag_edit_and_move_keep_the_decision(tmp_path, fake):
     ok(db, "enrich", "--server", fake.url, "--refresh", "--quiet")
     assert mine() == expected and fake.count == 0
     assert "Harvest Lanterns" not in {a["title"] for a in js(db, "review")}
+
+
+def test_a_never_enriched_album_by_query_gets_a_key(db, fake):
+    with open_catalog(db) as catalog:
+        sc.add_file(
+            catalog, "/music/New/01 Fresh.flac", 100.0, title="Fresh", album="New", artist="X"
+        )
+    result = js(db, "match", "album:new", "--none")
+    assert result["album"].startswith("@") and result["status"] == "unmatched"
+    summary = js(db, "enrich", "--server", fake.url)
+    assert summary["settled"] == 1 and not any("new" in k for k in fake.keys())
+    back = js(db, "match", result["album"], "--reset")
+    assert back["changed"] is True and back["status"] == "not enriched"
+    assert run(db, "match", result["album"], "--none").exit_code == 2  # the key went with it

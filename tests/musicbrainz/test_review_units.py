@@ -200,3 +200,57 @@ def test_album_numbers_are_stable_and_never_reused(catalog):
     assert rdb.number_for(catalog.conn, "z") == y + 1
     with pytest.raises(UsageError, match="unknown album key"):
         rdb.album_key_for(catalog.conn, f"@{y}")
+
+
+def _file(file_id: int, title: str, number: int, seconds: float, track: str | None = None) -> dict:
+    return {
+        "file_id": file_id,
+        "path": f"/m/{number:02d}.flac",
+        "title": title,
+        "tracknumber": number,
+        "discnumber": None,
+        "duration": seconds,
+        "track_mbid": track,
+    }
+
+
+def _track(mbid: str, position: int, title: str, seconds: float) -> dict:
+    return {
+        "mbid": mbid,
+        "disc_number": 1,
+        "position": position,
+        "number": str(position),
+        "title": title,
+        "length": seconds,
+        "recording_mbid": "r" + mbid,
+    }
+
+
+def test_compare_tracks_pairs_and_names_differences():
+    from archiver.musicbrainz.review import compare_tracks, differences
+
+    files = [_file(1, "Undertow", 1, 222.0), _file(2, "Paper Moon", 2, 198.0)]
+    tracks = [
+        _track("t1", 1, "Undertow", 222.5),
+        _track("t2", 2, "Paper Moon (Remastered)", 230.0),
+        _track("t3", 3, "Bonus", 100.0),
+    ]
+    pairs = compare_tracks(files, tracks)
+    assert [(p.file and p.file["file_id"], p.track and p.track["mbid"]) for p in pairs] == [
+        (1, "t1"),
+        (2, "t2"),
+        (None, "t3"),
+    ]
+    assert [p.differences for p in pairs] == [(), ("title", "length"), ()]
+    # the stored pairing wins for the chosen release, even a crossed one
+    crossed = [_file(1, "Undertow", 1, 222.0, "t2"), _file(2, "Paper Moon", 2, 198.0, None)]
+    stored = compare_tracks(crossed, tracks, stored=True)
+    assert [(p.file and p.file["file_id"], p.track and p.track["mbid"]) for p in stored] == [
+        (None, "t1"),
+        (1, "t2"),
+        (None, "t3"),
+        (2, None),  # a file without a track comes last
+    ]
+    assert stored[1].differences == ("title", "length", "position")
+    assert compare_tracks(files, []) == [type(pairs[0])(f, None, ()) for f in files]
+    assert differences(None, tracks[0]) == ()

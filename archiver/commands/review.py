@@ -82,7 +82,10 @@ def _print(albums: list[dict], everything: bool) -> None:
         click.echo("no album needs review" if not everything else "no enriched album")
         return
     for a in albums:
-        name = " – ".join(x for x in (a["artist"], a["title"]) if x) or "(loose track)"
+        title = a["title"]
+        if title is None and a["files"]:  # a loose track: its own title
+            title = f"{a['files'][0]['title'] or '?'} (loose track)"
+        name = " – ".join(x for x in (a["artist"], title) if x) or "(loose track)"
         status = a["status"] + (" (yours)" if a["source"] == "user" else "")
         if a["status"] == "matched" and a["score"] is not None:
             status += f" {a['score']:.2f}"

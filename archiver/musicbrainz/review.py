@@ -310,8 +310,9 @@ def choose_candidate(
     chosen = candidates[number - 1]
     if chosen.get("release_mbid"):
         return choose_release(catalog, client, target, chosen["release_mbid"], force=force)
-    outcome = choose_recording(catalog, client, target.album.files[0], chosen["recording_mbid"])
-    return outcome
+    if not target.album.files:
+        raise UsageError(f"{target.label()} has no files left in the catalog")
+    return choose_recording(catalog, client, target.album.files[0], chosen["recording_mbid"])
 
 
 def mark_none(catalog: Catalog, target: Target) -> Outcome:

@@ -109,6 +109,7 @@ def test_review_text_shows_keys_candidates_and_penalty_words(db):
     assert f"{key}  ambiguous  Oriel Vance – Harvest Lanterns" in text
     assert sc.R_HARVEST_LP in text and "Wrenfield WR-101LP" in text and "Vinyl" in text
     assert "penalties: track_count" in text  # Stillwater's deluxe edition
+    assert "Kite Theory – Static Bloom (loose track)" in text
     assert "3 albums, 3 to review" in text
 
 

@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "duplicates": "archiver.commands.duplicates:duplicates",
     "missing": "archiver.commands.missing:missing",
     "tui": "archiver.commands.tui:tui",
+    "review": "archiver.commands.review:review",
+    "match": "archiver.commands.match:match",
 }
 
 

@@ -259,7 +259,8 @@ def store_album_match(
         "albumartist = excluded.albumartist, album = excluded.album, folder = excluded.folder, "
         "status = excluded.status, method = excluded.method, release_mbid = excluded.release_mbid, "
         "score = excluded.score, candidates = excluded.candidates, error = excluded.error, "
-        "matched_at = excluded.matched_at, enrich_run_id = excluded.enrich_run_id",
+        "matched_at = excluded.matched_at, enrich_run_id = excluded.enrich_run_id "
+        "WHERE album_matches.source = 'auto'",  # a user's decision is never replaced (0015)
         (
             album_key,
             albumartist,
@@ -292,7 +293,8 @@ def store_file_match(
     run_id: int | None,
 ) -> bool:
     """Insert or update a file's match; an unchanged decision writes nothing,
-    so match_history (filled by triggers) only grows when something changed.
+    so match_history (filled by triggers) only grows when something changed,
+    and a user's decision (``source = 'user'``) is never replaced.
     Returns True when a row was written."""
     score = None if score is None else round(score, 4)
     cur = conn.execute(
@@ -303,11 +305,12 @@ def store_file_match(
         "track_mbid = excluded.track_mbid, recording_mbid = excluded.recording_mbid, "
         "album_key = excluded.album_key, error = excluded.error, matched_at = excluded.matched_at, "
         "enrich_run_id = excluded.enrich_run_id "
-        "WHERE matches.status IS NOT excluded.status OR matches.method IS NOT excluded.method "
+        "WHERE matches.source = 'auto' AND (matches.status IS NOT excluded.status "
+        "OR matches.method IS NOT excluded.method "
         "OR matches.score IS NOT excluded.score OR matches.release_mbid IS NOT excluded.release_mbid "
         "OR matches.track_mbid IS NOT excluded.track_mbid "
         "OR matches.recording_mbid IS NOT excluded.recording_mbid "
-        "OR matches.album_key IS NOT excluded.album_key OR matches.error IS NOT excluded.error",
+        "OR matches.album_key IS NOT excluded.album_key OR matches.error IS NOT excluded.error)",
         (
             file_id,
             status,
@@ -359,7 +362,8 @@ def note_album_error(
 ) -> None:
     """Record a failed attempt on an album without touching its earlier decision."""
     conn.execute(
-        "UPDATE album_matches SET error = ?, enrich_run_id = ? WHERE album_key = ?",
+        "UPDATE album_matches SET error = ?, enrich_run_id = ? "
+        "WHERE album_key = ? AND source = 'auto'",
         (error, run_id, album_key),
     )
 

@@ -177,6 +177,7 @@ _COLUMN_LIST = [
         "MusicBrainz match: matched, ambiguous, unmatched, error",
     ),
     Column("match_score", "m.score", "real", "match score 0..1"),
+    Column("match_source", "m.source", "text", "who decided the match: auto (enrich) or user"),
     Column("mb_recording_id", "m.recording_mbid", "text", "MusicBrainz recording id"),
     Column("mb_release_id", "m.release_mbid", "text", "MusicBrainz release id"),
     Column("mb_artist", "mbrec.artist_credit", "text", "recording artist credit on MusicBrainz"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
+from archiver.catalog.review import review_counts
 
 __all__ = ["COMPLETENESS_FIELDS", "collect_stats"]
 
@@ -108,6 +109,7 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
         "read_errors": read_errors,
         "checksummed": checksummed,
         "never_verified": never_verified,
+        "review": review_counts(conn),  # catalog-wide, like the last runs
         **_last_runs(conn),
     }
 

@@ -104,6 +104,8 @@ def _render(f: dict) -> None:
         if verify
         else "never",
     )
+    overview.add_row("Albums settled by you", f"{f['review']['settled_by_user']:,}")
+    overview.add_row("Albums to review", f"{f['review']['needs_review']:,}")
     console.print(overview)
 
     def counts(name: str, data: dict[str, int]) -> Table:

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from archiver.catalog import musicbrainz as mbdb
 from archiver.catalog.db import Catalog
+from archiver.catalog.review import join_formats, user_settled
 from archiver.integrity import runlock
 from archiver.musicbrainz import match as m
 from archiver.musicbrainz.client import (
@@ -58,6 +59,9 @@ from archiver.musicbrainz.parse import (
     release_from_lookup,
     releases_from_search,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from archiver.musicbrainz.acoustid import AcoustIDClient
 
 MAX_ID_LOOKUPS = 3  # recording/ISRC lookups spent narrowing down an album's release
 SEARCH_LIMIT = 10
@@ -98,6 +102,7 @@ class EnrichStats:
     cache_hits: int = 0
     seconds: float = 0.0
     skipped: int = 0  # --offline and not cached (also counted in unmatched)
+    settled: int = 0  # decided by the user (`archiver match`): left alone, not counted in albums
     files: int = 0
     run_id: int | None = None
     status: str = "running"
@@ -129,6 +134,10 @@ def _candidate(release: Release, distance: m.Distance, stage: str) -> dict[str, 
         "date": release.date,
         "country": release.country,
         "track_count": release.track_count,
+        "label": "; ".join(x.name for x in release.labels if x.name) or None,
+        "catalog_number": "; ".join(x.catalog_number for x in release.labels if x.catalog_number)
+        or None,
+        "format": join_formats(release.formats),
         "score": round(distance.score, 4),
         "penalties": distance.rounded(),
         "stage": stage,
@@ -488,6 +497,114 @@ def match_album(client: Client, album: m.Album, prefs: m.Preferences | None = No
     return _release_from_search(client, album, prefs)
 
 
+# -- AcoustID: fingerprints for what the tags did not match (enrich --acoustid) --
+
+
+def _fingerprint_candidate(album: m.Album) -> bool:
+    """An album (or loose track) whose files carry no MusicBrainz id at all."""
+    return not any(f.release_id or f.recording_id or f.track_id for f in album.files)
+
+
+def acoustid_preflight(catalog: Catalog, acoustid: AcoustIDClient, albums: list[m.Album]) -> None:
+    """Check the API key and the server with the first lookup the run may need,
+    before anything else is done: an invalid key or an unreachable server raises
+    :class:`AcoustIDFatal` here. That answer is cached and used later if its file
+    stays unmatched by its tags. Nothing is sent when every answer is cached."""
+    from archiver.catalog import acoustid as aciddb
+    from archiver.musicbrainz.acoustid import AcoustIDError, AcoustIDFatal
+
+    if acoustid.settings.offline:
+        return
+
+    # Prefer a file its tags cannot match (a loose track without title or ISRC)
+    # so that no file matched by its tags is sent just to check the key.
+    def hopeless(a: m.Album) -> bool:
+        return a.loose and not a.files[0].title and not a.files[0].isrc
+
+    for album in sorted(albums, key=lambda a: not hopeless(a)):  # stable: else in order
+        if not _fingerprint_candidate(album):
+            continue
+        found = aciddb.fingerprints_for(catalog.conn, [f.file_id for f in album.files])
+        for f in album.files:
+            if f.file_id not in found:
+                continue
+            fingerprint, seconds = found[f.file_id]
+            duration = f.duration or seconds
+            if acoustid.is_cached(fingerprint, duration):
+                continue
+            try:
+                acoustid.lookup(fingerprint, duration)
+            except AcoustIDFatal:
+                raise
+            except AcoustIDError:
+                pass  # that file's problem, met again (and recorded) in its album
+            return
+
+
+def match_by_fingerprint(
+    client: Client,
+    acoustid: AcoustIDClient,
+    catalog: Catalog,
+    album: m.Album,
+    result: AlbumResult,
+) -> AlbumResult:
+    """After the tags: an unmatched or ambiguous album without MusicBrainz ids is
+    looked up by its files' fingerprints; the recordings AcoustID names (score at
+    least ``acoustid.SCORE_THRESHOLD``) stand in for recording-id tags and go
+    through the recording-id strategy (2, or 4 for a loose track). Method
+    ``acoustid``. Returns ``result`` unchanged when fingerprints lead nowhere;
+    raises :class:`AcoustIDFatal` (bad key, server unreachable) to stop the run."""
+    from archiver.catalog import acoustid as aciddb
+    from archiver.musicbrainz.acoustid import (
+        AcoustIDError,
+        AcoustIDFatal,
+        AcoustIDOfflineMiss,
+        best_recording,
+        select_recordings,
+    )
+
+    if result.status not in ("unmatched", "ambiguous") or not _fingerprint_candidate(album):
+        return result
+    found = aciddb.fingerprints_for(catalog.conn, [f.file_id for f in album.files])
+    if not found:
+        return result
+    try:
+        files, scores = [], {}
+        for f in album.files:
+            if f.file_id in found:
+                fingerprint, seconds = found[f.file_id]
+                results = acoustid.lookup(fingerprint, f.duration or seconds)
+                best = best_recording(select_recordings(results), f.duration, f.title)
+                if best is not None:
+                    scores[f.file_id] = best.score
+                    f = replace(f, recording_id=best.mbid)
+            files.append(f)
+        if not scores:
+            return result
+        by_fingerprint = replace(album, files=files)
+        if album.loose:
+            found_result = _match_loose(client, by_fingerprint)
+            if found_result.status != "matched" or found_result.method != "recording-id":
+                return result
+            found_result.score = scores[files[0].file_id]
+        else:
+            found_result = _release_from_ids(client, by_fingerprint)
+            if found_result is None:
+                return result
+        found_result.method = "acoustid"
+        return found_result
+    except AcoustIDFatal:
+        raise
+    except (AcoustIDOfflineMiss, OfflineMiss):
+        return result
+    except (AcoustIDError, MusicBrainzError) as exc:
+        return AlbumResult(status="error", method="acoustid", error=str(exc))
+    except Exception as exc:  # a surprise in one album's data must not stop the run
+        return AlbumResult(
+            status="error", method="acoustid", error=f"internal error: {type(exc).__name__}: {exc}"
+        )
+
+
 # -- storing ----------------------------------------------------------------
 
 
@@ -569,6 +686,7 @@ def enrich(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     preferences: m.Preferences | None = None,
+    acoustid: AcoustIDClient | None = None,
 ) -> EnrichStats:
     """Enrich every album selected; returns the run's summary.
 
@@ -582,6 +700,11 @@ def enrich(
     albums = load_albums(catalog, where, params)
     if limit is not None:
         albums = albums[: max(0, limit)]
+    if acoustid is not None:
+        open_albums = [
+            a for a in albums if not user_settled(catalog.conn, a.key, [f.file_id for f in a.files])
+        ]
+        acoustid_preflight(catalog, acoustid, open_albums)
     with catalog.write() as conn:
         # Runs left 'running' by a killed enrich become 'interrupted' (a live one
         # holds its run lock and is left alone; see archiver.integrity.runlock).
@@ -613,6 +736,10 @@ def enrich(
         for done, album in enumerate(albums, start=1):
             if should_stop is not None and should_stop():
                 break
+            if user_settled(catalog.conn, album.key, [f.file_id for f in album.files]):
+                stats.settled += 1  # the user's decision stands: no request, no write
+                report(done, album, "settled")
+                continue
             try:
                 result = match_album(client, album, preferences)
             except OfflineMiss:
@@ -630,6 +757,8 @@ def enrich(
                 result = AlbumResult(
                     status="error", error=f"internal error: {type(exc).__name__}: {exc}"
                 )
+            if acoustid is not None:
+                result = match_by_fingerprint(client, acoustid, catalog, album, result)
             stats.albums += 1
             stats.files += len(album.files)
             if result.status == "skipped":

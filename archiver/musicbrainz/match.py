@@ -464,10 +464,13 @@ def _exact_positional(
     return pairs
 
 
-def assign(files: Sequence[FileInfo], tracks: Sequence[Track]) -> Assignment:
+def assign(
+    files: Sequence[FileInfo], tracks: Sequence[Track], unassigned_cost: float = UNASSIGNED_COST
+) -> Assignment:
     """Tracks for files: tagged track ids, then recording ids fix pairs; the
     rest is an assignment problem over track distances, where leaving a file
-    unassigned costs UNASSIGNED_COST."""
+    unassigned costs ``unassigned_cost`` (above 1: every file gets a track while
+    there are tracks left, as ``archiver match --force`` wants)."""
     pairs: dict[int, tuple[Track, float]] = {}
     taken: set[str] = set()
     by_track = {t.mbid: t for t in tracks}
@@ -495,10 +498,10 @@ def assign(files: Sequence[FileInfo], tracks: Sequence[Track]) -> Assignment:
     if rest:
         # Columns: the free tracks, then one "unassigned" column per file.
         distances = [[track_distance(f, t).distance for t in free] for f in rest]
-        matrix = [row + [UNASSIGNED_COST] * len(rest) for row in distances]
+        matrix = [row + [unassigned_cost] * len(rest) for row in distances]
         for i, column in enumerate(hungarian(matrix)):
             f = rest[i]
-            if column < len(free) and distances[i][column] < UNASSIGNED_COST:
+            if column < len(free) and distances[i][column] < unassigned_cost:
                 pairs[f.file_id] = (free[column], distances[i][column])
             else:
                 unassigned.append(f.file_id)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -64,6 +65,8 @@ class _Problems:
     def add(self, message: str, at: float | None) -> None:
         self.count += 1
         if self.first is None:
+            # FFmpeg's "CRC error at PTS <n>" names a meaningless PTS: the position is ours.
+            message = re.sub(r" at PTS -?\d+", "", message)
             self.first = " ".join(message.split())
             self.at = at
 

@@ -25,11 +25,14 @@ BAND_BINS = 8  # FFT bins per band: ~86 Hz at 44.1 kHz with 4096-point windows
 AUDIBLE_DBFS = -50.0  # a window quieter than this (RMS) is not looked at
 MIN_AUDIBLE_SECONDS = 8.0
 CLIFF_DB = 25.0  # drop across the shelf for a lossy low-pass
+WEAK_SHELF_DB = 12.0  # a smaller drop where lossy low-passes sit: unsure
 NEAR_HZ = 300.0  # the shelf's edge region, left out on both sides
 FAR_HZ = 1500.0  # how far below / above the edge levels are compared
 SEARCH_FROM_HZ = 9000.0  # lossy low-passes sit above this
 LOSSY_MAX_CUTOFF_HZ = 20600.0  # above: an ADC's anti-alias filter looks the same
-UPSAMPLED_MAX_HZ = 24500.0  # nothing above this at > 48 kHz: a 44.1/48 kHz source
+# Content ending below this at > 48 kHz: a 44.1/48 kHz source (a resampler's
+# images leak a little past 22 kHz).
+UPSAMPLED_MAX_HZ = 26000.0
 FULL_BAND_HZ = 19500.0
 DULL_HZ = 15000.0  # content ending gently below this: cannot tell
 WINDOW_CONSISTENCY = 0.8  # share of content windows that must show the shelf
@@ -91,6 +94,7 @@ class Spectrum:
     windows_db: np.ndarray  # shape (windows, bands)
     audible_seconds: float
     seconds: float
+    peak: float = 1.0  # largest absolute sample (mono mix), 0 for digital silence
 
 
 class SpectrumAccumulator:
@@ -112,6 +116,7 @@ class SpectrumAccumulator:
         self.pending_start = 0  # absolute sample index of pending[0]
         self.next_start = 0
         self.samples = 0
+        self.peak = 0.0
         self.audible_blocks = 0
         self._block = self.size
         self._block_carry = np.zeros(0, dtype=np.float32)
@@ -120,6 +125,8 @@ class SpectrumAccumulator:
     def feed(self, mono: np.ndarray) -> None:
         mono = np.asarray(mono, dtype=np.float32)
         self.samples += len(mono)
+        if len(mono):
+            self.peak = max(self.peak, float(np.max(np.abs(mono))))
         self._count_audible(mono)
         self.pending = np.concatenate((self.pending, mono)) if len(self.pending) else mono
         end = self.pending_start + len(self.pending)
@@ -169,6 +176,7 @@ class SpectrumAccumulator:
             windows_db,
             self.audible_blocks * self._block / self.rate,
             self.samples / self.rate,
+            self.peak,
         )
 
 
@@ -185,6 +193,7 @@ class Cutoff:
     drop_db: float = 0.0
     floor_db: float = -200.0
     consistency: float = 0.0  # share of content windows showing the shelf
+    drop_hz: float | None = None  # where the steepest drop is (a shelf or not)
 
 
 def floor_db(spec: Spectrum) -> float:
@@ -200,12 +209,19 @@ def reference_db(spec: Spectrum) -> float:
 
 
 def content_end(spec: Spectrum, floor: float) -> float | None:
-    """Upper edge of the highest band with content: more than 15 dB above the
-    noise floor, or (a spectrum full to the top has no visible floor) no more
-    than 50 dB below the music's own level."""
-    threshold = min(reference_db(spec) - 50.0, floor + 15.0)
-    idx = np.nonzero(spec.mean_db > threshold)[0]
-    return float(spec.band_hz[idx[-1]]) if len(idx) else None
+    """Upper edge of the highest band with content. When the loud part of the
+    spectrum stands less than 20 dB above the quietest bands there is no
+    visible noise floor: the content reaches the top. Otherwise: the highest
+    band (running median over 5) more than 10 dB above the floor."""
+    if not len(spec.mean_db):
+        return None
+    loud = float(np.percentile(spec.mean_db, 95))
+    if loud - floor < 20.0:
+        return float(spec.band_hz[-1])
+    sm = _smooth(spec.mean_db)
+    offset = (len(spec.mean_db) - len(sm)) // 2
+    idx = np.nonzero(sm > floor + 10.0)[0]
+    return float(spec.band_hz[idx[-1] + offset]) if len(idx) else None
 
 
 def measure_cutoff(spec: Spectrum) -> Cutoff:
@@ -217,27 +233,59 @@ def measure_cutoff(spec: Spectrum) -> Cutoff:
     near = max(1, int(round(NEAR_HZ / bw)))
     far = max(near + 2, int(round(FAR_HZ / bw)))
     n = len(db)
-    best_i, best_drop = -1, 0.0
+    drops = np.full(n, -np.inf)
     lo = max(far, int(np.searchsorted(spec.band_hz, SEARCH_FROM_HZ)))
     for i in range(lo, n - near - 2):
         below = float(np.median(db[i - far : i - near]))
         above = float(np.median(db[i + near : min(n, i + far)]))
-        drop = below - above
-        if drop > best_drop:
-            best_i, best_drop = i, drop
-    if best_i >= 0 and best_drop >= CLIFF_DB:
-        i = best_i
+        drops[i] = below - above
+    best_drop = float(np.max(drops)) if n else 0.0
+    if best_drop >= CLIFF_DB:
+        # The drop is flat-topped while the transition sits in the left-out
+        # middle: take the middle of that plateau.
+        plateau = np.nonzero(drops >= best_drop - 1.0)[0]
+        i = int(plateau[len(plateau) // 2])
         below = float(np.median(db[i - far : i - near]))
         above = float(np.median(db[i + near : min(n, i + far)]))
-        returns = float(np.max(db[i + near :])) > above + 12.0
+        beyond = _smooth(db[min(n - 1, i + near) :])
+        returns = len(beyond) > 0 and float(np.max(beyond)) > above + 12.0
         if not returns:
             mid = (below + above) / 2
             seg = np.nonzero(db[i - far : min(n, i + far)] >= mid)[0]
             edge = i - far + int(seg[-1]) if len(seg) else i
             hz = float(spec.band_hz[edge])
             consistency = _consistency(spec.windows_db, i, near, far, floor)
-            return Cutoff(hz, True, best_drop, floor, consistency)
-    return Cutoff(content_end(spec, floor), False, best_drop, floor)
+            return Cutoff(hz, True, best_drop, floor, consistency, hz)
+    drop_hz = float(spec.band_hz[int(np.argmax(drops))]) if best_drop > 0 else None
+    return Cutoff(content_end(spec, floor), False, best_drop, floor, 0.0, drop_hz)
+
+
+def _smooth(db: np.ndarray, width: int = 5) -> np.ndarray:
+    """Running median over ``width`` bands: a lone tonal spike is not content."""
+    if len(db) < width:
+        return db
+    view = np.lib.stride_tricks.sliding_window_view(db, width)
+    return np.median(view, axis=1)
+
+
+def upsampled_edge(spec: Spectrum) -> float | None:
+    """For rates above 48 kHz: where the content stops, if it stops like a
+    resampler's low-pass (a brick wall: the music within 30 dB of its own
+    level up to the edge, and from 3 kHz above it nothing within 65 dB), else
+    None."""
+    ref = reference_db(spec)
+    sm = _smooth(spec.mean_db, 9)
+    hz = spec.band_hz[4 : 4 + len(sm)]
+    loud = np.nonzero(sm > ref - 30.0)[0]
+    if not len(loud):
+        return None
+    edge = float(hz[loud[-1]])
+    if edge > UPSAMPLED_MAX_HZ:
+        return None
+    beyond = sm[hz > edge + 3000]
+    if not len(beyond) or float(np.max(beyond)) > ref - 65.0:
+        return None
+    return edge
 
 
 def _consistency(windows: np.ndarray, i: int, near: int, far: int, floor: float) -> float:
@@ -291,10 +339,13 @@ def judge(
     """The quality verdict from a file's spectrum (pure; see the module doc)."""
     rate = spec.rate
     if spec.audible_seconds < MIN_AUDIBLE_SECONDS:
-        what = "silent" if spec.audible_seconds == 0 else "too short or too quiet"
-        return Quality(
-            "unknown", f"{what}: {spec.audible_seconds:.1f} s of audible audio (8 s needed)", None
-        )
+        if spec.peak == 0:
+            why = "silent"
+        elif spec.seconds < MIN_AUDIBLE_SECONDS:
+            why = f"too short: {spec.seconds:.1f} s"
+        else:
+            why = f"too quiet: {spec.audible_seconds:.1f} s above {AUDIBLE_DBFS:g} dBFS"
+        return Quality("unknown", f"{why} (8 s of audible audio needed)", None)
     cut = measure_cutoff(spec)
     hz = round(cut.hz) if cut.hz is not None else None
     if lossy:
@@ -319,16 +370,23 @@ def judge(
             hz,
         )
     if rate > 48000:
-        end = content_end(spec, cut.floor_db)
-        if end is not None and end <= UPSAMPLED_MAX_HZ:
-            src = "44.1" if end <= 22500 else "48"
+        end = upsampled_edge(spec)
+        if end is not None:
             return Quality(
                 "upsampled",
-                f"nothing above {end / 1000:.1f} kHz at {rate / 1000:g} kHz: a {src} kHz source",
+                f"nothing above {end / 1000:.1f} kHz at {rate / 1000:g} kHz:"
+                " a 44.1 or 48 kHz source",
                 round(end),
             )
     if hz is None:
         return Quality("unknown", "no content above the noise floor", None)
+    weak = cut.drop_hz is not None and DULL_HZ <= cut.drop_hz <= LOSSY_MAX_CUTOFF_HZ
+    if not cut.cliff and weak and cut.drop_db >= WEAK_SHELF_DB:
+        return Quality(
+            "unknown",
+            f"a weak shelf ({cut.drop_db:.0f} dB) at {cut.drop_hz / 1000:.1f} kHz: cannot tell",
+            hz,
+        )
     if cut.cliff or hz >= FULL_BAND_HZ:
         return Quality("lossless", f"content up to {hz / 1000:.1f} kHz", hz)
     if hz >= DULL_HZ:

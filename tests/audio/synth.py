@@ -26,7 +26,7 @@ def music(seconds: float, rate: int = 44100, seed: int = 1, *, level: float = 0.
     out = np.zeros((n, 2))
     beat = 60.0 / rng.uniform(90, 140)
     scale = 220.0 * 2 ** (np.array([0, 2, 3, 5, 7, 8, 10, 12, 14, 15]) / 12)
-    # Melody: one note per beat, harmonics decaying as 1/k up to 12 kHz.
+    # Melody: one note per beat, up to 16 harmonics decaying as 1/k (below 12 kHz).
     start = 0
     step = int(beat * rate)
     while start < n:
@@ -36,7 +36,7 @@ def music(seconds: float, rate: int = 44100, seed: int = 1, *, level: float = 0.
         env = np.exp(-tt * rng.uniform(1.5, 4.0))
         tone = np.zeros_like(tt)
         k = 1
-        while k * f0 < min(12000, rate / 2 - 100):
+        while k <= 16 and k * f0 < min(12000, rate / 2 - 100):
             tone += np.sin(2 * np.pi * k * f0 * tt + rng.uniform(0, 6.28)) / k
             k += 1
         pan = rng.uniform(0.3, 0.7)
@@ -59,13 +59,15 @@ def music(seconds: float, rate: int = 44100, seed: int = 1, *, level: float = 0.
     return out / peak * level
 
 
-def dull(seconds: float, rate: int = 44100, seed: int = 2) -> np.ndarray:
-    """A genuine recording with little treble: music through a gentle
-    (first-order, 6 dB/octave from 2 kHz, twice) low-pass - no steep shelf."""
+def dull(
+    seconds: float, rate: int = 44100, seed: int = 2, *, corner: float = 2000.0, order: int = 2
+) -> np.ndarray:
+    """A genuine recording with little treble: music through a gentle low-pass
+    (``6 * order`` dB per octave above ``corner``) - no steep shelf."""
     x = music(seconds, rate, seed)
     spec = np.fft.rfft(x, axis=0)
     f = np.fft.rfftfreq(len(x), 1 / rate)
-    spec *= (1 / (1 + (f / 2000.0) ** 2))[:, None]
+    spec *= (1 / np.sqrt(1 + (f / corner) ** (2 * order)))[:, None]
     y = np.fft.irfft(spec, len(x), axis=0)
     return y / np.max(np.abs(y)) * 0.5
 

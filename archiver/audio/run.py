@@ -461,7 +461,7 @@ def run_analysis(
             pool.close()
             pool = None
         flush()
-        summary.problems = sql.problems(catalog.conn)
+        summary.problems = sql.problems(catalog.conn, where=where, params=params, from_sql=from_sql)
     except BaseException as exc:
         if pool is not None:
             pool.close(cancel=True)

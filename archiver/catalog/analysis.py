@@ -171,10 +171,17 @@ def counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     }
 
 
-def problems(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
-    """(path, what, detail) for every present file with a decode error, a failed
-    analysis or a suspicious verdict, in path order (for the command's report)."""
-    rows = conn.execute(
+def problems(
+    conn: sqlite3.Connection,
+    *,
+    where: str | None = None,
+    params: Sequence[Any] = (),
+    from_sql: str | None = None,
+) -> list[tuple[str, str, str | None]]:
+    """(path, what, detail) for every present file (matching ``where``, as in
+    :func:`targets`) with a decode error, a failed analysis or a suspicious
+    verdict, in path order (for the command's report)."""
+    sql = (
         "SELECT f.path,"
         " CASE WHEN a.error IS NOT NULL THEN 'not analysed'"
         " WHEN a.decode = 'error' THEN 'decode error' ELSE a.quality END,"
@@ -183,6 +190,10 @@ def problems(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
         " FROM analysis a JOIN files f ON f.id = a.file_id WHERE f.missing = 0"
         " AND (a.error IS NOT NULL OR a.decode = 'error'"
         " OR a.quality IN ('transcode', 'upsampled', 'padded-bits'))"
-        " ORDER BY f.path_bytes"
-    ).fetchall()
+    )
+    bind: list[Any] = []
+    if where and where.strip() != "1":
+        sql += f" AND f.id IN (SELECT f.id FROM {from_sql or 'files AS f'} WHERE {where})"
+        bind += list(params)
+    rows = conn.execute(sql + " ORDER BY f.path_bytes", bind).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]

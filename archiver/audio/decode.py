@@ -93,11 +93,13 @@ def _interleaved(frame) -> np.ndarray:
     return arr.reshape(-1, channels)
 
 
-def _md5_bytes(chunk: np.ndarray, bits: int) -> bytes:
+def _md5_bytes(chunk: np.ndarray, bits: int) -> bytes | memoryview:
     """Samples as FLAC's MD5 sees them: original bit depth, signed, little-endian,
     interleaved, ceil(bits / 8) bytes each. FFmpeg hands FLAC out left-aligned
     in 16 or 32 bits."""
     width = (bits + 7) // 8
+    if chunk.dtype == np.int16 and bits == 16:
+        return np.ascontiguousarray(chunk, dtype="<i2").data  # as decoded: no copy
     if chunk.dtype == np.int16:
         values = chunk.astype(np.int32) >> (16 - bits) if bits < 16 else chunk
     else:

@@ -126,7 +126,7 @@ class SpectrumAccumulator:
         mono = np.asarray(mono, dtype=np.float32)
         self.samples += len(mono)
         if len(mono):
-            self.peak = max(self.peak, float(np.max(np.abs(mono))))
+            self.peak = max(self.peak, float(mono.max()), -float(mono.min()))
         self._count_audible(mono)
         self.pending = np.concatenate((self.pending, mono)) if len(self.pending) else mono
         end = self.pending_start + len(self.pending)
@@ -144,13 +144,12 @@ class SpectrumAccumulator:
         whole = len(data) // self._block * self._block
         if whole:
             blocks = data[:whole].reshape(-1, self._block)
-            rms = np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1))
-            self.audible_blocks += int(np.count_nonzero(rms > self._threshold))
+            energy = np.einsum("ij,ij->i", blocks, blocks) / self._block
+            self.audible_blocks += int(np.count_nonzero(energy > self._threshold**2))
         self._block_carry = data[whole:].copy()
 
     def _window(self, chunk: np.ndarray) -> None:
-        rms = float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2)))
-        if rms <= self._threshold:
+        if float(np.dot(chunk, chunk)) / len(chunk) <= self._threshold**2:
             return
         spec = np.fft.rfft(chunk * self.window)[: self.bands * BAND_BINS]
         power = (spec.real**2 + spec.imag**2).reshape(self.bands, BAND_BINS).mean(axis=1)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from archiver.audio.analyze import AnalysisRecord, analyze_file
@@ -97,11 +98,21 @@ def test_flac_md5_mismatch_and_missing_md5(audio_files, tmp_path):
 
 
 @pytest.mark.skipif(not synth.have("flac"), reason="needs the flac encoder")
-@pytest.mark.parametrize("bits", [16, 24])
+@pytest.mark.parametrize("bits", [8, 16, 24, 32])
 def test_md5_matches_the_reference_encoder(tmp_path, bits):
-    """libFLAC's own MD5 (over original-depth little-endian samples) is matched."""
-    wav = synth.write_wav(tmp_path / "a.wav", synth.music(3, seed=bits), 44100, bits=bits)
-    subprocess.run(["flac", "-s", "-f", str(wav), "-o", str(tmp_path / "a.flac")], check=True)
+    """libFLAC's own MD5 (over original-depth little-endian samples, ceil(bits/8)
+    bytes each) is matched, whatever the bit depth."""
+    x = synth.music(3, seed=bits)
+    ints = np.round(x * (2 ** (bits - 1) - 1)).astype("<i4")
+    width = (bits + 7) // 8
+    raw = ints.reshape(-1).view(np.uint8).reshape(-1, 4)[:, :width].tobytes()
+    (tmp_path / "a.raw").write_bytes(raw)
+    subprocess.run(
+        ["flac", "-s", "-f", "--force-raw-format", "--endian=little", "--sign=signed",
+         "--channels=2", f"--bps={bits}", "--sample-rate=44100",
+         str(tmp_path / "a.raw"), "-o", str(tmp_path / "a.flac")],
+        check=True,
+    )  # fmt: skip
     r = analyze_file(tmp_path / "a.flac", fingerprint=False)
     assert (r.decode, r.decode_detail, r.bits) == ("ok", None, bits)
 

@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument(
         "--fd", default=shutil.which("flac-detective") or "/work/fdvenv/bin/flac-detective"
     )
+    parser.add_argument("--no-fd", action="store_true", help="skip flac-detective (slow)")
     parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
     root = args.dir.resolve()
@@ -181,7 +182,7 @@ def main() -> None:
         hz = f"  cut-off {min(c)}-{max(c)} Hz" if c else ""
         print(f"  {kind:28s} {dict(counter)}{hz}")
 
-    if args.fd and Path(args.fd).exists():
+    if args.fd and not args.no_fd and Path(args.fd).is_file():
         fd, fd_seconds = flac_detective(args.fd, flacs, args.jobs)
         names = [f.name for f in flacs if f.name in fd]
         print(

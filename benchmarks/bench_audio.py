@@ -216,6 +216,8 @@ def main() -> None:
             ] += 1
         for kind, counter in fk.items():
             print(f"  {kind:28s} {dict(counter)}")
+    elif args.no_fd:
+        print("\nflac-detective: skipped (--no-fd)")
     else:
         print(
             "\nflac-detective: not installed (python -m venv /work/fdvenv && /work/fdvenv/bin/pip install flac-detective)"

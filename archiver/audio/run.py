@@ -267,6 +267,15 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
+def _preload() -> None:
+    """Import the decoder and Chromaprint before forking: every worker then
+    starts warm instead of paying for the imports on its first file."""
+    import av  # noqa: F401
+    import av.logging  # noqa: F401
+
+    fp.available()
+
+
 class _Worker:
     DEPTH = 2  # one file worked on, one waiting in the pipe
 
@@ -309,6 +318,7 @@ class _Pool:
     def __init__(self, jobs: int) -> None:
         self.ctx = _mp_context()
         self.stillborn = 0
+        _preload()
         self.workers = [_Worker(self.ctx) for _ in range(jobs)]
 
     def close(self, *, cancel: bool = False) -> None:

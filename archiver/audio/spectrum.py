@@ -100,7 +100,7 @@ class Spectrum:
 class SpectrumAccumulator:
     """Feed mono float chunks in order; :meth:`result` gives a :class:`Spectrum`."""
 
-    def __init__(self, rate: int, expected_samples: int | None = None, max_windows: int = 300):
+    def __init__(self, rate: int, expected_samples: int | None = None, max_windows: int = 200):
         self.rate = rate
         self.size = window_size(rate)
         self.max_windows = max_windows

@@ -66,21 +66,69 @@ def matrix(title: str, pairs: list[tuple[str, str]], labels: list[str]) -> None:
         )
 
 
+LAST_CPU = [0.0]  # CPU seconds (all processes) of the last ``ours`` or ``best`` call
+
+
+def cpu_seconds(*, self_too: bool = False) -> float:
+    """User + system CPU of finished child processes (and of this one): unlike
+    wall time, barely moved by other jobs on a shared machine."""
+    import resource
+
+    total = 0.0
+    for who in (
+        (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF)
+        if self_too
+        else (resource.RUSAGE_CHILDREN,)
+    ):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def ours(root: Path, jobs: int, where: str | None = None) -> tuple[dict[str, tuple], float]:
     """Analyse into a fresh catalog: file name -> (decode, quality, cutoff, detail), seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "c.db"
         scan(db, [root], jobs=jobs)
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), cpu_seconds(self_too=True)
         run_analysis(db, jobs=jobs, where=where, params=["flac"] if where else ())
         seconds = time.perf_counter() - started
+        LAST_CPU[0] = cpu_seconds(self_too=True) - cpu0
         with open_catalog(db) as catalog:
             rows = catalog.conn.execute(
                 "SELECT f.path, a.decode, a.quality, a.cutoff_hz,"
-                " coalesce(a.error, a.decode_detail, a.quality_detail)"
+                " coalesce(a.error, a.decode_detail, a.quality_detail), a.fingerprint,"
+                " a.fingerprint_seconds"
                 " FROM analysis a JOIN files f ON f.id = a.file_id"
             ).fetchall()
-    return {Path(p).name: (d or "-", q or "-", c, x) for p, d, q, c, x in rows}, seconds
+    return {Path(r[0]).name: (r[1] or "-", r[2] or "-", *r[3:]) for r in rows}, seconds
+
+
+def fingerprint_separation(truth: dict, answers: dict) -> None:
+    """Bit error rates of raw fingerprints (first 120 s) within and across the
+    true acoustic groups: what a grouping threshold has to separate."""
+    from archiver.audio.fingerprint import bit_error_rate, decode_raw
+
+    raw = {n: decode_raw(a[4]) for n, a in answers.items() if a[4]}
+    names = sorted(raw)
+    same, other, parts = [], [], []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            ga, gb = truth[a]["group"], truth[b]["group"]
+            ber = bit_error_rate(raw[a], raw[b])
+            if ga == gb:
+                same.append(ber)
+            elif ga.split("-")[0] == gb.split("-")[0]:  # an excerpt or a truncated copy
+                parts.append(abs((answers[a][5] or 0) - (answers[b][5] or 0)))
+            else:
+                other.append(ber)
+    if same and other:
+        print(
+            f"\nfingerprints: {len(raw)} files; bit error rate within a recording "
+            f"max {max(same):.3f} (median {sorted(same)[len(same) // 2]:.3f}), "
+            f"across songs min {min(other):.3f}; excerpts and truncated copies differ "
+            f"from their song by >= {min(parts):.1f} s of duration"
+        )
 
 
 def flac_detective(exe: str, files: list[Path], jobs: int) -> tuple[dict[str, tuple], float]:
@@ -124,12 +172,14 @@ def flac_detective(exe: str, files: list[Path], jobs: int) -> tuple[dict[str, tu
 
 
 def best(fn, repeat: int) -> float:
+    """Best wall time of ``repeat`` runs; the CPU of the best one in ``LAST_CPU``."""
     times = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), cpu_seconds()
         fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        times.append((time.perf_counter() - started, cpu_seconds() - cpu0))
+    wall, LAST_CPU[0] = min(times)
+    return wall
 
 
 def run_each(cmd: list[str], files: list[Path]) -> None:
@@ -181,6 +231,8 @@ def main() -> None:
         c = cut.get(kind)
         hz = f"  cut-off {min(c)}-{max(c)} Hz" if c else ""
         print(f"  {kind:28s} {dict(counter)}{hz}")
+
+    fingerprint_separation(truth, answers)
 
     if args.fd and not args.no_fd and Path(args.fd).is_file():
         fd, fd_seconds = flac_detective(args.fd, flacs, args.jobs)
@@ -235,26 +287,41 @@ def main() -> None:
         ),
         args.repeat,
     )
-    t_flac = (
-        best(lambda: run_each(["flac", "-t", "-s", "{}"], flacs), args.repeat)
-        if shutil.which("flac")
-        else None
+    c_ffmpeg = LAST_CPU[0]
+    t_flac = c_flac = None
+    if shutil.which("flac"):
+        t_flac = best(lambda: run_each(["flac", "-t", "-s", "{}"], flacs), args.repeat)
+        c_flac = LAST_CPU[0]
+    t_ours, c_ours = min(_timed(lambda: ours(root, args.jobs)) for _ in range(args.repeat))
+    t_ours_flac, c_ours_flac = min(
+        _timed(lambda: ours(root, args.jobs, "f.format = ?")) for _ in range(args.repeat)
     )
-    t_ours = min(ours(root, args.jobs)[1] for _ in range(args.repeat))
-    t_ours_flac = min(ours(root, args.jobs, "f.format = ?")[1] for _ in range(args.repeat))
     print(
         f"\nthroughput over {len(files)} files, {audio / 60:.1f} min of audio (best of {args.repeat}):"
     )
+    print(f"  {'':40s} {'wall s':>8s} {'x real time':>12s} {'CPU s':>8s}")
     print(
-        f"  ffmpeg -f null, one process per file: {t_ffmpeg:7.2f} s  {audio / t_ffmpeg:7.0f} x real time"
+        f"  {'ffmpeg -f null, one process per file':40s} {t_ffmpeg:8.2f} {audio / t_ffmpeg:12.0f} {c_ffmpeg:8.2f}"
     )
-    print(f"  archiver analyze --jobs {args.jobs}:          {t_ours:7.2f} s  {audio / t_ours:7.0f} x real time"
-          f"  = {t_ffmpeg / t_ours:.2f} x ffmpeg")  # fmt: skip
+    print(
+        f"  {f'archiver analyze --jobs {args.jobs}':40s} {t_ours:8.2f} {audio / t_ours:12.0f} {c_ours:8.2f}"
+    )
+    print(f"  ratio to ffmpeg: wall {t_ffmpeg / t_ours:.2f} x, CPU {c_ffmpeg / c_ours:.2f} x")
     if t_flac:
-        print(f"  flac -t, FLAC files only ({len(flacs)}):    {t_flac:7.2f} s")
         print(
-            f"  archiver analyze, FLAC files only:    {t_ours_flac:7.2f} s  = {t_flac / t_ours_flac:.2f} x flac -t"
+            f"  {f'flac -t, FLAC files only ({len(flacs)})':40s} {t_flac:8.2f} {'':12s} {c_flac:8.2f}"
         )
+        print(
+            f"  {'archiver analyze, FLAC files only':40s} {t_ours_flac:8.2f} {'':12s} {c_ours_flac:8.2f}"
+        )
+        print(
+            f"  ratio to flac -t: wall {t_flac / t_ours_flac:.2f} x, CPU {c_flac / c_ours_flac:.2f} x"
+        )
+
+
+def _timed(fn) -> tuple[float, float]:
+    _answers, wall = fn()
+    return wall, LAST_CPU[0]
 
 
 if __name__ == "__main__":

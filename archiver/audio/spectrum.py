@@ -100,7 +100,7 @@ class Spectrum:
 class SpectrumAccumulator:
     """Feed mono float chunks in order; :meth:`result` gives a :class:`Spectrum`."""
 
-    def __init__(self, rate: int, expected_samples: int | None = None, max_windows: int = 200):
+    def __init__(self, rate: int, expected_samples: int | None = None, max_windows: int = 120):
         self.rate = rate
         self.size = window_size(rate)
         self.max_windows = max_windows
@@ -130,10 +130,12 @@ class SpectrumAccumulator:
         self._count_audible(mono)
         self.pending = np.concatenate((self.pending, mono)) if len(self.pending) else mono
         end = self.pending_start + len(self.pending)
+        starts = []
         while self.next_start + self.size <= end:
-            at = self.next_start - self.pending_start
-            self._window(self.pending[at : at + self.size])
+            starts.append(self.next_start - self.pending_start)
             self.next_start += self.hop
+        if starts:  # all the chunk's windows in one FFT call
+            self._windows(self.pending[np.asarray(starts)[:, None] + np.arange(self.size)])
         keep_from = min(self.next_start, end) - self.pending_start
         if keep_from > 0:
             self.pending = self.pending[keep_from:]
@@ -148,14 +150,18 @@ class SpectrumAccumulator:
             self.audible_blocks += int(np.count_nonzero(energy > self._threshold**2))
         self._block_carry = data[whole:].copy()
 
-    def _window(self, chunk: np.ndarray) -> None:
-        if float(np.dot(chunk, chunk)) / len(chunk) <= self._threshold**2:
+    def _windows(self, frames: np.ndarray) -> None:
+        """Power spectra (in bands) of the audible rows of ``frames``."""
+        energy = np.einsum("ij,ij->i", frames, frames) / self.size
+        frames = frames[energy > self._threshold**2]
+        if not len(frames):
             return
-        spec = np.fft.rfft(chunk * self.window)[: self.bands * BAND_BINS]
-        power = (spec.real**2 + spec.imag**2).reshape(self.bands, BAND_BINS).mean(axis=1)
-        self.power_sum += power
-        self.count += 1
-        self.kept.append(power.astype(np.float32))
+        spec = np.fft.rfft(frames * self.window, axis=1)[:, : self.bands * BAND_BINS]
+        power = (spec.real**2 + spec.imag**2).reshape(len(frames), self.bands, BAND_BINS)
+        power = power.sum(axis=2) / BAND_BINS
+        self.power_sum += power.sum(axis=0)
+        self.count += len(power)
+        self.kept.extend(power.astype(np.float32))
         if len(self.kept) >= 2 * self.max_windows:  # length unknown: thin out, widen the hop
             self.kept = self.kept[::2]
             self.hop *= 2
@@ -234,9 +240,12 @@ def measure_cutoff(spec: Spectrum) -> Cutoff:
     n = len(db)
     drops = np.full(n, -np.inf)
     lo = max(far, int(np.searchsorted(spec.band_hz, SEARCH_FROM_HZ)))
+    span = far - near
+    # medians[j] = median(db[j : j + span]), all at once
+    medians = np.median(np.lib.stride_tricks.sliding_window_view(db, span), axis=1)
     for i in range(lo, n - near - 2):
-        below = float(np.median(db[i - far : i - near]))
-        above = float(np.median(db[i + near : min(n, i + far)]))
+        below = medians[i - far]
+        above = medians[i + near] if i + far <= n else np.median(db[i + near : n])
         drops[i] = below - above
     best_drop = float(np.max(drops)) if n else 0.0
     if best_drop >= CLIFF_DB:

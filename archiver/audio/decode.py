@@ -43,6 +43,10 @@ class StreamInfo:
     declared_bits: int | None
     stated_seconds: float | None
     stated_samples: int | None  # exact (FLAC STREAMINFO), else None
+    # False when the stated length is only FFmpeg's estimate from the bitrate
+    # (MP3 without a Xing/Info/VBRI header, raw ADTS/AC-3 streams): a VBR file
+    # would look truncated, and a truncated CBR file looks whole anyway.
+    length_known: bool = True
 
 
 @dataclass
@@ -196,7 +200,9 @@ def _decode(container, name, problems, logs, on_chunk, on_start) -> DecodeResult
         stated = container.duration / 1_000_000
     if stated_samples and rate:
         stated = stated_samples / rate
-    info = StreamInfo(codec, rate, channels, declared, stated, stated_samples)
+    info = StreamInfo(
+        codec, rate, channels, declared, stated, stated_samples, _length_known(container, name)
+    )
     if on_start is not None:
         on_start(info)
 
@@ -293,6 +299,35 @@ def _decode(container, name, problems, logs, on_chunk, on_start) -> DecodeResult
     return DecodeResult("ok", note, decoded_seconds, info, significant)
 
 
+ESTIMATED_LENGTH_FORMATS = frozenset({"aac", "ac3", "eac3", "dts", "mp2", "mpeg"})
+
+
+def _length_known(container, name: str) -> bool:
+    """Does the container state its length, or does FFmpeg estimate it from the bitrate?"""
+    fmt = container.format.name.split(",")[0] if container.format else ""
+    if fmt in ESTIMATED_LENGTH_FORMATS:
+        return False
+    if fmt == "mp3":
+        return _mp3_has_length_header(name)
+    return True
+
+
+def _mp3_has_length_header(name: str) -> bool:
+    """A Xing, Info or VBRI header in the first frame (after any ID3v2 tag)."""
+    try:
+        with open(name, "rb") as f:
+            head = f.read(10)
+            start = 0
+            if len(head) == 10 and head[:3] == b"ID3":
+                size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+                start = 10 + size + (10 if head[5] & 0x10 else 0)
+            f.seek(start)
+            first = f.read(4096)
+    except OSError:
+        return False
+    return any(marker in first for marker in (b"Xing", b"Info", b"VBRI"))
+
+
 def _at(samples: int, rate: int) -> float | None:
     return samples / rate if rate else None
 
@@ -304,7 +339,7 @@ def _shortfall(reached: int, info: StreamInfo, exact: bool) -> bool:
     1% (MP3 encoder delay and padding, durations estimated from the bitrate)."""
     if info.stated_samples and exact:
         return reached < info.stated_samples
-    if not info.stated_seconds or not info.rate:
+    if not info.stated_seconds or not info.rate or not info.length_known:
         return False
     missing = info.stated_seconds - reached / info.rate
     return missing > max(0.5, 0.01 * info.stated_seconds)

@@ -177,3 +177,15 @@ def test_musepack_and_others_from_the_corpus():
         if path.is_file() and path.suffix.lower() not in (".md", ".tsv", ".txt"):
             r = analyze_file(path, fingerprint=False)
             assert r.decode in ("ok", "error", "unsupported") or r.error, path
+
+
+def test_vbr_mp3_without_a_length_header_is_not_called_truncated(tmp_path):
+    """Without a Xing/Info/VBRI header FFmpeg estimates an MP3's length from the
+    first frame's bitrate: a VBR file starting with silence "states" a length
+    far longer than it is. Only headers are trusted for the length check."""
+    x = np.concatenate([np.zeros((44100 * 4, 2)), synth.music(10, seed=21)])
+    wav = synth.write_wav(tmp_path / "a.wav", x, 44100)
+    mp3 = tmp_path / "vbr.mp3"
+    synth.ffmpeg("-i", wav, "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", "0", mp3)
+    r = analyze_file(mp3, fingerprint=False)
+    assert r.decode == "ok", (r.decode_detail, r.decoded_seconds, r.stated_seconds)

@@ -109,7 +109,17 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
         "checksummed": checksummed,
         "never_verified": never_verified,
         **_last_runs(conn),
+        "skipped_files": _skipped(conn),
     }
+
+
+def _skipped(conn: sqlite3.Connection) -> dict:
+    """Catalog-wide: the non-audio files scans passed over, per kind."""
+    from archiver.catalog.skipped import skipped_counts
+
+    kinds = skipped_counts(conn)
+    missing = conn.execute("SELECT count(*) FROM skipped_files WHERE missing = 1").fetchone()[0]
+    return {"total": sum(kinds.values()), "kinds": kinds, "missing": missing}
 
 
 def _last_runs(conn: sqlite3.Connection) -> dict:

@@ -124,3 +124,11 @@ def _render(f: dict) -> None:
     for key, share in f["tag_completeness"].items():
         tags.add_row(key, _pct(share))
     console.print(tags)
+    skipped = f["skipped_files"]
+    if skipped["total"]:
+        table = Table(title="Skipped files (not audio)", title_justify="left")
+        table.add_column("Kind")
+        table.add_column("Files", justify="right")
+        for kind, n in skipped["kinds"].items():
+            table.add_row(kind, f"{n:,}")
+        console.print(table)

@@ -10,21 +10,39 @@ from __future__ import annotations
 
 import sqlite3
 
+from archiver.catalog.browse import ALBUM_KEY
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 
 __all__ = ["COMPLETENESS_FIELDS", "collect_stats"]
 
-# Tag completeness: share of tracks where the field is set (not NULL, not "").
+# Tag completeness: what a collector checks on every track, as a condition that
+# holds when the field is there. Tags count when set (not NULL, not "").
+_COVER = (
+    "EXISTS (SELECT 1 FROM pictures p WHERE p.file_id = f.id AND "
+    "(p.picture_type IS NULL OR p.picture_type IN ('front cover', 'other')))"
+)
+_TAGS = (
+    "title",
+    "artist",
+    "album",
+    "albumartist",
+    "tracknumber",
+    "date",
+    "genre",
+    "isrc",
+    "musicbrainz_recordingid",
+    "musicbrainz_trackid",
+    "musicbrainz_albumid",
+    "musicbrainz_artistid",
+    "musicbrainz_albumartistid",
+    "musicbrainz_releasegroupid",
+)
 COMPLETENESS_FIELDS: dict[str, str] = {
-    "artist": "t.artist",
-    "album": "t.album",
-    "title": "t.title",
-    "date": "t.date",
-    "genre": "t.genre",
-    "isrc": "t.isrc",
-    "musicbrainz_recordingid": "t.musicbrainz_recordingid",
-    "musicbrainz_albumid": "t.musicbrainz_albumid",
-    "mb_recording_id": "m.recording_mbid",
+    **{name: f"t.{name} IS NOT NULL AND t.{name} != ''" for name in _TAGS},
+    # A front cover, or a picture of no or "other" type (how many taggers store one).
+    "embedded_cover": _COVER,
+    # Not a tag: the recording `archiver enrich` found.
+    "mb_recording_id": "m.recording_mbid IS NOT NULL",
 }
 MATCH_STATUSES = ("matched", "ambiguous", "unmatched", "error", "none")
 
@@ -37,13 +55,11 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
     """Every figure ``archiver stats`` shows, as one JSON-able dict."""
     where, params = query.where, list(query.params)
     filled = ", ".join(
-        f"sum(CASE WHEN {sql} IS NOT NULL AND {sql} != '' THEN 1 ELSE 0 END)"
-        for sql in COMPLETENESS_FIELDS.values()
+        f"sum(CASE WHEN {sql} THEN 1 ELSE 0 END)" for sql in COMPLETENESS_FIELDS.values()
     )
     row = conn.execute(
         f"""SELECT count(*),
-                   count(DISTINCT CASE WHEN t.album IS NOT NULL
-                         THEN COALESCE(t.albumartist, t.artist, '') || char(31) || t.album END),
+                   count(DISTINCT {ALBUM_KEY}),
                    count(DISTINCT t.artist),
                    count(DISTINCT t.albumartist),
                    total(f.duration),
@@ -73,7 +89,7 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
         never_verified,
     ) = (v or 0 for v in row[1:12])
     completeness = {
-        name: _share(count or 0, tracks)
+        name: {"tracks": count or 0, "share": _share(count or 0, tracks)}
         for name, count in zip(COMPLETENESS_FIELDS, row[12:], strict=True)
     }
 

@@ -120,9 +120,10 @@ def _render(f: dict) -> None:
     console.print(counts("MusicBrainz enrichment", f["enrichment"]))
     tags = Table(title="Tag completeness", title_justify="left")
     tags.add_column("Field")
+    tags.add_column("Tracks", justify="right")
     tags.add_column("Set", justify="right")
-    for key, share in f["tag_completeness"].items():
-        tags.add_row(key, _pct(share))
+    for key, value in f["tag_completeness"].items():
+        tags.add_row(key, f"{value['tracks']:,}", _pct(value["share"]))
     console.print(tags)
     skipped = f["skipped_files"]
     if skipped["total"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from archiver.catalog.analysis import DECODES, QUALITIES
 from archiver.catalog.browse import ALBUM_KEY
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 
@@ -124,6 +125,7 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
         "read_errors": read_errors,
         "checksummed": checksummed,
         "never_verified": never_verified,
+        "analysis": _analysis(conn, where, params),
         **_last_runs(conn),
         "skipped_files": _skipped(conn),
     }
@@ -136,6 +138,49 @@ def _skipped(conn: sqlite3.Connection) -> dict:
     kinds = skipped_counts(conn)
     missing = conn.execute("SELECT count(*) FROM skipped_files WHERE missing = 1").fetchone()[0]
     return {"total": sum(kinds.values()), "kinds": kinds, "missing": missing}
+
+
+# An analysis is current when it was made against the file as the catalog knows it:
+# the rule of ``archiver.audio.run.needs_analysis`` (same size and mtime, and the
+# same sha256 where both are known). The alias is ours, apart from the query's.
+_CURRENT = (
+    "sa.size IS f.size AND sa.mtime_ns IS f.mtime_ns AND NOT COALESCE("
+    "sa.sha256 != CASE WHEN f.hashed_size IS f.size AND f.hashed_mtime_ns IS f.mtime_ns "
+    "THEN f.sha256 END, 0)"
+)
+
+
+def _analysis(conn: sqlite3.Connection, where: str, params: list) -> dict:
+    """What `archiver analyze` found in the selected tracks: how many have a current
+    analysis, and among those the decode results and quality verdicts."""
+    rows = conn.execute(
+        f"""SELECT CASE WHEN sa.file_id IS NULL THEN 'never'
+                        WHEN {_CURRENT} THEN 'current' ELSE 'outdated' END AS state,
+                   sa.decode, sa.quality, sa.error IS NOT NULL AND sa.decode IS NULL, count(*)
+            FROM {TRACKS_FROM} LEFT JOIN analysis AS sa ON sa.file_id = f.id
+            WHERE {where} GROUP BY 1, 2, 3, 4""",
+        params,
+    ).fetchall()
+    states = {"current": 0, "outdated": 0, "never": 0}
+    decode = dict.fromkeys(DECODES, 0)
+    quality = {**dict.fromkeys(QUALITIES, 0), "none": 0}
+    failed = 0
+    for state, dec, qual, not_analysable, n in rows:
+        states[state] += n
+        if state != "current":
+            continue
+        failed += n if not_analysable else 0
+        if dec in decode:
+            decode[dec] += n
+        quality[qual if qual in quality else "none"] += n
+    return {
+        "analyzed": states["current"],
+        "outdated": states["outdated"],
+        "not_analyzed": states["never"],
+        "failed": failed,
+        "decode": decode,
+        "quality": quality,
+    }
 
 
 def _last_runs(conn: sqlite3.Connection) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from archiver.catalog.db import Catalog, utc_now
 from archiver.catalog.db import _translate as translate_error
@@ -126,3 +127,33 @@ def skipped_counts(conn: sqlite3.Connection) -> dict[str, int]:
             "GROUP BY kind ORDER BY n DESC, kind"
         ).fetchall()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """One skipped file, as a view of them (e.g. the TUI's) shows it."""
+
+    path: str
+    path_bytes: bytes
+    kind: str
+    size: int | None
+    missing: bool
+    last_seen_at: str
+
+
+def list_skipped(
+    conn: sqlite3.Connection, kind: str | None = None, *, include_missing: bool = False
+) -> list[SkippedFile]:
+    """The skipped files (of one ``kind``, or all), in path order; files gone since
+    their last scan only with ``include_missing``."""
+    sql = "SELECT path, path_bytes, kind, size, missing, last_seen_at FROM skipped_files"
+    where, params = [], []
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if not include_missing:
+        where.append("missing = 0")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = conn.execute(sql + " ORDER BY path_bytes", params)
+    return [SkippedFile(p, bytes(b), k, s, bool(m), seen) for p, b, k, s, m, seen in rows]

@@ -172,6 +172,24 @@ def test_stats_counts_skipped_files_by_kind(db, tmp_path):
     assert "Skipped files" in text.stdout and "image" in text.stdout
 
 
+def test_list_skipped_by_kind_for_a_view(db, tmp_path):
+    from archiver.catalog.db import open_catalog
+    from archiver.catalog.skipped import list_skipped
+
+    root = tmp_path / "lib"
+    _library(root)
+    scan(db, [root], jobs=1)
+    (root / "cover.jpg").unlink()
+    scan(db, [root], jobs=1)
+    with open_catalog(db, create=False) as catalog:
+        images = list_skipped(catalog.conn, "image")
+        every = list_skipped(catalog.conn, "image", include_missing=True)
+        everything = list_skipped(catalog.conn)
+    assert [f.path for f in images] == [str(root / "dangling.jpg"), str(root / "sub" / "back.PNG")]
+    assert [(f.path, f.missing) for f in every][0] == (str(root / "cover.jpg"), True)
+    assert len(everything) == 10 and {f.kind for f in everything} == set(SKIPPED_KINDS)
+
+
 def _video_only_ogg(path: Path) -> Path:
     subprocess.run(
         ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5", "-t", "1"]

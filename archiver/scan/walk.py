@@ -27,7 +27,8 @@ AUDIO_EXTENSIONS: frozenset[bytes] = frozenset(
 
 # Extensions that are certainly not audio: skipped (and counted) without a look.
 NON_AUDIO_EXTENSIONS: frozenset[bytes] = frozenset(
-    b"jpg jpeg png gif bmp tif tiff webp heic ico svg psd txt log cue nfo m3u m3u8 pls "
+    b"jpg jpeg jpe png gif bmp tif tiff webp heic heif avif jxl ico svg psd "
+    b"txt log cue nfo m3u m3u8 pls wpl asx "
     b"xspf pdf doc docx odt rtf md html htm xml json yaml yml ini cfg conf toml csv tsv "
     b"sfv md5 sha1 sha256 ffp accurip db sqlite sqlite3 zip rar 7z tar gz bz2 xz zst "
     b"iso exe dll so py sh bat lrc srt sub url lnk ds_store thumbs torrent par2 "

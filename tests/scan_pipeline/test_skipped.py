@@ -172,6 +172,16 @@ def test_stats_counts_skipped_files_by_kind(db, tmp_path):
     assert "Skipped files" in text.stdout and "image" in text.stdout
 
 
+def test_modern_images_in_an_iso_container_are_skipped_unread(db, tmp_path):
+    root = tmp_path / "lib"
+    root.mkdir()
+    for name in ("photo.avif", "photo.heif", "photo.HEIC"):  # they start with an ftyp box
+        (root / name).write_bytes(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00" + b"\x00" * 64)
+    s = scan(db, [root], jobs=1)
+    assert (s.files_found, s.errors, s.skipped) == (0, 0, 3)
+    assert query(db, "SELECT DISTINCT kind FROM skipped_files") == [("image",)]
+
+
 def test_list_skipped_by_kind_for_a_view(db, tmp_path):
     from archiver.catalog.db import open_catalog
     from archiver.catalog.skipped import list_skipped

@@ -1,9 +1,11 @@
 """Figures about the tracks a query selects, for ``archiver stats`` and the TUI.
 
 ``collect_stats(conn, query) -> dict`` returns plain JSON-able data; the keys
-are documented in docs/stats.md. Track figures follow the query; the last
-scan and last verify run are catalog-wide. Pure SQL aggregates: a few passes
-over the selected rows, nothing held in memory per track.
+are documented in docs/stats.md (a test holds the two equal). Track figures,
+albums counted as the TUI's Albums view groups them, and the analysis follow the
+query; the last scan, the last verify run and the skipped (non-audio) files are
+catalog-wide. Pure SQL aggregates: a few passes over the selected rows, nothing
+held in memory per track.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sqlite3
 from archiver.catalog.analysis import DECODES, QUALITIES
 from archiver.catalog.browse import ALBUM_KEY
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
+from archiver.catalog.skipped import skipped_counts
 
 __all__ = ["COMPLETENESS_FIELDS", "collect_stats"]
 
@@ -133,8 +136,6 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
 
 def _skipped(conn: sqlite3.Connection) -> dict:
     """Catalog-wide: the non-audio files scans passed over, per kind."""
-    from archiver.catalog.skipped import skipped_counts
-
     kinds = skipped_counts(conn)
     missing = conn.execute("SELECT count(*) FROM skipped_files WHERE missing = 1").fetchone()[0]
     return {"total": sum(kinds.values()), "kinds": kinds, "missing": missing}

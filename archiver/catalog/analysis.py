@@ -34,6 +34,17 @@ COLUMNS = (
 QUALITIES = ("lossless", "transcode", "upsampled", "padded-bits", "lossy", "unknown")
 DECODES = ("ok", "error", "unsupported")
 
+# When an analysis row (alias ``an``) still describes its file (alias ``f``): the
+# file's size and mtime_ns as the catalog knows them are those analysed, and the
+# catalog's sha256, when taken at that size and mtime, is the one analysed (when
+# both are known). Anything else is a stale row that reads as "not analysed":
+# every reader (the query language's join, stats, duplicates, AcoustID) uses this.
+CURRENT = (
+    "an.size = f.size AND an.mtime_ns = f.mtime_ns"
+    " AND (an.sha256 IS NULL OR f.sha256 IS NULL OR f.hashed_size IS NOT f.size"
+    " OR f.hashed_mtime_ns IS NOT f.mtime_ns OR an.sha256 = f.sha256)"
+)
+
 
 @dataclass(frozen=True)
 class Target:

@@ -125,6 +125,20 @@ def get(conn: sqlite3.Connection, file_id: int) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
+def get_current(conn: sqlite3.Connection, file_id: int) -> dict[str, Any] | None:
+    """A file's analysis as :func:`get` gives it plus ``current`` (False: the file
+    changed since, the row is stale and reads as not analysed), or None."""
+    row = get(conn, file_id)
+    if row is None:
+        return None
+    (current,) = conn.execute(
+        f"SELECT count(*) FROM analysis an JOIN files f ON f.id = an.file_id AND {CURRENT}"
+        " WHERE an.file_id = ?",
+        (file_id,),
+    ).fetchone()
+    return {**row, "current": bool(current)}
+
+
 @dataclass(frozen=True)
 class AcousticRow:
     """What acoustic duplicate grouping and AcoustID lookups need per file."""

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.catalog import checksums, moves, query, verify_runs
+from archiver.catalog import analysis, checksums, moves, query, verify_runs
 from archiver.catalog.musicbrainz import album_match, mb_data_for_file
 
 # The light join for unfiltered views; a filter may name MusicBrainz fields, so
@@ -64,6 +64,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     # Preservation views: Damaged below, the others in integrity/browse.py.
     Category("damaged", "Damaged"),
+    Category("quality", "Quality"),
     Category("duplicates", "Duplicates"),
     Category("incomplete", "Incomplete albums"),
     Category("errors", "Scan errors"),
@@ -490,6 +491,7 @@ class TrackDetail:
     verify_finding: str | None = None  # the last verify's finding, for a damaged file
     fingerprints: list[dict[str, Any]] = field(default_factory=list)  # oldest first
     moves: list[dict[str, Any]] = field(default_factory=list)
+    analysis: dict[str, Any] | None = None  # archiver analyze's row, with "current"
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
@@ -541,6 +543,7 @@ def track_detail(conn: sqlite3.Connection, file_id: int) -> TrackDetail | None:
         detail.verify_finding = found[0].detail if found else None
     detail.fingerprints = checksums.fingerprint_history(conn, file_id)
     detail.moves = moves.file_moves(conn, file_id)
+    detail.analysis = analysis.get_current(conn, file_id)
     return detail
 
 

@@ -37,6 +37,7 @@ from archiver.tui.views.duplicates import DuplicatesView
 from archiver.tui.views.errors import ScanErrorsView
 from archiver.tui.views.incomplete import IncompleteView
 from archiver.tui.views.library import AllTracksView, LibraryView
+from archiver.tui.views.quality import QualityView
 
 # In the order of the left column.
 VIEWS: tuple[View, ...] = (
@@ -50,6 +51,7 @@ VIEWS: tuple[View, ...] = (
     LibraryView("review"),
     LibraryView("missing"),
     DamagedView(),
+    QualityView(),
     DuplicatesView(),
     IncompleteView(),
     ScanErrorsView(),

@@ -410,17 +410,31 @@ class ViewStats:
     artists: int
     duration: float
     size: int
+    # Missing files the view leaves out (the query language, `ls`, `export` and
+    # `stats` count them): tracks + hidden_missing is what `ls QUERY` lists.
+    hidden_missing: int = 0
 
 
 def view_stats(conn: sqlite3.Connection, scope: Scope) -> ViewStats:
-    """Tracks, albums, artists, total duration and size of a view."""
+    """Tracks, albums, artists, total duration and size of a view, and how many
+    missing files it hides."""
     where, params = scope_where(scope)
     sql = (
         f"SELECT count(*), count(DISTINCT coalesce({ALBUM_ARTIST}, '') || char(31) || coalesce(t.album, '')), "
         f"count(DISTINCT t.artist), total(f.duration), total(f.size) {tracks_from(scope)} WHERE {where}"
     )
     n, albums_, artists, duration, size = conn.execute(sql, params).fetchone()
-    return ViewStats(n, albums_, artists, duration, int(size))
+    return ViewStats(n, albums_, artists, duration, int(size), hidden_missing(conn, scope))
+
+
+def hidden_missing(conn: sqlite3.Connection, scope: Scope) -> int:
+    """Missing files that ``scope`` would hold if it included them (0 when it does)."""
+    if scope.include_missing or scope.category == "missing":
+        return 0
+    everything = scope.with_(include_missing=True)
+    where, params = scope_where(everything)
+    sql = f"SELECT count(*) {tracks_from(everything)} WHERE f.missing = 1 AND {where}"
+    return conn.execute(sql, params).fetchone()[0]
 
 
 @dataclass(frozen=True)

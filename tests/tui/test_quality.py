@@ -15,6 +15,7 @@ from archiver.audio import fingerprint as fp
 from archiver.audio.run import run_analysis
 from archiver.catalog import browse, open_catalog
 from archiver.catalog.browse import Scope
+from archiver.catalog.query import compile_query
 from archiver.integrity import browse as integrity_browse
 from archiver.scan import scan
 from archiver.tui.app import ArchiverApp
@@ -75,6 +76,16 @@ def test_kinds_count_current_analyses(library_db: Path) -> None:
         assert (title, verdict, fmt) == ("Real", "error", "flac")
         assert detail.startswith("truncated")
         assert shown.subtitle == "1 file · decode:error"
+
+
+def test_the_filter_takes_the_analysis_fields(library_db: Path) -> None:
+    """`/quality:transcode` in any view selects what `ls quality:transcode` lists."""
+    with open_catalog(library_db, create=False) as catalog:
+        for text, titles in [("quality:transcode", ["Fake"]), ("analyzed:no", ["Real"])]:
+            q = compile_query(text)
+            scope = Scope("all", where=q.where, params=tuple(q.params))
+            ids = browse.track_ids(catalog.conn, scope)
+            assert [t.title for t in browse.tracks_by_ids(catalog.conn, ids)] == titles
 
 
 def test_before_any_analysis_the_view_says_what_to_run(catalog_path: Path) -> None:

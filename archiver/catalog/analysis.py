@@ -186,12 +186,12 @@ _FINGERPRINTED = (
 
 def fingerprint_copies(conn: sqlite3.Connection) -> Iterator[tuple]:
     """For acoustic duplicates: every present file with a current fingerprint, by
-    file id, as ``(fingerprint, fingerprint_seconds, quality, *copy)`` where ``copy``
+    file id, as ``(fingerprint, fingerprint_seconds, quality, decode, *copy)`` where ``copy``
     is :class:`archiver.catalog.duplicates.CopyRow`'s columns after its key."""
     from archiver.catalog.duplicates import _COPY_COLS
 
     sql = (
-        f"SELECT an.fingerprint, an.fingerprint_seconds, an.quality, {_COPY_COLS}"
+        f"SELECT an.fingerprint, an.fingerprint_seconds, an.quality, an.decode, {_COPY_COLS}"
         f" {_FINGERPRINTED} ORDER BY f.id"
     )
     yield from conn.execute(sql)
@@ -200,6 +200,15 @@ def fingerprint_copies(conn: sqlite3.Connection) -> Iterator[tuple]:
 def fingerprint_count(conn: sqlite3.Connection) -> int:
     """Present files with a current fingerprint."""
     return conn.execute(f"SELECT count(*) {_FINGERPRINTED}").fetchone()[0]
+
+
+def unfingerprintable_count(conn: sqlite3.Connection) -> int:
+    """Present files analysed as they are that have no fingerprint all the same (their
+    audio did not decode, or Chromaprint was missing): running analyze again won't help."""
+    return conn.execute(
+        f"SELECT count(*) FROM analysis an JOIN files f ON f.id = an.file_id AND {CURRENT}"
+        " WHERE f.missing = 0 AND (an.fingerprint IS NULL OR an.fingerprint = '')"
+    ).fetchone()[0]
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:

@@ -411,6 +411,7 @@ class FingerprintRow:
     fingerprint: str
     fingerprint_seconds: float | None
     quality: str | None  # the analysis verdict: lossless, transcode, ...
+    decode: str | None  # the decode check: ok, error, unsupported
     copy: tuple  # the columns of archiver.catalog.duplicates.CopyRow after its key
 
 
@@ -418,7 +419,8 @@ def fingerprint_rows(conn: sqlite3.Connection) -> list[FingerprintRow]:
     """Every present file with a current fingerprint (the SQL is in
     :mod:`archiver.catalog.analysis`: a file changed since its analysis takes no part)."""
     return [
-        FingerprintRow(r[0], r[1], r[2], tuple(r[3:])) for r in analysis.fingerprint_copies(conn)
+        FingerprintRow(r[0], r[1], r[2], r[3], tuple(r[4:]))
+        for r in analysis.fingerprint_copies(conn)
     ]
 
 
@@ -428,8 +430,12 @@ def acoustic_groups(conn: sqlite3.Connection) -> list:  # -> list[DuplicateGroup
     copies: dict[int, Copy] = {}
     items: list[tuple[int, float, np.ndarray]] = []
     for row in fingerprint_rows(conn):
-        copy = replace(Copy.from_row(CopyRow("", *row.copy)), verdict=row.quality)
-        duration = row.fingerprint_seconds if row.fingerprint_seconds else copy.duration
+        copy = replace(
+            Copy.from_row(CopyRow("", *row.copy)), verdict=row.quality, decode=row.decode
+        )
+        # The length the file states (as AcoustID compares it), not the decoded length:
+        # a truncated copy is still the whole song, and an excerpt stays apart from it.
+        duration = copy.duration if copy.duration else row.fingerprint_seconds
         raw = decode_fingerprint(row.fingerprint)
         if raw is None or not duration:
             continue

@@ -9,7 +9,7 @@ and keeps the alignment; no surrogate half is zero): find it with
 ``bytes.find``, then decode the slice in one call.
 
 Same results and the same exception types as mutagen's function (checked by
-tests/scan_read/test_fastpaths.py against the original on generated input);
+tests/scan/read/test_fastpaths.py against the original on generated input);
 anything unusual falls back to the original. Installed by ``install()``,
 which ``archiver.scan.read`` calls on import.
 """

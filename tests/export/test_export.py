@@ -14,7 +14,7 @@ import pytest
 from archiver.catalog.query import COLUMNS
 from archiver.catalog.tracks import EXPORT_COLUMNS
 from archiver.export import atomic_output
-from tests.export.conftest import add_track, run_cli
+from tests.conftest import add_track, run_cli
 
 DOCUMENTED = [
     "path", "format", "codec", "title", "artist", "albumartist", "album", "tracknumber", "totaltracks",

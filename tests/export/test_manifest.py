@@ -12,7 +12,7 @@ import pytest
 
 from archiver.catalog.db import open_catalog
 from archiver.export import manifest_line
-from tests.export.conftest import add_root, add_track, run_cli
+from tests.conftest import add_root, add_track, run_cli
 
 SHA256SUM = shutil.which("sha256sum")
 needs_sha256sum = pytest.mark.skipif(SHA256SUM is None, reason="sha256sum not installed")

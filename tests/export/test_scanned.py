@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.export.conftest import run_cli
+from tests.conftest import run_cli
 from tests.export.test_export import DOCUMENTED, as_csv_cell, catalog_rows
 
 LIBRARY = Path(__file__).resolve().parents[2] / "examples" / "library"

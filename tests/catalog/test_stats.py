@@ -12,7 +12,7 @@ import pytest
 from archiver.catalog import browse
 from archiver.catalog.query import compile_query
 from archiver.catalog.stats import collect_stats
-from tests.export.conftest import add_track
+from tests.conftest import add_track
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "stats.md"
 

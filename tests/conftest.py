@@ -210,4 +210,4 @@ def cli(catalog_path: Path, sample):
     return run
 
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

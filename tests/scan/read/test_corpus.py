@@ -13,7 +13,7 @@ import pytest
 from archiver.scan.mapping import TAG_COLUMNS
 from archiver.scan.read import VIDEO_ONLY, read_file
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "real"
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "real"
 if not (CORPUS / "MANIFEST.tsv").is_file():
     CORPUS = Path("/work/shared/corpus/real")
 

@@ -577,7 +577,7 @@ def test_format_words_name_only_stored_values():
 
 @pytest.fixture
 def formats(catalog, sample) -> dict[str, int]:
-    from tests.export.conftest import add_track
+    from tests.conftest import add_track
 
     out = dict(sample)
     conn = catalog.conn

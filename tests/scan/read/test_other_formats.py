@@ -15,10 +15,10 @@ from mutagen import apev2
 
 from archiver.scan.read import read_file
 from tests import audiogen
-from tests.scan_read.conftest import FULL_TAGS, expected_columns
+from tests.scan.read.conftest import FULL_TAGS, expected_columns
 
 CORPUS = Path("/work/shared/corpus/real")
-for _candidate in (Path(__file__).resolve().parents[3] / "shared" / "corpus" / "real", CORPUS):
+for _candidate in (Path(__file__).resolve().parents[4] / "shared" / "corpus" / "real", CORPUS):
     if (_candidate / "MANIFEST.tsv").is_file():
         CORPUS = _candidate
         break

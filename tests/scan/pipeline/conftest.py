@@ -10,7 +10,7 @@ import pytest
 
 from tests.audiogen import make_corrupt, make_file
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples" / "library"
 
 

@@ -22,7 +22,7 @@ from archiver.scan import (
 )
 from archiver.scan.run import FAULT_ENV
 from tests.audiogen import make_corrupt, make_zero_byte
-from tests.scan_pipeline.conftest import (
+from tests.scan.pipeline.conftest import (
     EXAMPLES,
     all_paths,
     check_invariants,
@@ -535,7 +535,7 @@ def test_scan_from_a_thread_with_a_captured_stderr(tmp_path):
         [sys.executable, "-c", code, str(db), str(root)],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         timeout=120,
     )
     assert result.stdout.strip() == "4", result.stderr

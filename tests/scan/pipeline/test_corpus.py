@@ -10,7 +10,7 @@ import pytest
 from archiver.scan import scan
 from archiver.scan.read import read_file
 from archiver.scan.walk import AUDIO_EXTENSIONS, extension
-from tests.scan_pipeline.conftest import REPO, check_invariants, query
+from tests.scan.pipeline.conftest import REPO, check_invariants, query
 
 CORPUS = (REPO.parent / "shared" / "corpus" / "real").resolve()
 

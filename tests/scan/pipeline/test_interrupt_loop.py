@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.audiogen import make_file
-from tests.scan_pipeline.conftest import REPO, check_invariants, query
+from tests.scan.pipeline.conftest import REPO, check_invariants, query
 
 N_FILES = 300
 BUDGET = 30.0  # seconds of interrupting; at least MIN_ROUNDS rounds are run

@@ -16,7 +16,7 @@ from archiver.cli import cli
 from archiver.scan import scan
 from archiver.scan.record import FileRecord
 from archiver.scan.walk import SKIPPED_KINDS, rejected_kind, skipped_kind
-from tests.scan_pipeline.conftest import check_invariants, query, song
+from tests.scan.pipeline.conftest import check_invariants, query, song
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from archiver.scan.mapping_fields import (
     markdown_table,
 )
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "tag-mapping.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "tag-mapping.md"
 
 
 def test_registry_is_the_tags_table_of_a_fresh_catalog(tmp_path):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from archiver.catalog.db import utc_now
-from tests.export.conftest import run_cli
+from tests.conftest import run_cli
 
 
 def test_ls_default_template_in_album_order(cli):

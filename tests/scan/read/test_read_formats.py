@@ -12,7 +12,7 @@ import pytest
 from archiver.scan.mapping import TAG_COLUMNS
 from archiver.scan.read import read_file
 from tests import audiogen
-from tests.scan_read.conftest import FULL_TAGS, expected_columns
+from tests.scan.read.conftest import FULL_TAGS, expected_columns
 
 # template -> (format, codec, lossless, tag_formats)
 EXPECTED_KIND = {

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from archiver.cli import cli
 from archiver.scan import scan
 from tests.privileges import as_unprivileged
-from tests.scan_pipeline.conftest import REPO, check_invariants, one, query, song
+from tests.scan.pipeline.conftest import REPO, check_invariants, one, query, song
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

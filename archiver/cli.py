@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "duplicates": "archiver.commands.duplicates:duplicates",
     "missing": "archiver.commands.missing:missing",
     "tui": "archiver.commands.tui:tui",
+    "playlist": "archiver.commands.playlist:playlist",
 }
 
 

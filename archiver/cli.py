@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "missing": "archiver.commands.missing:missing",
     "tui": "archiver.commands.tui:tui",
     "playlist": "archiver.commands.playlist:playlist",
+    "art": "archiver.commands.art:art",
 }
 
 

@@ -11,6 +11,7 @@ module: no click, rich or textual here.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import tempfile
@@ -89,6 +90,7 @@ class Extracted:
     sha256: str | None = None
     size: int | None = None
     disagree: bool = False  # the album's files carry different covers
+    source: str | None = None  # embedded, or folder (a cover.* image beside the files)
 
     def as_json(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -115,12 +117,11 @@ def extract_covers(
     on_album: Callable[[Extracted], None] | None = None,
 ) -> ExtractReport:
     """Write the front cover of every album ``query`` selects into ``folder``
-    (which must exist) as ``Album Artist - Album.ext``. An existing file is
+    (which must exist) as ``Album Artist - Album.ext``: its embedded cover, else a
+    cover image beside its files (front.*, cover.*, folder.*). An existing file is
     left alone and reported ("exists") unless ``force``; two albums whose safe
     names collide get `` (2)``, `` (3)`` ... Each file appears whole or not at
     all (written beside, then linked or renamed into place)."""
-    from archiver.scan.pictures import picture_bytes
-
     report = ExtractReport()
     taken: set[str] = set()
     folder = os.fspath(folder)
@@ -129,20 +130,19 @@ def extract_covers(
         result = Extracted(album.albumartist, album.album, "no cover", disagree=album.disagree)
         if album.album is None:
             result.status = "no album"
-        elif cover is not None:
-            result.sha256, result.size = cover.sha256, cover.size
-            data = None
-            for path in cover.files:
-                try:
-                    data = picture_bytes(path, cover.sha256)
-                except OSError:
-                    data = None
-                if data is not None:
-                    break
+        elif cover is not None or album.folder_image is not None:
+            if cover is not None:
+                result.source, result.sha256, result.size = "embedded", cover.sha256, cover.size
+                data = _embedded(cover)
+            else:
+                image = album.folder_image
+                result.source, result.sha256, result.size = "folder", image.sha256, image.size
+                data = _from_folder(image)
             if data is None:
                 result.status = "not found"  # files changed or gone since the scan
             else:
-                name = _free_name(_album_stem(album), cover_extension(cover.mime, data), taken)
+                ext = cover_extension(cover.mime if cover else album.folder_image.mime, data)
+                name = _free_name(_album_stem(album), ext, taken)
                 taken.add(name.casefold())
                 target = os.path.join(folder, name)
                 result.path = target
@@ -151,6 +151,30 @@ def extract_covers(
         if on_album is not None:
             on_album(result)
     return report
+
+
+def _embedded(cover) -> bytes | None:
+    """The cover's bytes from the first of its files that still holds it."""
+    from archiver.scan.pictures import picture_bytes
+
+    for path in cover.files:
+        try:
+            data = picture_bytes(path, cover.sha256)
+        except OSError:
+            continue
+        if data is not None:
+            return data
+    return None
+
+
+def _from_folder(image) -> bytes | None:
+    """A folder image's bytes, if it is still the image the scan recorded."""
+    try:
+        with open(image.path_bytes, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == image.sha256 else None
 
 
 def _free_name(stem: str, ext: str, taken: set[str]) -> str:

@@ -3,7 +3,9 @@ front cover, and each album's cover (the one most of its files carry).
 
 A file's cover is its first picture of type "front cover", else its first
 picture of type "other" or of no type (many taggers write a cover as type 0);
-back covers, artist photos, ... never are. An album is (album artist, falling
+back covers, artist photos, ... never are. Cover images beside the files
+(``cover.*``, ``folder.*``, ``front.*``, table ``folder_images``) are listed
+with the album. An album is (album artist, falling
 back to the track artist; album), as everywhere in archiver. Reads only.
 """
 
@@ -13,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archiver.catalog.cover_sql import ALBUM_ARTIST, FOLDER_OF_F, cover_position
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 
 __all__ = [
@@ -20,20 +23,14 @@ __all__ = [
     "FILE_COVER_POSITION",
     "AlbumCover",
     "Cover",
+    "FolderImage",
     "album_covers",
     "choose_cover",
+    "folder_images",
 ]
 
-ALBUM_ARTIST = "coalesce(t.albumartist, t.artist)"
-_RANK = (
-    "CASE WHEN p2.picture_type = 'front cover' THEN 0"
-    " WHEN p2.picture_type IS NULL OR p2.picture_type = 'other' THEN 1 END"
-)
 # The position of file f's cover picture in ``pictures`` (NULL: it has none).
-FILE_COVER_POSITION = (
-    f"(SELECT p2.position FROM pictures AS p2 WHERE p2.file_id = f.id AND {_RANK} IS NOT NULL"
-    f" ORDER BY {_RANK}, p2.position LIMIT 1)"
-)
+FILE_COVER_POSITION = cover_position("f.id")
 
 
 @dataclass
@@ -56,6 +53,28 @@ class Cover:
 
 
 @dataclass
+class FolderImage:
+    """A cover image beside the audio files (``folder_images``)."""
+
+    path_bytes: bytes
+    name: str  # cover, folder, front
+    mime: str | None
+    width: int | None
+    height: int | None
+    size: int
+    sha256: str
+
+    @property
+    def pixels(self) -> int | None:
+        if self.width is None or self.height is None:
+            return None
+        return min(self.width, self.height)
+
+
+_NAME_ORDER = {"front": 0, "cover": 1, "folder": 2}
+
+
+@dataclass
 class AlbumCover:
     albumartist: str | None
     album: str | None
@@ -63,10 +82,16 @@ class AlbumCover:
     without: int = 0  # tracks whose file has no cover
     covers: dict[str, Cover] = field(default_factory=dict)  # sha256 -> cover
     folder: bytes | None = None  # the folder of its first file
+    folders: set[str] = field(default_factory=set)  # its files' folders, as files.path shows them
+    folder_images: list[FolderImage] = field(default_factory=list)  # best first
 
     @property
     def cover(self) -> Cover | None:
         return choose_cover(self.covers.values())
+
+    @property
+    def folder_image(self) -> FolderImage | None:
+        return self.folder_images[0] if self.folder_images else None
 
     @property
     def disagree(self) -> bool:
@@ -87,7 +112,7 @@ def album_covers(conn: sqlite3.Connection, query: CompiledQuery) -> list[AlbumCo
     """The albums of the tracks ``query`` selects, in album artist / album order, each
     with the distinct covers its selected files carry."""
     sql = (
-        f"SELECT {ALBUM_ARTIST}, t.album, f.path_bytes, f.missing,"
+        f"SELECT {ALBUM_ARTIST}, t.album, f.path_bytes, f.missing, {FOLDER_OF_F},"
         " p.sha256, p.mime, p.width, p.height, p.size"
         f" FROM {TRACKS_FROM}"
         f" LEFT JOIN pictures AS p ON p.file_id = f.id AND p.position = {FILE_COVER_POSITION}"
@@ -96,14 +121,14 @@ def album_covers(conn: sqlite3.Connection, query: CompiledQuery) -> list[AlbumCo
         " t.album IS NULL, t.album COLLATE NOCASE, t.album, f.path_bytes"
     )
     albums: dict[tuple, AlbumCover] = {}
-    for artist, album, path_bytes, missing, sha, mime, width, height, size in conn.execute(
-        sql, query.params
-    ):
+    rows = conn.execute(sql, query.params)
+    for artist, album, path_bytes, missing, folder, sha, mime, width, height, size in rows:
         entry = albums.get((artist, album))
         if entry is None:
             entry = albums[(artist, album)] = AlbumCover(artist, album)
             entry.folder = bytes(path_bytes).rpartition(b"/")[0] or b"/"
         entry.tracks += 1
+        entry.folders.add(folder)
         if sha is None:
             entry.without += 1
             continue
@@ -112,4 +137,24 @@ def album_covers(conn: sqlite3.Connection, query: CompiledQuery) -> list[AlbumCo
             cover = entry.covers[sha] = Cover(sha, mime, width, height, size)
         if not missing:
             cover.files.append(bytes(path_bytes))
+    for entry in albums.values():
+        entry.folder_images = folder_images(conn, entry.folders)
     return list(albums.values())
+
+
+def folder_images(conn: sqlite3.Connection, folders: Iterable[str]) -> list[FolderImage]:
+    """The cover images recorded in ``folders`` (as files.path shows them, ending in
+    "/"), best first: front.*, cover.*, folder.*, then the larger."""
+    found: list[FolderImage] = []
+    for folder in folders:
+        found += [
+            FolderImage(bytes(row[0]), *row[1:])
+            for row in conn.execute(
+                "SELECT path_bytes, name, mime, width, height, size, sha256"
+                " FROM folder_images WHERE folder = ?",
+                (folder,),
+            )
+        ]
+    found.sort(key=lambda i: (_NAME_ORDER.get(i.name, 3), -(i.pixels or 0), i.path_bytes))
+    return found
+

@@ -31,6 +31,7 @@ from archiver.catalog import files as store
 from archiver.catalog.db import Catalog, utc_now
 from archiver.errors import ArchiverError, Interrupted
 from archiver.procs import die_with_parent
+from archiver.scan.folder_images import record_folder_images
 from archiver.scan.plan import Action, Known, decide, gone
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
@@ -597,6 +598,7 @@ def run_scan(
             counts["added"] -= summary.moved
             if summary.moved and vanished:
                 counts["missing"] = store.count_missing(catalog, vanished)
+        record_folder_images(catalog, [scope.top for scope in scopes], scan_id)  # covers
         summary.status = "finished"
     except KeyboardInterrupt:
         if pool:

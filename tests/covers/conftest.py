@@ -66,6 +66,11 @@ def covers(tmp_path_factory):
         'Live: At * Donington? "1991" <x>|',
         [[(FRONT, images["small_png"])]],
     )
+    album(root, "Eta/Folder", "ogg", "Eta", "Folder only", [[], []])
+    images["folder_png"] = png(700, 600, (90, 90, 250))
+    (root / "Eta/Folder/Folder.PNG").write_bytes(images["folder_png"])
+    (root / "Eta/Folder/back.jpg").write_bytes(images["front_jpeg"])  # not a cover name
+    (root / "Alpha/First/cover.jpg").write_bytes(images["front_jpeg"])
     catalog_path = base / "catalog.db"
     result = run_cli(catalog_path, "scan", "--jobs", "1", "--quiet", str(root))
     assert result.exit_code == 0, result.stderr

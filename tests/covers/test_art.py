@@ -84,6 +84,7 @@ def test_extract_writes_original_bytes_with_safe_names(covers, tmp_path):
             "Beta - Second.png",
             "Delta - Corrupt.jpg",
             "Epsilon - Typed other.png",
+            "Eta - Folder only.png",
             "Zeta - Apple.jpg",
         ]
     )
@@ -91,11 +92,12 @@ def test_extract_writes_original_bytes_with_safe_names(covers, tmp_path):
     assert (out / "Beta - Second.png").read_bytes() == images["front_png"]  # the majority
     assert (out / "Zeta - Apple.jpg").read_bytes() == images["front_jpeg"]
     assert (out / "Delta - Corrupt.jpg").read_bytes() == CORRUPT  # bytes as they are
-    shas = _catalog_front_shas(catalog_path)
+    assert (out / "Eta - Folder only.png").read_bytes() == images["folder_png"]  # beside the files
+    shas = _catalog_front_shas(catalog_path) | {sha(images["folder_png"])}
     assert {sha(p.read_bytes()) for p in out.iterdir()} <= shas
     assert "Gamma - Nothing: no front cover" in result.stdout
     assert "Beta - Second: wrote" in result.stdout and "disagree" in result.stdout
-    assert "7 albums: 6 covers written, 0 already there, 1 without a cover" in result.stderr
+    assert "8 albums: 7 covers written, 0 already there, 1 without a cover" in result.stderr
 
 
 def test_existing_files_are_skipped_unless_force(covers, tmp_path):
@@ -117,12 +119,15 @@ def test_json_report(covers, tmp_path):
     catalog_path, root, images = covers
     result = run_cli(catalog_path, "art", "--extract", str(tmp_path / "j"), "--json")
     data = json.loads(result.stdout)
-    assert data["written"] == 6 and data["no_cover"] == 1 and data["exists"] == 0
+    assert data["written"] == 7 and data["no_cover"] == 1 and data["exists"] == 0
     by_album = {a["album"]: a for a in data["albums"]}
     assert by_album["First"]["sha256"] == sha(images["front_jpeg"])
     assert by_album["First"]["path"].endswith("Alpha - First.jpg")
     assert by_album["Second"]["disagree"] is True and by_album["First"]["disagree"] is False
     assert by_album["Nothing"]["status"] == "no cover"
+    assert (
+        by_album["Folder only"]["source"] == "folder" and by_album["First"]["source"] == "embedded"
+    )
 
 
 def test_folder_that_is_a_file_or_in_the_library_is_a_usage_error(covers, tmp_path):

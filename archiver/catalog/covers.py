@@ -26,6 +26,7 @@ __all__ = [
     "FolderImage",
     "album_covers",
     "choose_cover",
+    "cover_stats",
     "folder_images",
 ]
 
@@ -158,3 +159,44 @@ def folder_images(conn: sqlite3.Connection, folders: Iterable[str]) -> list[Fold
     found.sort(key=lambda i: (_NAME_ORDER.get(i.name, 3), -(i.pixels or 0), i.path_bytes))
     return found
 
+
+# Cover sizes ``archiver stats`` counts albums in: (label, shorter side from, to).
+SIZE_BANDS = (
+    ("under 300 px", 0, 300),
+    ("300-499 px", 300, 500),
+    ("500-999 px", 500, 1000),
+    ("1000 px and over", 1000, None),
+)
+
+
+def cover_stats(conn: sqlite3.Connection, query: CompiledQuery) -> dict:
+    """Albums (with an album tag) of the selected tracks by cover: with one
+    (embedded, or only beside the files), without, whose files disagree, and by
+    the size of the largest cover; JSON-able (``stats --json`` key ``covers``)."""
+    figures = {
+        "albums": 0,
+        "with_cover": 0,
+        "without_cover": 0,
+        "embedded": 0,
+        "folder_only": 0,
+        "disagree": 0,
+        "sizes": {label: 0 for label, _, _ in SIZE_BANDS} | {"unknown": 0},
+    }
+    for album in album_covers(conn, query):
+        if album.album is None:
+            continue
+        figures["albums"] += 1
+        if not album.covers and not album.folder_images:
+            figures["without_cover"] += 1
+            continue
+        figures["with_cover"] += 1
+        figures["embedded" if album.covers else "folder_only"] += 1
+        figures["disagree"] += album.disagree
+        sides = [c.pixels for c in album.covers.values()] + [i.pixels for i in album.folder_images]
+        largest = max((s for s in sides if s is not None), default=None)
+        label = "unknown"
+        for name, low, high in SIZE_BANDS:
+            if largest is not None and largest >= low and (high is None or largest < high):
+                label = name
+        figures["sizes"][label] += 1
+    return figures

@@ -42,6 +42,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archiver.catalog import cover_sql
 from archiver.errors import UsageError
 
 __all__ = [
@@ -248,6 +249,15 @@ COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMN_LIST}
 # Fields beyond the exported columns: queryable, and selectable by name
 # (``ls --format '{year}'``, ``export --columns year``) but not in the default export.
 EXTRA_COLUMNS: dict[str, Column] = {
+    "cover": Column(
+        "cover", cover_sql.HAS_COVER, "bool", "the album has a front cover (embedded or cover.*)"
+    ),
+    "cover_px": Column(
+        "cover_px", cover_sql.COVER_PX, "int", "the album cover's shorter side, in pixels"
+    ),
+    "covers": Column(
+        "covers", cover_sql.COVERS, "int", "different embedded covers in the album's files"
+    ),
     "year": Column("year", "t.year", "int", "year of the release date"),
 }
 _EXTRA_FIELDS = EXTRA_COLUMNS

@@ -14,7 +14,13 @@ from archiver.errors import ArchiverError, UsageError
 @click.group()
 def playlist() -> None:
     """Playlists (M3U / M3U8) and the catalog. To write one: `archiver export
-    QUERY --format m3u8`."""
+    QUERY --format m3u8`.
+
+    \b
+    Example:
+      archiver export 'genre:jazz' -o ~/Music/jazz.m3u8 --root ~/Music
+      archiver playlist import ~/Music/jazz.m3u8
+    """
 
 
 @playlist.command("import")

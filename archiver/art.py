@@ -133,11 +133,11 @@ def extract_covers(
         elif cover is not None or album.folder_image is not None:
             if cover is not None:
                 result.source, result.sha256, result.size = "embedded", cover.sha256, cover.size
-                data = _embedded(cover)
+                data = cover_bytes(cover)
             else:
                 image = album.folder_image
                 result.source, result.sha256, result.size = "folder", image.sha256, image.size
-                data = _from_folder(image)
+                data = folder_image_bytes(image)
             if data is None:
                 result.status = "not found"  # files changed or gone since the scan
             else:
@@ -153,7 +153,7 @@ def extract_covers(
     return report
 
 
-def _embedded(cover) -> bytes | None:
+def cover_bytes(cover) -> bytes | None:
     """The cover's bytes from the first of its files that still holds it."""
     from archiver.scan.pictures import picture_bytes
 
@@ -167,7 +167,7 @@ def _embedded(cover) -> bytes | None:
     return None
 
 
-def _from_folder(image) -> bytes | None:
+def folder_image_bytes(image) -> bytes | None:
     """A folder image's bytes, if it is still the image the scan recorded."""
     try:
         with open(image.path_bytes, "rb") as handle:

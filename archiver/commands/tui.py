@@ -50,6 +50,9 @@ def tui(app: AppContext, jobs: int | None) -> None:
             "for output to a pipe or file use `archiver ls`, `archiver export` or `archiver stats`"
         )
     from archiver.tui.app import ArchiverApp  # the one command that is the TUI
+    from archiver.tui.cover_image import truecolor_under_tmux
+
+    truecolor_under_tmux()  # covers in 24-bit colour under tmux too
 
     browser = ArchiverApp(
         path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact

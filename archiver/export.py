@@ -298,9 +298,8 @@ def write_manifest(
 class PlaylistResult:
     written: int = 0
     missing: int = 0  # gone at the last scan, or not on disk now
-    unplayable: list[str] = field(
-        default_factory=list
-    )  # a name with a newline: no M3U line holds it
+    # names with a line break: no M3U line can hold them
+    unplayable: list[str] = field(default_factory=list)
 
 
 def extinf_line(seconds: float | None, artist: str | None, title: str | None, name: str) -> str:

@@ -150,7 +150,7 @@ def match_entries(
         report.entries += 1
         row = None
         if entry.path is not None:
-            for candidate in dict.fromkeys((entry.path, os.path.realpath(entry.path))):
+            for candidate in dict.fromkeys((entry.path, _real(entry.path))):
                 row = conn.execute(
                     "SELECT missing FROM files WHERE path_bytes = ?", (candidate,)
                 ).fetchone()
@@ -163,3 +163,11 @@ def match_entries(
         else:
             report.found += 1
     return report
+
+
+def _real(path: bytes) -> bytes:
+    """The path with symlinks resolved; itself when it cannot be (a NUL byte, a loop)."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path

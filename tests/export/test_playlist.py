@@ -252,6 +252,14 @@ def test_playlist_import_round_trips_an_export(library, tmp_path):
     assert (data["found"], data["missing"], data["unknown"]) == (3, 0, 0)
 
 
+def test_playlist_import_of_random_bytes_names_every_line_unknown(library, tmp_path):
+    catalog_path, _ = library
+    junk = tmp_path / "junk.m3u"
+    junk.write_bytes(b"\x00\xff\xfe garbage\n/x\x00y.mp3\nfile:///a%00b.flac\n\x1b[31mred\n")
+    data = json.loads(run_cli(catalog_path, "playlist", "import", str(junk), "--json").stdout)
+    assert (data["entries"], data["found"], data["unknown"]) == (4, 0, 4)
+
+
 def test_playlist_import_bad_file(library, tmp_path):
     catalog_path, _ = library
     result = run_cli(catalog_path, "playlist", "import", str(tmp_path / "nope.m3u8"))

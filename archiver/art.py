@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Callable
@@ -168,10 +169,14 @@ def cover_bytes(cover) -> bytes | None:
 
 
 def folder_image_bytes(image) -> bytes | None:
-    """A folder image's bytes, if it is still the image the scan recorded."""
+    """A folder image's bytes, if it is still the image the scan recorded (a regular
+    file of the recorded size: never a FIFO or device put there since)."""
     try:
+        st = os.stat(image.path_bytes)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != image.size:
+            return None
         with open(image.path_bytes, "rb") as handle:
-            data = handle.read()
+            data = handle.read(image.size + 1)
     except OSError:
         return None
     return data if hashlib.sha256(data).hexdigest() == image.sha256 else None

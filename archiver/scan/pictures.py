@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
+import stat
 import struct
 from collections.abc import Iterator
 
@@ -86,7 +88,11 @@ def _images_of_tags(tags) -> Iterator[bytes]:
 
 def embedded_images(path_bytes: bytes) -> Iterator[bytes]:
     """Every embedded image of the file, in tag order; the file is opened read-only.
-    Raises OSError when it cannot be read; a file mutagen cannot parse gives nothing."""
+    Raises OSError when it cannot be read; a file mutagen cannot parse gives nothing,
+    and so does anything but a regular file (a FIFO put there since the scan would
+    block the reader forever)."""
+    if not stat.S_ISREG(os.stat(path_bytes).st_mode):
+        return
     with open(path_bytes, "rb") as handle:
         data_head = handle.read(10)
         handle.seek(0)

@@ -188,3 +188,22 @@ def test_twenty_megabyte_cover(big_cover, tmp_path):
     assert result.exit_code == 0, result.stderr
     written = (tmp_path / "o" / "Big - Huge.png").read_bytes()
     assert sha(written) == sha(image)
+
+
+def test_a_fifo_in_place_of_a_file_is_never_opened(tmp_path):
+    """An audio file and a cover.png replaced by FIFOs after the scan: art and the
+    TUI's reader do not block on them; the covers are reported not found."""
+    from tests.covers.images import FRONT, png, tagged
+
+    lib = tmp_path / "lib"
+    tagged(lib / "A" / "01.mp3", "mp3", {"album": "A", "albumartist": "X"}, [(FRONT, png(4, 4))])
+    tagged(lib / "B" / "01.mp3", "mp3", {"album": "B", "albumartist": "X"})
+    (lib / "B" / "cover.png").write_bytes(png(6, 6))
+    db = tmp_path / "c.db"
+    assert run_cli(db, "scan", "--quiet", str(lib)).exit_code == 0
+    for path in (lib / "A" / "01.mp3", lib / "B" / "cover.png"):
+        path.unlink()
+        os.mkfifo(path)
+    result = run_cli(db, "art", "--extract", str(tmp_path / "o"), "--json")
+    data = json.loads(result.stdout)
+    assert [a["status"] for a in data["albums"]] == ["not found", "not found"]

@@ -215,3 +215,23 @@ def test_half_blocks_in_24_bit_colour_under_tmux(covers, tmp_path):
         assert any(abs(int(r) - 200) < 30 and int(g) < 60 for r, g, _ in cells), cells[:5]
     finally:
         subprocess.run([*tmux, "kill-server"], timeout=10)
+
+
+async def test_all_tracks_shows_the_highlighted_tracks_album(covers):
+    catalog_path, _, _ = covers
+    _CACHE.clear()
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        pane = app.screen.query_one(CoverPane)
+        table = app.screen.table("alltracks")
+        await wait_until(pilot, lambda: table.row_count > 0)
+        captions = set()
+        for _ in range(table.row_count):
+            await wait_until(pilot, lambda: bool(pane._lines or pane._message not in ("", "…")))
+            captions.add(pane.caption or pane._message)
+            await pilot.press("j")
+            await settle(pilot, 1)
+        assert "120×100 · png · embedded" in captions and "no cover" in captions

@@ -13,7 +13,6 @@ on cached results; no textual import (rich only, for segments and styles).
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
 from dataclasses import dataclass
 
@@ -33,25 +32,9 @@ __all__ = [
     "halfblock_lines",
     "load_cover",
     "track_album",
-    "truecolor_under_tmux",
 ]
 
 HALF_BLOCK = "▀"
-
-
-def truecolor_under_tmux(environ: dict | None = None) -> bool:
-    """Under tmux, which announces no colour depth (no COLORTERM), draw in 24-bit
-    colour anyway: tmux takes 24-bit colour and converts it for the terminal
-    outside when that has less. Rich would otherwise pick 256 colours from TERM,
-    and covers would come out banded. Call before the App is made; returns
-    whether it changed the environment. NO_COLOR and a chosen TEXTUAL_COLOR_SYSTEM win."""
-    env = os.environ if environ is None else environ
-    if not env.get("TMUX") or env.get("COLORTERM") or "NO_COLOR" in env:
-        return False
-    if env.get("TEXTUAL_COLOR_SYSTEM", "auto") != "auto":
-        return False
-    env["COLORTERM"] = "truecolor"
-    return True
 
 
 class CoverUnavailable(Exception):

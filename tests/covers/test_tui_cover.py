@@ -154,7 +154,7 @@ async def test_track_detail_shows_the_cover(covers):
 
 
 def test_truecolor_under_tmux_only_when_nothing_else_decided():
-    from archiver.tui.cover_image import truecolor_under_tmux
+    from archiver.commands.tui import truecolor_under_tmux
 
     env = {"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "tmux-256color"}
     assert truecolor_under_tmux(env) and env["COLORTERM"] == "truecolor"

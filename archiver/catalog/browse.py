@@ -31,6 +31,11 @@ def tracks_from(scope: Scope) -> str:
 
 # Album artist falls back to the track artist, as players group albums.
 ALBUM_ARTIST = "coalesce(t.albumartist, t.artist)"
+# One album as the Albums view groups tracks: (album, album artist or artist); tracks
+# without an album make one "(no album)" entry per artist. ``quote`` keeps NULL apart
+# from text as GROUP BY does, so count(DISTINCT ALBUM_KEY) is the number of entries
+# the Albums view shows: the one album count (status bar, `archiver stats`).
+ALBUM_KEY = f"quote(t.album) || char(31) || quote({ALBUM_ARTIST})"
 REVIEW_STATUSES = ("ambiguous", "unmatched", "error")
 
 
@@ -415,7 +420,7 @@ def view_stats(conn: sqlite3.Connection, scope: Scope) -> ViewStats:
     """Tracks, albums, artists, total duration and size of a view."""
     where, params = scope_where(scope)
     sql = (
-        f"SELECT count(*), count(DISTINCT coalesce({ALBUM_ARTIST}, '') || char(31) || coalesce(t.album, '')), "
+        f"SELECT count(*), count(DISTINCT {ALBUM_KEY}), "
         f"count(DISTINCT t.artist), total(f.duration), total(f.size) {tracks_from(scope)} WHERE {where}"
     )
     n, albums_, artists, duration, size = conn.execute(sql, params).fetchone()

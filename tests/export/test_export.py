@@ -20,7 +20,7 @@ DOCUMENTED = [
     "path", "format", "codec", "title", "artist", "albumartist", "album", "tracknumber", "totaltracks",
     "discnumber", "totaldiscs", "date", "originaldate", "genre", "composer", "label", "catalognumber", "barcode",
     "isrc", "length", "bitrate", "sample_rate", "channels", "bits_per_sample", "lossless", "size", "mtime",
-    "missing", "match_status", "match_score", "mb_recording_id", "mb_release_id", "mb_artist", "mb_title",
+    "missing", "match_status", "match_score", "match_source", "mb_recording_id", "mb_release_id", "mb_artist", "mb_title",
     "mb_album", "mb_date", "mb_label", "mb_catalognumber", "mb_barcode", "mb_isrcs", "producers", "performers",
     "path_bytes_hex", "sha256",
 ]  # fmt: skip
@@ -37,7 +37,7 @@ def catalog_rows(catalog_path) -> dict[str, dict]:
     conn.row_factory = sqlite3.Row
     out = {}
     for r in conn.execute(
-        "SELECT f.*, t.*, f.path AS fpath, m.status AS mstatus, m.score AS mscore, m.recording_mbid AS rec,"
+        "SELECT f.*, t.*, f.path AS fpath, m.status AS mstatus, m.score AS mscore, m.source AS msource, m.recording_mbid AS rec,"
         " m.release_mbid AS rel, m.track_mbid AS trk FROM files f JOIN tags t ON t.file_id = f.id"
         " LEFT JOIN matches m ON m.file_id = f.id"
     ):
@@ -68,6 +68,7 @@ def catalog_rows(catalog_path) -> dict[str, dict]:
             "bitrate": None if d["bitrate"] is None else round(d["bitrate"] / 1000),
             "match_status": d["mstatus"],
             "match_score": d["mscore"],
+            "match_source": d["msource"],
             "mb_recording_id": d["rec"],
             "mb_release_id": d["rel"],
             "mb_artist": rec["artist_credit"] if rec else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 
@@ -51,11 +52,11 @@ def test_scan_records_folder_images_and_follows_changes(tmp_path):
     (root / "A" / "cover.png").write_bytes(cover)
     (root / "A" / "Front.PNG").write_bytes(png(10, 10))
     (root / "A" / "booklet.png").write_bytes(png(10, 10))
-    (root / "Empty" / "cover.png").write_bytes(cover)  # no audio here: not an album folder
+    (root / "Empty" / "cover.png").write_bytes(cover)  # no audio here: recorded, matches no track
     db = tmp_path / "c.db"
     assert run_cli(db, "scan", "--quiet", str(root)).exit_code == 0
     rows = _rows(db)
-    assert set(rows) == {"A/cover.png", "A/Front.PNG"}
+    assert set(rows) == {"A/cover.png", "A/Front.PNG", "Empty/cover.png"}
     folder, name, mime, width, height, size, digest = rows["A/cover.png"]
     assert folder == str(root / "A") + "/"
     assert (name, mime, width, height, size, digest) == (
@@ -73,10 +74,26 @@ def test_scan_records_folder_images_and_follows_changes(tmp_path):
     (root / "A" / "cover.png").write_bytes(bigger)
     (root / "A" / "Front.PNG").unlink()
     shutil.copy(root / "A" / "cover.png", root / "B" / "folder.png")
+    os.utime(root / "A" / "cover.png", ns=(1, 1_700_000_000_000_000_000))  # size changed too
     assert run_cli(db, "scan", "--quiet", str(root)).exit_code == 0
     rows = _rows(db)
-    assert set(rows) == {"A/cover.png", "B/folder.png"}
+    assert set(rows) == {"A/cover.png", "B/folder.png", "Empty/cover.png"}
     assert rows["A/cover.png"][3:5] == (640, 640) and rows["A/cover.png"][6] == sha(bigger)
+
+
+def test_unchanged_images_are_not_read_again(tmp_path, monkeypatch):
+    from archiver.scan import folder_images
+
+    root = tmp_path / "Music"
+    tagged(root / "A" / "01.ogg", "ogg", {"album": "A"})
+    (root / "A" / "cover.png").write_bytes(png(8, 8))
+    db = tmp_path / "c.db"
+    assert run_cli(db, "scan", "--quiet", str(root)).exit_code == 0
+    read = []
+    original = folder_images._read_image
+    monkeypatch.setattr(folder_images, "_read_image", lambda p: read.append(p) or original(p))
+    assert run_cli(db, "scan", "--quiet", str(root)).exit_code == 0
+    assert read == [] and set(_rows(db)) == {"A/cover.png"}
 
 
 def test_scan_of_a_subfolder_or_a_file_keeps_the_others(tmp_path):

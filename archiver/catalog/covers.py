@@ -162,10 +162,10 @@ def folder_images(conn: sqlite3.Connection, folders: Iterable[str]) -> list[Fold
 
 # Cover sizes ``archiver stats`` counts albums in: (label, shorter side from, to).
 SIZE_BANDS = (
-    ("under 300 px", 0, 300),
-    ("300-499 px", 300, 500),
-    ("500-999 px", 500, 1000),
-    ("1000 px and over", 1000, None),
+    ("under_300", 0, 300),
+    ("300_499", 300, 500),
+    ("500_999", 500, 1000),
+    ("1000_up", 1000, None),
 )
 
 

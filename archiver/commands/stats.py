@@ -68,7 +68,11 @@ def _render_covers(c: dict) -> None:
         ("without a cover (cover:no)", c["without_cover"]),
         ("files disagree on the cover (covers:2..)", c["disagree"]),
     ]
-    rows += [(f"cover {label}", n) for label, n in c["sizes"].items() if n]
+    bands = {"under_300": "under 300", "300_499": "300-499", "500_999": "500-999"}
+    bands |= {"1000_up": "1000 and over", "unknown": "of unknown size"}
+    rows += [
+        (f"cover {bands[k]} px".replace("size px", "size"), n) for k, n in c["sizes"].items() if n
+    ]
     for label, n in rows:
         table.add_row(label, f"{n:,}", _pct(n / c["albums"]))
     console(highlight=False).print(table)

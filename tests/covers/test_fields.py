@@ -49,10 +49,10 @@ def test_stats_counts_albums_by_cover(covers):
     assert (data["with_cover"], data["without_cover"]) == (7, 1)
     assert (data["embedded"], data["folder_only"], data["disagree"]) == (6, 1, 1)
     assert data["sizes"] == {
-        "under 300 px": 3,  # Second (100), Typed other (40), AC/DC (16)
-        "300-499 px": 2,  # First, Apple
-        "500-999 px": 1,  # Folder only
-        "1000 px and over": 0,
+        "under_300": 3,  # Second (100), Typed other (40), AC/DC (16)
+        "300_499": 2,  # First, Apple
+        "500_999": 1,  # Folder only
+        "1000_up": 0,
         "unknown": 1,  # Corrupt
     }
     text = run_cli(catalog_path, "stats").stdout

@@ -45,6 +45,8 @@ COMMANDS: dict[str, str] = {
     "tui": "archiver.commands.tui:tui",
     "review": "archiver.commands.review:review",
     "match": "archiver.commands.match:match",
+    "playlist": "archiver.commands.playlist:playlist",
+    "art": "archiver.commands.art:art",
 }
 
 

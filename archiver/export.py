@@ -17,6 +17,8 @@ Formats (docs/export.md):
 - sha256sum: ``<sha256>  <path relative to the root>`` lines, raw path bytes,
   GNU escaping for names with ``\\`` or newline, accepted by ``sha256sum -c``
   run in the root folder.
+- m3u8: an extended M3U playlist (:func:`write_m3u8`): ``#EXTM3U``, then
+  ``#EXTINF:<seconds>,<artist> - <title>`` and the path for each track.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ __all__ = [
     "ExportError",
     "ManifestResult",
     "NoChecksumsError",
+    "PlaylistResult",
     "Root",
     "atomic_output",
     "export_tracks",
@@ -49,10 +52,11 @@ __all__ = [
     "resolve_root",
     "write_csv",
     "write_json",
+    "write_m3u8",
     "write_manifest",
 ]
 
-FORMATS = ("csv", "json", "jsonl", "sha256sum")
+FORMATS = ("csv", "json", "jsonl", "sha256sum", "m3u8")
 _EXCEL_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -308,6 +312,71 @@ def _nothing_to_list(result: ManifestResult, root: Root) -> str:
         f"the {files} selected under {root.path} changed since they were hashed: "
         "run `archiver verify` first; no manifest written"
     )
+
+
+# ---------------------------------------------------------------------------
+# m3u8 playlists
+
+
+@dataclass
+class PlaylistResult:
+    written: int = 0
+    missing: int = 0  # gone at the last scan, or not on disk now
+    # names with a line break: no M3U line can hold them
+    unplayable: list[str] = field(default_factory=list)
+
+
+def extinf_line(seconds: float | None, artist: str | None, title: str | None, name: str) -> str:
+    """``#EXTINF:<seconds>,<artist> - <title>``: whole seconds (-1 when unknown),
+    the file name when there is no title, line breaks flattened to spaces."""
+    length = -1 if seconds is None or seconds < 0 else int(round(seconds))
+    title = title or name
+    label = f"{artist} - {title}" if artist else title
+    label = " ".join(label.splitlines())
+    return f"#EXTINF:{length},{label}\n"
+
+
+def write_m3u8(
+    conn: sqlite3.Connection,
+    query: CompiledQuery,
+    out: BinaryIO,
+    root: str | os.PathLike | None = None,
+    *,
+    exists: Callable[[bytes], bool] = os.path.isfile,
+) -> PlaylistResult:
+    """Write the query's tracks as an extended M3U playlist to ``out``, in the
+    export order. UTF-8 without BOM; paths absolute, or relative to ``root``
+    (with ``..`` for files outside it). A path whose bytes are not UTF-8 is
+    written as those bytes (the file opens on this system). Files missing at
+    the last scan or not on disk now are left out and counted."""
+    from archiver.catalog.tracks import iter_tracks
+
+    result = PlaylistResult()
+    base = os.fsencode(os.path.abspath(os.path.expanduser(root))) if root is not None else None
+    out.write(b"#EXTM3U\n")
+    buffer: list[bytes] = []
+    rows = iter_tracks(conn, query, ["path_bytes", "missing", "length", "artist", "title"])
+    try:
+        for path_bytes, missing, length, artist, title in rows:
+            path_bytes = bytes(path_bytes)
+            if missing or not exists(path_bytes):
+                result.missing += 1
+                continue
+            if b"\n" in path_bytes or b"\r" in path_bytes:
+                result.unplayable.append(os.fsdecode(path_bytes))
+                continue
+            name = os.path.basename(path_bytes).decode("utf-8", "replace")
+            line = path_bytes if base is None else os.path.relpath(path_bytes, base)
+            buffer.append(extinf_line(length, artist, title, name).encode("utf-8"))
+            buffer.append(line + b"\n")
+            result.written += 1
+            if len(buffer) >= 1024:
+                out.write(b"".join(buffer))
+                buffer.clear()
+    finally:
+        rows.close()
+    out.write(b"".join(buffer))
+    return result
 
 
 # ---------------------------------------------------------------------------

@@ -48,6 +48,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archiver.catalog import cover_sql
 from archiver.catalog.analysis import CURRENT as _CURRENT_ANALYSIS
 from archiver.catalog.analysis import DECODES, QUALITIES
 from archiver.catalog.db import fold
@@ -289,6 +290,15 @@ _EXT = (
     f" THEN lower(substr({_NAME}, length({_TO_LAST_DOT}) + 1)) ELSE '' END"
 )
 EXTRA_COLUMNS: dict[str, Column] = {
+    "cover": Column(
+        "cover", cover_sql.HAS_COVER, "bool", "the album has a front cover (embedded or cover.*)"
+    ),
+    "cover_px": Column(
+        "cover_px", cover_sql.COVER_PX, "int", "the album cover's shorter side, in pixels"
+    ),
+    "covers": Column(
+        "covers", cover_sql.COVERS, "int", "different embedded covers in the album's files"
+    ),
     "year": Column("year", "t.year", "int", "year of the release date"),
     "ext": Column("ext", _EXT, "text", "file name extension, lower case, without the dot"),
     "analyzed": Column(

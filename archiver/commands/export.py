@@ -19,6 +19,8 @@ _BY_SUFFIX = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".sha256": "sha256sum",
+    ".m3u8": "m3u8",
+    ".m3u": "m3u8",
 }
 
 
@@ -27,7 +29,7 @@ _BY_SUFFIX = {
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "jsonl", "sha256sum"]),
+    type=click.Choice(["csv", "json", "jsonl", "sha256sum", "m3u8"]),
     default=None,
     help="Output format (default: from the --output suffix, else csv).",
 )
@@ -47,7 +49,9 @@ _BY_SUFFIX = {
     help="CSV for spreadsheets: BOM, and cells starting with = + - @ defused.",
 )
 @click.option(
-    "--root", metavar="PATH", help="sha256sum: the library root the paths are relative to."
+    "--root",
+    metavar="PATH",
+    help="sha256sum: the library root the paths are relative to; m3u8: the folder they are relative to.",
 )
 @pass_app
 def export(
@@ -65,7 +69,8 @@ def export(
     the rows hold; multi-valued tags are joined with "; ", booleans are
     true/false, NULL is empty. JSON is one array, JSONL one object per line.
     sha256sum writes a manifest that `sha256sum -c` accepts when run in the
-    library root. Nothing but the export is written to stdout.
+    library root. m3u8 writes an extended M3U playlist (absolute paths, or
+    relative to --root); files not on disk are left out and counted. Nothing but the export is written to stdout.
 
     Exit status: 0 done, 1 failure (nothing replaced), 2 bad usage or query.
 
@@ -75,6 +80,7 @@ def export(
       archiver export 'artist:"miles davis" year:1955..1965' --format json
       archiver export --columns path,artist,title,length lossless:no
       archiver export --format sha256sum --root ~/Music -o ~/Music/SHA256SUMS
+      archiver export 'genre:jazz year:1965..1969' -o ~/Music/jazz.m3u8 --root ~/Music
     """
     from archiver import export as core
 
@@ -84,11 +90,18 @@ def export(
     if fmt == "sha256sum":
         if columns is not None or excel:
             raise UsageError("--columns and --excel do not apply to --format sha256sum")
+    elif fmt == "m3u8":
+        if columns is not None or excel:
+            raise UsageError("--columns and --excel do not apply to --format m3u8")
+        if root is not None and not os.path.isdir(os.path.expanduser(root)):
+            raise UsageError(f"--root {root!r}: not a folder")
     elif root is not None:
-        raise UsageError("--root applies to --format sha256sum only")
+        raise UsageError("--root applies to --format sha256sum and m3u8 only")
     if excel and fmt != "csv":
         raise UsageError("--excel applies to --format csv only")
-    names = core.parse_columns(columns) if fmt != "sha256sum" else []  # ExportError: exit 2
+    names = (
+        core.parse_columns(columns) if fmt not in ("sha256sum", "m3u8") else []
+    )  # ExportError: exit 2
     text, compiled = compile_args(query)
     if output != "-":
         _check_output(output, app.db_path)
@@ -101,6 +114,8 @@ def export(
     def run(out) -> object:
         if manifest_root is not None:
             return core.write_manifest(conn, compiled, manifest_root, out)
+        if fmt == "m3u8":
+            return core.write_m3u8(conn, compiled, out, root)
         return core.export_tracks(conn, compiled, out, fmt, names, excel=excel)
 
     try:
@@ -119,6 +134,8 @@ def export(
         raise ArchiverError(message) from exc
     if manifest_root is not None:
         _report_manifest(result, manifest_root, output)
+    elif fmt == "m3u8":
+        _report_playlist(result, output)
     elif output != "-":
         click.echo(f"archiver: wrote {result} tracks to {output}", err=True)
 
@@ -187,3 +204,16 @@ def _report_manifest(result, root, output: str) -> None:
         click.echo(f"archiver: skipped {result.missing} files missing at the last scan", err=True)
     if result.outside:
         click.echo(f"archiver: skipped {len(result.outside)} files outside {root.path}", err=True)
+
+
+def _report_playlist(result, output: str) -> None:
+    where = "" if output == "-" else f" to {output}"
+    click.echo(f"archiver: wrote {result.written} tracks{where}", err=True)
+    if result.missing:
+        click.echo(f"archiver: left out {result.missing} files not on disk", err=True)
+    if result.unplayable:
+        click.echo(
+            f"archiver: left out {len(result.unplayable)} files whose names hold a line break"
+            f" (no M3U line can name them), e.g. {result.unplayable[0]!r}",
+            err=True,
+        )

@@ -35,15 +35,47 @@ def stats(app: AppContext, query: tuple[str, ...], as_json: bool) -> None:
       archiver stats --json genre:jazz
       archiver stats 'albumartist:"various artists"'
     """
+    from archiver.catalog.covers import cover_stats
     from archiver.catalog.stats import collect_stats
 
     text, compiled = compile_args(query)
     catalog = app.catalog(create=False)
     figures = collect_stats(catalog.conn, compiled, text)
+    figures["covers"] = cover_stats(catalog.conn, compiled)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return
     _render(figures)
+    _render_covers(figures["covers"])
+
+
+def _render_covers(c: dict) -> None:
+    """Albums by cover: with, without, disagreeing files, by size (issue 18)."""
+    from rich.table import Table
+
+    from archiver.commands._common import console
+
+    if not c["albums"]:
+        return
+    table = Table(title="Album covers", title_justify="left")
+    table.add_column("")
+    table.add_column("Albums", justify="right")
+    table.add_column("Share", justify="right")
+    rows = [
+        ("with a cover", c["with_cover"]),
+        ("  embedded", c["embedded"]),
+        ("  only cover.* beside the files", c["folder_only"]),
+        ("without a cover (cover:no)", c["without_cover"]),
+        ("files disagree on the cover (covers:2..)", c["disagree"]),
+    ]
+    bands = {"under_300": "under 300", "300_499": "300-499", "500_999": "500-999"}
+    bands |= {"1000_up": "1000 and over", "unknown": "of unknown size"}
+    rows += [
+        (f"cover {bands[k]} px".replace("size px", "size"), n) for k, n in c["sizes"].items() if n
+    ]
+    for label, n in rows:
+        table.add_row(label, f"{n:,}", _pct(n / c["albums"]))
+    console(highlight=False).print(table)
 
 
 def _duration(seconds: float) -> str:

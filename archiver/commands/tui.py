@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -51,6 +52,8 @@ def tui(app: AppContext, jobs: int | None) -> None:
         )
     from archiver.tui.app import ArchiverApp  # the one command that is the TUI
 
+    truecolor_under_tmux()  # album covers in 24-bit colour under tmux too
+
     browser = ArchiverApp(
         path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact
     )
@@ -59,3 +62,18 @@ def tui(app: AppContext, jobs: int | None) -> None:
     # exit status must still say it failed (return_code is 1 then).
     if browser.return_code:
         raise ArchiverError("the terminal browser stopped on an unexpected error (traceback above)")
+
+
+def truecolor_under_tmux(environ: dict | None = None) -> bool:
+    """Under tmux, which announces no colour depth (no COLORTERM), draw in 24-bit
+    colour anyway: tmux takes 24-bit colour and converts it for the terminal
+    outside when that has less. Rich would otherwise pick 256 colours from TERM,
+    and covers would come out banded. Call before the App is made; returns
+    whether it changed the environment. NO_COLOR and a chosen TEXTUAL_COLOR_SYSTEM win."""
+    env = os.environ if environ is None else environ
+    if not env.get("TMUX") or env.get("COLORTERM") or "NO_COLOR" in env:
+        return False
+    if env.get("TEXTUAL_COLOR_SYSTEM", "auto") != "auto":
+        return False
+    env["COLORTERM"] = "truecolor"
+    return True

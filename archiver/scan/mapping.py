@@ -296,10 +296,24 @@ def image_info(data: bytes) -> tuple[str | None, int | None, int | None]:
             width, height = struct.unpack("<ii", data[18:26])
             return "image/bmp", abs(width), abs(height)
         if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            return "image/webp", None, None
+            return "image/webp", *_webp_size(data)
     except struct.error:
         pass
     return None, None, None
+
+
+def _webp_size(data: bytes) -> tuple[int | None, int | None]:
+    """Canvas size from the first chunk: VP8X (extended), VP8L (lossless) or VP8 (lossy)."""
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    return None, None
 
 
 def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:

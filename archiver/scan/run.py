@@ -32,6 +32,7 @@ from archiver.catalog import skipped as skipped_store
 from archiver.catalog.db import Catalog, utc_now
 from archiver.errors import ArchiverError, Interrupted
 from archiver.procs import die_with_parent, interrupts_blocked
+from archiver.scan.folder_images import record_folder_images
 from archiver.scan.plan import Action, Known, decide, gone, is_within
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
@@ -614,6 +615,7 @@ def run_scan(
             counts["added"] -= summary.moved
             if summary.moved and vanished:
                 counts["missing"] = store.count_missing(catalog, vanished)
+        record_folder_images(catalog, [scope.top for scope in scopes], scan_id)  # covers
         summary.status = "finished"
     except KeyboardInterrupt:
         if pool:

@@ -55,6 +55,12 @@ def test_no_command_ever_modifies_the_users_files(tmp_path):
             ["duplicates", "--by", "recording"],
             ["duplicates", "--by", "acoustic"],
             ["missing", "--json"],
+            ["export", "--format", "m3u8"],
+            ["export", "--format", "m3u8", "--root", str(lib), "-o", str(tmp_path / "all.m3u8")],
+            ["playlist", "import", str(tmp_path / "all.m3u8")],
+            ["playlist", "import", str(lib / "playlist.m3u"), "--json"],
+            ["art", "--extract", str(tmp_path / "covers")],
+            ["art", "--extract", str(tmp_path / "covers"), "--force", "--json"],
         ]
         for args in commands:
             result = run_cli(db, *args)

@@ -21,6 +21,7 @@ from archiver.catalog import browse
 from archiver.catalog.browse import TrackDetail
 from archiver.tui import format as fmt
 from archiver.tui.text import text as literal
+from archiver.tui.widgets.cover import CoverPane
 
 FILE_FIELDS = [
     ("path", "Path"),
@@ -367,6 +368,7 @@ class DetailScreen(Screen[None]):
         Binding("ctrl+u,pageup", "scroll_page(-1)", "Page up", show=False),
         Binding("g,home", "top", "Top", show=False),
         Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("i", "toggle_covers", "Cover", show=False),
     ]
 
     def __init__(self, file_id: int) -> None:
@@ -377,6 +379,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static("Loading…", id="detail-body")
+        yield CoverPane(id="detail-cover")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -393,10 +396,14 @@ class DetailScreen(Screen[None]):
             return
         self.detail = detail
         body.update(render_detail(detail))
+        self.query_one(CoverPane).show_track(self.file_id)
         self.query_one("#detail").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_toggle_covers(self) -> None:
+        self.query_one(CoverPane).toggle()
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#detail", VerticalScroll).scroll_relative(y=lines, animate=False)

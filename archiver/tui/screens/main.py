@@ -39,6 +39,7 @@ from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
 from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
+from archiver.tui.widgets.cover import CoverPane
 from archiver.tui.widgets.job_bar import JobBar
 from archiver.tui.widgets.paged_table import Column, PagedTable
 from archiver.tui.widgets.status_bar import StatusBar
@@ -70,6 +71,7 @@ class MainScreen(Screen[None]):
         Binding("e", "enrich", "Enrich"),
         Binding("x", "export", "Export"),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("i", "toggle_covers", "Covers", show=False),
     ]
 
     def __init__(self) -> None:
@@ -106,6 +108,7 @@ class MainScreen(Screen[None]):
             yield PagedTable(id="albums", classes="pane")
             yield PagedTable(id="tracks", classes="pane")
             yield PagedTable(id="alltracks", classes="pane", empty_text="Loading…")
+            yield CoverPane(id="cover")
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-prompt")
             yield Input(
@@ -595,6 +598,14 @@ class MainScreen(Screen[None]):
             file_id = key
         if file_id is not None:
             self.app.push_screen(DetailScreen(int(file_id)))
+
+    @on(PagedTable.Highlighted)
+    def _cover_follows(self, event: PagedTable.Highlighted) -> None:
+        """The cover pane shows the highlighted album (after the handlers above)."""
+        self.query_one(CoverPane).follow(self)
+
+    def action_toggle_covers(self) -> None:
+        self.query_one(CoverPane).toggle()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -1,0 +1,202 @@
+"""Album covers as the catalog knows them: which embedded picture is a file's
+front cover, and each album's cover (the one most of its files carry).
+
+A file's cover is its first picture of type "front cover", else its first
+picture of type "other" or of no type (many taggers write a cover as type 0);
+back covers, artist photos, ... never are. Cover images beside the files
+(``cover.*``, ``folder.*``, ``front.*``, table ``folder_images``) are listed
+with the album. An album is (album artist, falling
+back to the track artist; album), as everywhere in archiver. Reads only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from archiver.catalog.cover_sql import ALBUM_ARTIST, FOLDER_OF_F, cover_position
+from archiver.catalog.query import TRACKS_FROM, CompiledQuery
+
+__all__ = [
+    "ALBUM_ARTIST",
+    "FILE_COVER_POSITION",
+    "AlbumCover",
+    "Cover",
+    "FolderImage",
+    "album_covers",
+    "choose_cover",
+    "cover_stats",
+    "folder_images",
+]
+
+# The position of file f's cover picture in ``pictures`` (NULL: it has none).
+FILE_COVER_POSITION = cover_position("f.id")
+
+
+@dataclass
+class Cover:
+    """One distinct cover picture of an album and the files carrying it."""
+
+    sha256: str
+    mime: str | None
+    width: int | None
+    height: int | None
+    size: int
+    files: list[bytes] = field(default_factory=list)  # on disk at the last scan
+
+    @property
+    def pixels(self) -> int | None:
+        """The shorter side, in pixels (None when the image header was not understood)."""
+        if self.width is None or self.height is None:
+            return None
+        return min(self.width, self.height)
+
+
+@dataclass
+class FolderImage:
+    """A cover image beside the audio files (``folder_images``)."""
+
+    path_bytes: bytes
+    name: str  # cover, folder, front
+    mime: str | None
+    width: int | None
+    height: int | None
+    size: int
+    sha256: str
+
+    @property
+    def pixels(self) -> int | None:
+        if self.width is None or self.height is None:
+            return None
+        return min(self.width, self.height)
+
+
+_NAME_ORDER = {"front": 0, "cover": 1, "folder": 2}
+
+
+@dataclass
+class AlbumCover:
+    albumartist: str | None
+    album: str | None
+    tracks: int = 0
+    without: int = 0  # tracks whose file has no cover
+    covers: dict[str, Cover] = field(default_factory=dict)  # sha256 -> cover
+    folder: bytes | None = None  # the folder of its first file
+    folders: set[str] = field(default_factory=set)  # its files' folders, as files.path shows them
+    folder_images: list[FolderImage] = field(default_factory=list)  # best first
+
+    @property
+    def cover(self) -> Cover | None:
+        return choose_cover(self.covers.values())
+
+    @property
+    def folder_image(self) -> FolderImage | None:
+        return self.folder_images[0] if self.folder_images else None
+
+    @property
+    def disagree(self) -> bool:
+        """Its files carry more than one distinct cover."""
+        return len(self.covers) > 1
+
+
+def choose_cover(covers: Iterable[Cover]) -> Cover | None:
+    """The album's cover: the one most files carry, then the larger, then by hash (stable)."""
+    return max(
+        covers,
+        key=lambda c: (len(c.files), (c.width or 0) * (c.height or 0), c.size, c.sha256),
+        default=None,
+    )
+
+
+def album_covers(conn: sqlite3.Connection, query: CompiledQuery) -> list[AlbumCover]:
+    """The albums of the tracks ``query`` selects, in album artist / album order, each
+    with the distinct covers its selected files carry."""
+    sql = (
+        f"SELECT {ALBUM_ARTIST}, t.album, f.path_bytes, f.missing, {FOLDER_OF_F},"
+        " p.sha256, p.mime, p.width, p.height, p.size"
+        f" FROM {TRACKS_FROM}"
+        f" LEFT JOIN pictures AS p ON p.file_id = f.id AND p.position = {FILE_COVER_POSITION}"
+        f" WHERE ({query.where})"
+        f" ORDER BY {ALBUM_ARTIST} IS NULL, {ALBUM_ARTIST} COLLATE NOCASE, {ALBUM_ARTIST},"
+        " t.album IS NULL, t.album COLLATE NOCASE, t.album, f.path_bytes"
+    )
+    albums: dict[tuple, AlbumCover] = {}
+    rows = conn.execute(sql, query.params)
+    for artist, album, path_bytes, missing, folder, sha, mime, width, height, size in rows:
+        entry = albums.get((artist, album))
+        if entry is None:
+            entry = albums[(artist, album)] = AlbumCover(artist, album)
+            entry.folder = bytes(path_bytes).rpartition(b"/")[0] or b"/"
+        entry.tracks += 1
+        entry.folders.add(folder)
+        if sha is None:
+            entry.without += 1
+            continue
+        cover = entry.covers.get(sha)
+        if cover is None:
+            cover = entry.covers[sha] = Cover(sha, mime, width, height, size)
+        if not missing:
+            cover.files.append(bytes(path_bytes))
+    for entry in albums.values():
+        entry.folder_images = folder_images(conn, entry.folders)
+    return list(albums.values())
+
+
+def folder_images(conn: sqlite3.Connection, folders: Iterable[str]) -> list[FolderImage]:
+    """The cover images recorded in ``folders`` (as files.path shows them, ending in
+    "/"), best first: front.*, cover.*, folder.*, then the larger."""
+    found: list[FolderImage] = []
+    for folder in folders:
+        found += [
+            FolderImage(bytes(row[0]), *row[1:])
+            for row in conn.execute(
+                "SELECT path_bytes, name, mime, width, height, size, sha256"
+                " FROM folder_images WHERE folder = ?",
+                (folder,),
+            )
+        ]
+    found.sort(key=lambda i: (_NAME_ORDER.get(i.name, 3), -(i.pixels or 0), i.path_bytes))
+    return found
+
+
+# Cover sizes ``archiver stats`` counts albums in: (label, shorter side from, to).
+SIZE_BANDS = (
+    ("under_300", 0, 300),
+    ("300_499", 300, 500),
+    ("500_999", 500, 1000),
+    ("1000_up", 1000, None),
+)
+
+
+def cover_stats(conn: sqlite3.Connection, query: CompiledQuery) -> dict:
+    """Albums (with an album tag) of the selected tracks by cover: with one
+    (embedded, or only beside the files), without, whose files disagree, and by
+    the size of the largest cover; JSON-able (``stats --json`` key ``covers``)."""
+    figures = {
+        "albums": 0,
+        "with_cover": 0,
+        "without_cover": 0,
+        "embedded": 0,
+        "folder_only": 0,
+        "disagree": 0,
+        "sizes": {label: 0 for label, _, _ in SIZE_BANDS} | {"unknown": 0},
+    }
+    for album in album_covers(conn, query):
+        if album.album is None:
+            continue
+        figures["albums"] += 1
+        if not album.covers and not album.folder_images:
+            figures["without_cover"] += 1
+            continue
+        figures["with_cover"] += 1
+        figures["embedded" if album.covers else "folder_only"] += 1
+        figures["disagree"] += album.disagree
+        sides = [c.pixels for c in album.covers.values()] + [i.pixels for i in album.folder_images]
+        largest = max((s for s in sides if s is not None), default=None)
+        label = "unknown"
+        for name, low, high in SIZE_BANDS:
+            if largest is not None and largest >= low and (high is None or largest < high):
+                label = name
+        figures["sizes"][label] += 1
+    return figures

@@ -1,0 +1,237 @@
+"""Covers in the TUI, driven with Pilot over a scanned library with real covers."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archiver.tui.app import ArchiverApp
+from archiver.tui.cover_image import HALF_BLOCK, fit, halfblock_lines
+from archiver.tui.screens.detail import DetailScreen
+from archiver.tui.screens.main import MainScreen
+from archiver.tui.widgets.cover import _CACHE, CoverPane
+from tests.tui.helpers import settle, wait_until
+
+pytest.importorskip("av")
+ROOT = Path(__file__).resolve().parents[2]
+
+# --- pure parts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "box", "expected"),
+    [
+        ((300, 300), (32, 30), (32, 32)),  # square: 32 columns, 16 rows
+        ((600, 300), (32, 30), (32, 16)),  # wide
+        ((300, 600), (32, 10), (10, 20)),  # tall: limited by the rows
+        ((None, None), (32, 30), (32, 32)),  # unknown size: drawn square
+        ((1, 10_000), (32, 30), (1, 60)),
+        ((10_000, 1), (32, 30), (32, 2)),  # never less than one text row
+    ],
+)
+def test_fit(size, box, expected):
+    cols, px_rows = fit(*size, *box)
+    assert (cols, px_rows) == expected and px_rows % 2 == 0
+    assert cols <= box[0] and px_rows <= 2 * box[1]
+
+
+def test_halfblock_lines_put_the_upper_pixel_in_front_and_join_runs():
+    red, blue, green = (255, 0, 0), (0, 0, 255), (0, 128, 0)
+    rgb = bytes([*red, *red, *green, *blue, *blue, *blue])  # 3 x 2 pixels
+    (line,) = halfblock_lines(3, 2, rgb)
+    assert [s.text for s in line] == [HALF_BLOCK * 2, HALF_BLOCK]
+    first, second = line
+    assert first.style.color.triplet == red and first.style.bgcolor.triplet == blue
+    assert second.style.color.triplet == green and second.style.bgcolor.triplet == blue
+
+
+# --- the app ----------------------------------------------------------------------------
+
+
+def _colours(pane: CoverPane) -> set[tuple[int, int, int]]:
+    found = set()
+    for line in pane._lines:
+        for seg in line:
+            if seg.style and seg.style.color and seg.style.color.triplet:
+                found.add(tuple(seg.style.color.triplet))
+    return found
+
+
+def _close(colour, target, tolerance=40) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, target, strict=True))
+
+
+async def _album(pilot, app, artist: str, album: str) -> None:
+    screen = app.screen
+    entries = screen.table("entries")
+    await wait_until(pilot, lambda: entries.row_count > 0)
+    index = next(i for i in range(entries.row_count) if entries.source.cells(i)[0] == artist)
+    entries.move_cursor(index)
+    await settle(pilot)
+    albums = screen.table("albums")
+    await wait_until(pilot, lambda: albums.row_count > 0)
+    index = next(i for i in range(albums.row_count) if album in albums.source.cells(i)[1])
+    albums.move_cursor(index)
+    await settle(pilot)
+
+
+async def test_cover_beside_the_tracks_follows_the_album(covers):
+    catalog_path, _, images = covers
+    _CACHE.clear()
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        pane = app.screen.query_one(CoverPane)
+        await _album(pilot, app, "Beta", "Second")
+        await wait_until(pilot, lambda: bool(pane._lines))
+        assert any(_close(c, (200, 30, 30)) for c in _colours(pane))  # the red PNG
+        assert pane.caption.startswith("120×100 · png · embedded")
+        width = pane.outer_size.width
+
+        await _album(pilot, app, "Gamma", "Nothing")  # no cover: a message, same width
+        await wait_until(pilot, lambda: pane._message == "no cover")
+        assert not pane._lines and pane.outer_size.width == width
+
+        await _album(pilot, app, "Eta", "Folder only")  # Folder.PNG beside the files
+        await wait_until(pilot, lambda: bool(pane._lines))
+        assert any(_close(c, (90, 90, 250)) for c in _colours(pane))
+        assert "Folder.PNG" in pane.caption
+
+        await _album(pilot, app, "Delta", "Corrupt")
+        await wait_until(pilot, lambda: pane._message == "the cover image does not decode")
+
+        await _album(pilot, app, "Beta", "Second")  # from the cache: at once
+        assert pane._lines and any(_close(c, (200, 30, 30)) for c in _colours(pane))
+
+
+async def test_i_toggles_covers_and_narrow_terminals_have_none(covers):
+    catalog_path, _, _ = covers
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(CoverPane)
+        assert pane.display
+        await pilot.press("i")
+        await pilot.pause()
+        assert not pane.display
+        await pilot.press("i")
+        await pilot.pause()
+        assert pane.display
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(90, 30)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one(CoverPane).display
+
+
+async def test_track_detail_shows_the_cover(covers):
+    catalog_path, _, _ = covers
+    _CACHE.clear()
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        await _album(pilot, app, "Alpha", "First")
+        app.screen.table("albums").focus()
+        await pilot.press("enter")  # into the tracks
+        await settle(pilot)
+        await pilot.press("enter")  # a track's details
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        pane = app.screen.query_one(CoverPane)
+        await wait_until(pilot, lambda: bool(pane._lines))
+        assert pane.caption.startswith("300×300 · jpeg · embedded")
+        assert any(
+            _close(c, (20, 60, 200), 80) for c in _colours(pane)
+        )  # blue JPEG, not the green back
+
+
+def test_truecolor_under_tmux_only_when_nothing_else_decided():
+    from archiver.commands.tui import truecolor_under_tmux
+
+    env = {"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "tmux-256color"}
+    assert truecolor_under_tmux(env) and env["COLORTERM"] == "truecolor"
+    for other in (
+        {"TERM": "xterm"},  # not tmux
+        {"TMUX": "x", "COLORTERM": "24bit"},
+        {"TMUX": "x", "NO_COLOR": ""},
+        {"TMUX": "x", "TEXTUAL_COLOR_SYSTEM": "256"},
+    ):
+        before = dict(other)
+        assert not truecolor_under_tmux(other) and other == before
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+def test_half_blocks_in_24_bit_colour_under_tmux(covers, tmp_path):
+    """The real command in a real tmux: capture-pane -e shows the cover's cells as
+    "▀" with 24-bit foreground and background colours (the red PNG of Beta)."""
+    catalog_path, _, _ = covers
+    session = f"archiver-covers-{os.getpid()}"
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "COLORTERM", "NO_COLOR")}
+    command = (
+        f"PYTHONPATH={shlex.quote(str(ROOT))} {shlex.quote(sys.executable)} -m archiver"
+        f" --db {shlex.quote(str(catalog_path))} tui; sleep 5"
+    )
+    tmux = ["tmux", "-L", session]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", session, "-x", "130", "-y", "40", command],
+        check=True,
+        env=env,
+        timeout=30,
+    )
+    try:
+
+        def capture() -> str:
+            return subprocess.run(
+                [*tmux, "capture-pane", "-p", "-e", "-t", session],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout
+
+        screen = ""
+        for _ in range(150):  # the browser up, on the first album artist (AC/DC)
+            time.sleep(0.2)
+            screen = capture()
+            if "AC/DC" in screen and "Alpha" in screen:
+                break
+        subprocess.run([*tmux, "send-keys", "-t", session, "j", "j"], timeout=10)  # to Beta
+        for _ in range(150):
+            time.sleep(0.2)
+            screen = capture()
+            if "120×100" in screen:
+                break
+        cells = re.findall(
+            r"\x1b\[38;2;(\d+);(\d+);(\d+)(?:;48;2;\d+;\d+;\d+)?m(?:\x1b\[[0-9;]*m)?▀", screen
+        )
+        assert "120×100 · png · embedded" in screen, screen[-2000:]
+        assert any(abs(int(r) - 200) < 30 and int(g) < 60 for r, g, _ in cells), cells[:5]
+    finally:
+        subprocess.run([*tmux, "kill-server"], timeout=10)
+
+
+async def test_all_tracks_shows_the_highlighted_tracks_album(covers):
+    catalog_path, _, _ = covers
+    _CACHE.clear()
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        pane = app.screen.query_one(CoverPane)
+        table = app.screen.table("alltracks")
+        await wait_until(pilot, lambda: table.row_count > 0)
+        captions = set()
+        for _ in range(table.row_count):
+            await wait_until(pilot, lambda: bool(pane._lines or pane._message not in ("", "…")))
+            captions.add(pane.caption or pane._message)
+            await pilot.press("j")
+            await settle(pilot, 1)
+        assert "120×100 · png · embedded" in captions and "no cover" in captions

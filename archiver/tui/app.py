@@ -34,7 +34,7 @@ class ArchiverApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "request_quit", "Quit"),
         # Ctrl-C quits too, as in cmus and ncmpcpp (Textual's default only says
         # "press ctrl+q"); in the filter as well, so it is never a surprise.
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -120,6 +120,25 @@ class ArchiverApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_request_quit(self) -> None:
+        """`q`: quit at once, or, while a job runs, ask first whether to stop it
+        (ctrl+c quits without asking)."""
+        from archiver.tui.screens.prompt import ConfirmScreen
+
+        if not self.job_kind:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking something: answer that first
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(f"A {self.job_kind} is running. Stop it and quit?"), answered
+        )
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

@@ -73,7 +73,7 @@ async def test_rescan_in_the_background_refreshes_the_view(tmp_path: Path, libra
             "flac",
             {"title": "Peaches", "artist": "Zappa Tribute Band", "album": "Hot Rats"},
         )
-        await pilot.press("r")
+        await pilot.press("r", "y")  # a rescan asks first
         await pilot.pause(0.05)
         # The UI stays usable while the scan runs.
         await pilot.press("j", "k")

@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.events import DescendantFocus
+from textual.events import DescendantFocus, Key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
@@ -50,6 +50,7 @@ INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALO
 BIG_CATALOG = 20_000
 IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
+HINT_TIME = 4.0  # s a hint stays in the status bar
 
 CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=5, align="right", hide_below=20)]
 LEVELS = ("categories", "entries", "albums", "tracks")
@@ -208,6 +209,29 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ actions
 
+    def on_key(self, event: Key) -> None:
+        """A printable key nothing is bound to: say how to filter instead of doing
+        nothing (people used to players that search as you type)."""
+        char = event.character
+        bar = self.query_one(StatusBar)
+        if bar.hint:
+            bar.hint = ""  # any key after a hint clears it
+        if (
+            char is None
+            or not char.isprintable()
+            or char.isspace()
+            or isinstance(self.focused, Input)
+            or event.key in self.active_bindings
+        ):
+            return
+        self.hint(f"“{char}” does nothing here: press / to filter, ? for every key")
+
+    def hint(self, text: str) -> None:
+        """A one-line hint in the status bar, gone after HINT_TIME or the next hint."""
+        bar = self.query_one(StatusBar)
+        bar.hint = text
+        self._later("hint", HINT_TIME, lambda: setattr(bar, "hint", ""))
+
     def action_next_pane(self) -> None:
         deepest = self.depth()
         level = self.focused_level()
@@ -273,7 +297,14 @@ class MainScreen(Screen[None]):
             )
             return
         if status is not None and status.roots:
-            app.start_scan([])
+            roots = status.roots
+            where = roots[0] if len(roots) == 1 else fmt.count(len(roots), "library root")
+
+            def confirmed(ok: bool | None) -> None:
+                if ok:
+                    app.start_scan([])
+
+            app.push_screen(ConfirmScreen(f"Rescan {where}?"), confirmed)
             return
 
         def chosen(path: str | None) -> None:

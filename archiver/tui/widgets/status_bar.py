@@ -22,8 +22,13 @@ class StatusBar(Widget):
     stats: reactive[ViewStats | None] = reactive(None)
     catalog: reactive[CatalogStatus | None] = reactive(None)
     filter_text: reactive[str] = reactive("")
+    hint: reactive[str] = reactive("")  # a one-line hint, shown instead of the figures
 
     def render(self) -> Text:
+        if self.hint:
+            text = Text(fmt.sanitize(self.hint), style="bold")
+            text.truncate(max(0, self.size.width), overflow="ellipsis")
+            return text
         left = Text()
         s = self.stats
         if s is None:

@@ -98,3 +98,59 @@ async def test_q_without_a_job_quits_at_once(catalog_path: Path) -> None:
         await pilot.press("q")
         await pilot.pause(0.1)
         assert not app.is_running
+
+
+# ---------------------------------------------------------------- 2. the filter being typed
+
+
+async def test_an_invalid_query_shows_the_filter_of_when_slash_was_pressed(
+    catalog_path: Path,
+) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("a")
+        await settle(pilot)
+        table = screen.table("alltracks")
+        everything = table.row_count
+        # Typed slowly (each key after a pause, so each prefix may apply) …
+        await pilot.press("slash")
+        for key in "year:19x":
+            await pilot.press(key)
+            await settle(pilot, 1)
+        assert screen.filter.text == ""  # never `y` nor `year:19`
+        assert table.row_count == everything
+        error = str(screen.query_one("#filter-error").render())
+        assert error.splitlines()[0] == " " * 5 + "^"  # under `19x`
+        assert "character 6" in error and "not a number" in error
+        # … and typed fast (prefixes coalesced): the same.
+        await pilot.press("escape", "slash", *"year:19x")
+        await settle(pilot)
+        assert screen.filter.text == "" and table.row_count == everything
+        # Fixing the text applies it.
+        await pilot.press("backspace", "6", "5")
+        await settle(pilot)
+        assert screen.filter.text == "year:1965"
+        assert 0 < table.row_count < everything
+        assert not screen.query_one("#filter-error").has_class("-shown")
+
+
+async def test_an_invalid_edit_keeps_the_filter_that_was_active(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("a", "slash", *"beatles", "enter")
+        await settle(pilot)
+        table = screen.table("alltracks")
+        beatles = table.row_count
+        assert screen.filter.text == "beatles" and beatles
+        await pilot.press("slash", "end", *" year:")  # `/` selects the text: End keeps it
+        await settle(pilot)
+        assert screen.filter.text == "beatles" and table.row_count == beatles
+        assert "needs a value" in str(screen.query_one("#filter-error").render())
+        await pilot.press(*"1969")
+        await settle(pilot)
+        assert screen.filter.text == "beatles year:1969"
+        assert 0 < table.row_count < beatles

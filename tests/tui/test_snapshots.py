@@ -61,7 +61,8 @@ def test_filter_with_error(snap_compare, db: Path) -> None:
         await settle(pilot)
         await pilot.press("a", "slash", *"year:1960..1970")
         await settle(pilot)
-        # One change (as a paste): the last good filter stays whatever the timing.
+        # One change (as a paste): no filter applies (none was active at `/`), the
+        # error stands under the input with a caret under the bad part.
         filter_input = pilot.app.screen.query_one("#filter", Input)
         filter_input.cursor_blink = False  # a blinking cursor would make the picture random
         filter_input.insert_text_at_cursor(" bogus:1")

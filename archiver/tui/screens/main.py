@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.events import DescendantFocus, Key
 from textual.screen import Screen
 from textual.timer import Timer
@@ -91,6 +92,7 @@ class MainScreen(Screen[None]):
         self._last_filter_key = 0.0
         self._ids_cache: OrderedDict[tuple, Any] = OrderedDict()
         self._drill_when_loaded = False
+        self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
         self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
 
@@ -252,6 +254,9 @@ class MainScreen(Screen[None]):
         self._focus_level(1)
 
     def action_filter(self) -> None:
+        """`/`: editing begins; while the text typed is invalid, the view shows the
+        filter that was active now (none for a fresh filter), never a prefix of it."""
+        self._filter_at_open = self.filter
         self.query_one("#filter-bar").add_class("-active")
         self.query_one("#filter", Input).focus()
 
@@ -658,13 +663,16 @@ class MainScreen(Screen[None]):
         error = self.query_one("#filter-error", Label)
         try:
             new = compile_filter(text)
-        except FilterError as exc:
-            error.update(plain(exc))
+        except Exception as exc:  # FilterError, or a bug in someone else's parser
+            position = exc.position if isinstance(exc, FilterError) else None
+            message = str(exc) if isinstance(exc, FilterError) else f"bad query: {exc}"
+            lines = error_text(text, position, message).split("\n")
+            error.update(Content("\n".join(fmt.sanitize(line) for line in lines)))
             error.add_class("-shown")
-            return False
-        except Exception as exc:  # the parser is someone else's code: never crash the UI
-            error.update(plain(f"bad query: {exc}"))
-            error.add_class("-shown")
+            # Never the results of a prefix (`year:19` while `year:19x` is typed):
+            # the filter of the moment `/` was pressed, until the text is valid again.
+            if self.filter != self._filter_at_open:
+                self._apply_filter(self._filter_at_open)
             return False
         error.update("")
         error.remove_class("-shown")
@@ -693,6 +701,15 @@ class MainScreen(Screen[None]):
             self._load_albums()
             if self.row is not None:
                 self._load_tracks()
+
+
+def error_text(text: str, position: int | None, message: str) -> str:
+    """The error under the filter input: a caret under the bad part (the input
+    starts in the same column), then the parser's sentence (pure)."""
+    lead = len(text) - len(text.lstrip())  # the parser saw the text stripped
+    if position is None or not 0 <= lead + position <= len(text):
+        return message
+    return " " * (lead + position) + "^\n" + message
 
 
 def _catalog_status(conn: sqlite3.Connection, db_path: Any) -> browse.CatalogStatus:

@@ -7,8 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.tui.app import ArchiverApp
+from archiver.tui.format import shorten_path
 from archiver.tui.screens.main import MainScreen
+from archiver.tui.screens.message import MessageScreen
 from archiver.tui.screens.prompt import ConfirmScreen
+from archiver.tui.sources import ListSource
+from archiver.tui.widgets.paged_table import Column, PagedTable, column_widths, fit, fitted_columns
 from archiver.tui.widgets.status_bar import StatusBar
 from tests.audiogen import make_file
 from tests.tui.helpers import settle, wait_until
@@ -154,3 +158,70 @@ async def test_an_invalid_edit_keeps_the_filter_that_was_active(catalog_path: Pa
         await settle(pilot)
         assert screen.filter.text == "beatles year:1969"
         assert 0 < table.row_count < beatles
+
+
+# ---------------------------------------------------------------- 3. nothing important cut
+
+
+def rendered(table: PagedTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.scrollable_content_region.height)]
+
+
+def test_counts_get_their_width_and_the_label_gives_way() -> None:
+    columns = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
+    source = ListSource(columns, [("Incomplete albums", "14,213"), ("Damaged", "")], lambda r: r)
+    fitted = fitted_columns(source)
+    assert fitted[1].width == 6
+    widths = column_widths(fitted, 17)  # the left column at 80x24
+    assert widths == [10, 6]
+    assert fit("14,213", widths[1], "right") == "14,213"
+    assert fit("Incomplete albums", widths[0]) == "Incomplet…"
+
+
+def test_paths_are_shortened_in_the_middle() -> None:
+    path = "/music/Some Artist/Some Album (Deluxe)/01 Track.flac"
+    assert shorten_path(path, 60) == path
+    assert shorten_path(path, 30) == "/music/…/01 Track.flac"
+    assert shorten_path(path, 45) == "/music/…/Some Album (Deluxe)/01 Track.flac"
+    assert shorten_path(path, 20) == "/music/So…Track.flac"  # no whole name fits
+    assert len(shorten_path(path, 20)) == 20
+    assert shorten_path("a/b.flac", 3) == "a…c"
+    assert fit(path, 30, cut="path") == "/music/…/01 Track.flac        "
+    assert fit(path, 30) == path[:29] + "…"  # other columns are cut at the end
+
+
+async def test_counts_show_in_the_left_column_at_80x24(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = rendered(main_screen(app).table("categories"))
+        review = next(line for line in lines if line.startswith("Needs review"))
+        assert review.rstrip().endswith(" 4")
+        incomplete = next(line for line in lines if line.startswith("Incomplete"))
+        assert incomplete.rstrip().endswith(" 2")
+
+
+async def test_an_empty_hint_keeps_its_command_at_80x24(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        screen.table("categories").move_cursor(screen._category_index("duplicates"))
+        await settle(pilot)
+        text = " ".join(line.strip() for line in rendered(screen.table("albums")))
+        assert "`archiver scan --checksum` or `archiver verify`." in text
+
+
+async def test_enter_on_a_scan_error_shows_the_whole_path_and_reason(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        screen.table("categories").move_cursor(screen._category_index("errors"))
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot, 1)
+        message = app.screen
+        assert isinstance(message, MessageScreen)
+        assert "/music/Unsorted/broken.flac" in message.text
+        assert "file said 8192 bytes, read 2048 bytes" in message.text

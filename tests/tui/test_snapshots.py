@@ -91,3 +91,30 @@ def test_welcome_light_theme(snap_compare, tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(tmp_path)  # the screen shows the path: keep it the same every run
     app = ArchiverApp(Path("empty.db"))
     assert snap_compare(app, terminal_size=(100, 30), run_before=_keys("ctrl+t"))
+
+
+def _to_view(key: str, *keys: str):  # type: ignore[no-untyped-def]
+    """Highlight the view ``key`` in the left column, then press ``keys``."""
+
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.table("categories").focus()
+        screen.table("categories").move_cursor(screen._category_index(key))
+        await settle(pilot)
+        for k in keys:
+            await pilot.press(k)
+            await settle(pilot, 2)
+
+    return run
+
+
+def test_duplicates_empty_hint_80x24(snap_compare, db: Path) -> None:
+    """The left column's counts at 80 columns; an empty hint wraps, keeping its command."""
+    assert snap_compare(ArchiverApp(db), terminal_size=(80, 24), run_before=_to_view("duplicates"))
+
+
+def test_scan_errors_120x40(snap_compare, db: Path) -> None:
+    assert snap_compare(
+        ArchiverApp(db), terminal_size=(120, 40), run_before=_to_view("errors", "enter")
+    )

@@ -53,7 +53,8 @@ IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k trac
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
 HINT_TIME = 4.0  # s a hint stays in the status bar
 
-CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=5, align="right", hide_below=20)]
+# The counts are never cut nor hidden: the label gives way.
+CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
 LEVELS = ("categories", "entries", "albums", "tracks")
 ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 

@@ -21,12 +21,15 @@ from archiver.tui.widgets.paged_table import Column
 
 NO_MATCH = "Nothing matches the filter (Esc clears it)."
 
-ENTRY_COLUMNS = [Column("Name", flex=1), Column("Tracks", width=6, align="right", hide_below=22)]
+ENTRY_COLUMNS = [
+    Column("Name", flex=1),
+    Column("Tracks", width=6, align="right", hide_below=22, fit=True),
+]
 ALBUM_COLUMNS = [
     Column("Year", width=4, align="right"),
     Column("Album", flex=3),
     Column("Artist", flex=2, hide_below=56),  # dropped when browsing by album artist
-    Column("Tr", width=3, align="right"),
+    Column("Tr", width=3, align="right", fit=True),
     Column("Length", width=7, align="right", hide_below=36),
     Column("Format", width=6, hide_below=58),
     Column("MB", width=9, hide_below=46),

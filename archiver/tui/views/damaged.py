@@ -15,7 +15,10 @@ from archiver.tui.views.base import Selection, Shown, View, ids_scope
 from archiver.tui.widgets.paged_table import Column
 from archiver.tui.widgets.status_bar import verify_text
 
-ENTRY_COLUMNS = [Column("Damage", flex=1), Column("Files", width=6, align="right", hide_below=22)]
+ENTRY_COLUMNS = [
+    Column("Damage", flex=1),
+    Column("Files", width=6, align="right", hide_below=22, fit=True),
+]
 COLUMNS = [
     Column("Title", flex=2),
     Column("Artist", flex=2, hide_below=64),

@@ -17,16 +17,19 @@ from archiver.tui.text import plain
 from archiver.tui.views.base import Selection, Shown, View, ids_scope
 from archiver.tui.widgets.paged_table import Column
 
-ENTRY_COLUMNS = [Column("Kind", flex=1), Column("Groups", width=6, align="right", hide_below=22)]
+ENTRY_COLUMNS = [
+    Column("Kind", flex=1),
+    Column("Groups", width=6, align="right", hide_below=22, fit=True),
+]
 GROUP_COLUMNS = [
     Column("Artist – Title", flex=3),
-    Column("Copies", width=6, align="right"),
+    Column("Copies", width=6, align="right", fit=True),
     Column("Best copy", width=19, hide_below=48),
     Column("Why best", flex=3, hide_below=72),
 ]
 COPY_COLUMNS = [
     Column("", width=6),
-    Column("Path", flex=3),
+    Column("Path", flex=3, cut="path"),
     Column("Quality", width=19, hide_below=50),
     Column("Tags", width=5, align="right", hide_below=70),
     Column("Length", width=7, align="right", hide_below=78),

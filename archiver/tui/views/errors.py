@@ -15,7 +15,7 @@ from archiver.tui.sources import ListSource
 from archiver.tui.views.base import Selection, Shown, View
 from archiver.tui.widgets.paged_table import Column
 
-COLUMNS = [Column("Path", flex=3), Column("Problem", flex=2)]
+COLUMNS = [Column("Path", flex=2, cut="path"), Column("Problem", flex=3)]
 
 
 class ScanErrorsView(View):

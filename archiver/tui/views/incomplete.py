@@ -19,7 +19,7 @@ from archiver.tui.widgets.paged_table import Column
 
 ENTRY_COLUMNS = [
     Column("Album", flex=1),
-    Column("Missing", width=7, align="right", hide_below=24),
+    Column("Missing", width=7, align="right", hide_below=24, fit=True),
 ]
 COLUMNS = [
     Column("Missing", width=15),

@@ -59,7 +59,7 @@ ALL_TRACK_COLUMNS = [
     Column("Artist", flex=3, sort="artist"),
     Column("Album", flex=3, sort="album"),
     Column("#", width=5, align="right", sort="track"),
-    Column("Title", flex=4, sort="title"),
+    Column("Title", flex=5, sort="title"),
     Column("Year", width=4, align="right", sort="year", hide_below=64),
     Column("Genre", flex=1, min_width=5, sort="genre", hide_below=76),
     Column("Format", width=6, sort="format", hide_below=84),

@@ -225,3 +225,63 @@ async def test_enter_on_a_scan_error_shows_the_whole_path_and_reason(catalog_pat
         assert isinstance(message, MessageScreen)
         assert "/music/Unsorted/broken.flac" in message.text
         assert "file said 8192 bytes, read 2048 bytes" in message.text
+
+
+# ---------------------------------------------------------------- 4. width to what varies
+
+
+def test_a_column_with_one_value_on_every_row_hides() -> None:
+    columns = [Column("Title", flex=3), Column("Artist", flex=2, hide_same=True)]
+    same = ListSource(columns, [("A", "Björk"), ("B", "Björk")], lambda r: r)
+    assert fitted_columns(same)[1].hide_below > 10_000
+    varied = ListSource(columns, [("A", "Björk"), ("B", "Miles Davis")], lambda r: r)
+    assert fitted_columns(varied)[1].hide_below == 0
+
+
+async def test_the_status_bar_says_where_the_cursor_is(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        bar = screen.query_one(StatusBar)
+        assert bar.render().plain.startswith("1 of 5 · 16 tracks")
+        await pilot.press("j", "j")
+        assert bar.position == "3 of 5"
+        await pilot.press("enter")  # The Beatles' albums
+        await settle(pilot)
+        assert bar.position == "1 of 2"
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("G")
+        assert bar.position == "16 of 16"
+
+
+async def test_track_titles_get_the_width_when_the_artist_is_the_same(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("j", "j", "enter", "j", "enter")  # The Beatles › Abbey Road
+        await settle(pilot)
+        header = rendered(screen.table("tracks"))[0]
+        assert "Title" in header and "Artist" not in header
+
+
+async def test_all_tracks_gets_the_screen_below_100_columns(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("a")
+        await settle(pilot)
+        assert not screen.table("categories").display
+        assert screen.table("alltracks").outer_size.width == 80
+        await pilot.press("h")  # back to the left column: it shows again
+        await settle(pilot, 1)
+        assert screen.table("categories").display and screen.table("categories").has_focus
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert main_screen(app).table("categories").display

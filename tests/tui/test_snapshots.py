@@ -50,6 +50,11 @@ def test_album_tracks_200x60(snap_compare, db: Path) -> None:
     )
 
 
+def test_all_tracks_80x24(snap_compare, db: Path) -> None:
+    """Below 100 columns All tracks gets the whole screen."""
+    assert snap_compare(ArchiverApp(db), terminal_size=(80, 24), run_before=_keys("a"))
+
+
 def test_all_tracks_sorted(snap_compare, db: Path) -> None:
     assert snap_compare(
         ArchiverApp(db), terminal_size=(120, 30), run_before=_keys("a", "s", "s", "S")

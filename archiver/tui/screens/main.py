@@ -52,6 +52,7 @@ BIG_CATALOG = 20_000
 IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
 HINT_TIME = 4.0  # s a hint stays in the status bar
+NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
 # The counts are never cut nor hidden: the label gives way.
 CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
@@ -131,8 +132,9 @@ class MainScreen(Screen[None]):
         self.set_interval(10, self._load_catalog_status)
 
     def on_resize(self) -> None:
-        # A narrow terminal gives the category column less room (and no counts).
-        self.table("categories").styles.width = 26 if self.size.width >= 100 else 19
+        # A narrow terminal gives the category column less room.
+        self.table("categories").styles.width = 26 if self.size.width >= NARROW else 19
+        self._layout()
 
     def table(self, name: str) -> PagedTable:
         return self.query_one(f"#{name}", PagedTable)
@@ -168,6 +170,10 @@ class MainScreen(Screen[None]):
         panes = self.query_one("#panes")
         panes.set_class(view.all_tracks, "-all")
         panes.set_class(not view.all_tracks and view.depth >= 3 and self.level >= 2, "-deep")
+        # Below NARROW columns All tracks gets the whole screen (h or Tab brings the left
+        # column back).
+        narrow = self.size.width < NARROW
+        panes.set_class(view.all_tracks and narrow and self.level >= 1, "-collapse")
         self.table("entries").border_title = view.label
         # Titles hold tag values and the typed filter: literal content, never markup.
         entry = self.entry.label if self.entry else ""
@@ -188,6 +194,7 @@ class MainScreen(Screen[None]):
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         widget = event.widget
+        self._show_position()
         if isinstance(widget, PagedTable):
             level = 1 if widget.id == "alltracks" else LEVELS.index(widget.id or "entries")
             if level != self._stats_level:
@@ -548,6 +555,19 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).stats = stats
 
     # ------------------------------------------------------------ events
+
+    @on(PagedTable.Highlighted)
+    def _any_highlighted(self, event: PagedTable.Highlighted) -> None:
+        if event.table is self.focused:
+            self._show_position()
+
+    def _show_position(self) -> None:
+        """``12 of 98,957``: where the cursor of the focused list is."""
+        table = self.focused
+        position = ""
+        if isinstance(table, PagedTable) and table.id != "categories" and table.row_count:
+            position = f"{table.cursor + 1:,} of {table.row_count:,}"
+        self.query_one(StatusBar).position = position
 
     @on(PagedTable.Highlighted, "#categories")
     def _category_highlighted(self, event: PagedTable.Highlighted) -> None:

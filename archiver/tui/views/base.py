@@ -28,7 +28,7 @@ ENTRY_COLUMNS = [
 ALBUM_COLUMNS = [
     Column("Year", width=4, align="right"),
     Column("Album", flex=3),
-    Column("Artist", flex=2, hide_below=56),  # dropped when browsing by album artist
+    Column("Artist", flex=2, hide_below=56, hide_same=True),  # and by album artist
     Column("Tr", width=3, align="right", fit=True),
     Column("Length", width=7, align="right", hide_below=36),
     Column("Format", width=6, hide_below=58),
@@ -38,7 +38,7 @@ ALBUM_COLUMNS_NO_ARTIST = [c for c in ALBUM_COLUMNS if c.title != "Artist"]
 TRACK_COLUMNS = [
     Column("#", width=5, align="right"),
     Column("Title", flex=3),
-    Column("Artist", flex=2, hide_below=48),
+    Column("Artist", flex=2, hide_below=48, hide_same=True),
     Column("Length", width=7, align="right"),
     Column("Format", width=6, hide_below=64),
     Column("MB", width=9, hide_below=56),

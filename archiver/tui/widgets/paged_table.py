@@ -43,6 +43,8 @@ class Column:
     hide_below: int = 0  # dropped when the table is narrower than this
     fit: bool = False  # as wide as its widest cell (counts: never cut)
     cut: str = "end"  # where a value too long is cut: "end", or "path" (in the middle)
+    hide_same: bool = False  # hidden when every row has the same value (the artist of
+    # one artist's albums): the width goes to what varies
 
 
 class RowSource(Protocol):
@@ -141,20 +143,41 @@ def column_widths(columns: list[Column], total: int) -> list[int]:
 FIT_ROWS = 50_000  # ``fit`` columns of longer (or paged) sources keep their own width
 
 
+HIDDEN = 1 << 30  # a hide_below no table reaches
+
+
 def fitted_columns(source: RowSource) -> list[Column]:
-    """``source.columns`` with each ``fit`` column as wide as its title and widest cell
-    (in-memory sources; a paged one keeps the declared width)."""
+    """``source.columns`` with each ``fit`` column as wide as its title and widest cell,
+    and each ``hide_same`` column hidden when all its cells are equal (in-memory
+    sources; a paged one keeps its columns as declared)."""
     columns = source.columns
     fits = [i for i, c in enumerate(columns) if c.fit]
-    if not fits or isinstance(source, PagedSource) or len(source) > FIT_ROWS:
+    sames = [i for i, c in enumerate(columns) if c.hide_same]
+    if (
+        not (fits or sames)
+        or isinstance(source, PagedSource)
+        or len(source) > FIT_ROWS
+        or not len(source)
+    ):
         return columns
     widths = {i: max(1, cell_len(columns[i].title)) for i in fits}
+    first = source.cells(0) or ()
+    same = {i for i in sames if i < len(first)}
     for row in range(len(source)):
         cells = source.cells(row) or ()
         for i in fits:
             if i < len(cells):
                 widths[i] = max(widths[i], cell_len(str(cells[i])))
-    return [replace(c, width=widths[i]) if i in widths else c for i, c in enumerate(columns)]
+        if same:
+            same = {i for i in same if i < len(cells) and cells[i] == first[i]}
+    result = []
+    for i, c in enumerate(columns):
+        if i in widths:
+            c = replace(c, width=widths[i])
+        if i in same:
+            c = replace(c, hide_below=HIDDEN)
+        result.append(c)
+    return result
 
 
 class PagedTable(ScrollView, can_focus=True):

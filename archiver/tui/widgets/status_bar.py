@@ -23,6 +23,7 @@ class StatusBar(Widget):
     catalog: reactive[CatalogStatus | None] = reactive(None)
     filter_text: reactive[str] = reactive("")
     hint: reactive[str] = reactive("")  # a one-line hint, shown instead of the figures
+    position: reactive[str] = reactive("")  # "12 of 98,957": the focused list's cursor
 
     def render(self) -> Text:
         if self.hint:
@@ -30,6 +31,9 @@ class StatusBar(Widget):
             text.truncate(max(0, self.size.width), overflow="ellipsis")
             return text
         left = Text()
+        if self.position:
+            left.append(self.position, style="bold")
+            left.append(" · ")
         s = self.stats
         if s is None:
             left.append("…", style="dim")

@@ -285,3 +285,51 @@ async def test_all_tracks_gets_the_screen_below_100_columns(catalog_path: Path) 
         await pilot.press("a")
         await settle(pilot)
         assert main_screen(app).table("categories").display
+
+
+# ---------------------------------------------------------------- 5. instant Browse column
+
+
+async def test_views_are_read_once_until_the_catalog_changes(catalog_path: Path) -> None:
+    import sqlite3
+
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await wait_until(pilot, lambda: len(screen._entries_cache) >= 12)  # warmed
+        await settle(pilot, 1)
+        groups: list[str] = []
+        real_load = screen.loader.load
+
+        def spy(group, fn, args, then):  # type: ignore[no-untyped-def]
+            groups.append(group)
+            real_load(group, fn, args, then)
+
+        screen.loader.load = spy  # type: ignore[method-assign]
+        categories = screen.table("categories")
+        categories.focus()
+        for key in ("duplicates", "incomplete", "errors", "genre"):
+            categories.move_cursor(screen._category_index(key))
+            await pilot.pause()  # the highlight is handled: no timer, no worker needed
+            assert screen.category == key
+            assert screen.table("entries").row_count > 0 or key == "duplicates"
+        assert "entries" not in groups
+        errors = screen._category_index("errors")
+        categories.move_cursor(errors)
+        await pilot.pause()
+        assert [e.label for e in screen.table("entries").source.items] == ["corrupt"]
+
+        # Another process writes the catalog: the next status read drops the cache.
+        conn = sqlite3.connect(catalog_path)
+        conn.execute("UPDATE scan_errors SET kind = 'unsupported'")
+        conn.commit()
+        conn.close()
+        screen._load_catalog_status()
+        await settle(pilot)
+        categories.move_cursor(0)
+        await pilot.pause()
+        categories.move_cursor(errors)
+        await settle(pilot)
+        # Read again (warmed again in the background, or on the way to the view).
+        assert [e.label for e in screen.table("entries").source.items] == ["unsupported"]

@@ -50,6 +50,7 @@ PREFETCH_DELAY = 0.3  # s after the first paint
 INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
 BIG_CATALOG = 20_000
 IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
+ENTRIES_KEPT = 32  # (view, filter) entry lists kept until the catalog changes
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
 HINT_TIME = 4.0  # s a hint stays in the status bar
 NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
@@ -93,6 +94,10 @@ class MainScreen(Screen[None]):
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
         self._ids_cache: OrderedDict[tuple, Any] = OrderedDict()
+        # The first column of each view (and filter), until the catalog changes: moving
+        # in the left column shows a view already seen (or warmed) at once.
+        self._entries_cache: OrderedDict[tuple, list[Entry]] = OrderedDict()
+        self._cache_version: int | None = None  # data_version the caches were read at
         self._drill_when_loaded = False
         self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
@@ -122,6 +127,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._cache_version = self._catalog_version()
         self.table("categories").border_title = "archiver"
         self._show_categories()
         self.table("categories").move_cursor(self._category_index(self.category))
@@ -372,6 +378,7 @@ class MainScreen(Screen[None]):
         self.loader.load("status", _catalog_status, (db_path,), self._show_catalog_status)
 
     def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
+        self._forget_if_changed()
         self.query_one(StatusBar).catalog = status
         self._status = status
         self._show_categories()
@@ -402,6 +409,7 @@ class MainScreen(Screen[None]):
     def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
         self._counts = counts
         self._show_categories()
+        self._later("warm", PREFETCH_DELAY, self._warm_entries)
 
     def _show_categories(self) -> None:
         badges = {v.key: v.badge(self._status, self._counts) for v in VIEWS}
@@ -419,10 +427,77 @@ class MainScreen(Screen[None]):
             self._load_all_ids(keep=True)
             return
         scope = self.base_scope()
-        self.loader.load(
-            "entries", view.load_entries, (scope,), lambda rows: self._show_entries(view, rows)
-        )
+        key = self._entries_key(view, scope)
+        cached = self._entries_cache.get(key)
+        if cached is not None:
+            self.loader.drop("entries")  # an older load must not land after this
+            self._show_entries(view, cached)
+        else:
+
+            def then(rows: list[Entry]) -> None:
+                self._remember_entries(key, rows)
+                self._show_entries(view, rows)
+
+            self.loader.load("entries", view.load_entries, (scope,), then)
         self._load_stats()
+
+    @staticmethod
+    def _entries_key(view: View, scope: Scope) -> tuple:
+        # Whole-catalog views read the same entries whatever the filter.
+        return (view.key, scope if view.follows_filter else None)
+
+    def _remember_entries(self, key: tuple, rows: list[Entry]) -> None:
+        self._entries_cache[key] = rows
+        self._entries_cache.move_to_end(key)
+        while len(self._entries_cache) > ENTRIES_KEPT:
+            self._entries_cache.popitem(last=False)
+
+    def _forget_if_changed(self) -> None:
+        """Drop what was read from the catalog when it changed since (``data_version``)."""
+        version = self._catalog_version()
+        if version != self._cache_version:
+            self._cache_version = version
+            self._entries_cache.clear()
+            self._ids_cache.clear()
+
+    def warmed(self) -> bool:
+        """Every view's first column is in memory (benchmarks, tests)."""
+        scope = self.base_scope()
+        return all(
+            self._entries_key(v, scope.with_(category=v.key)) in self._entries_cache
+            for v in VIEWS
+            if not v.all_tracks
+        )
+
+    def _warm_entries(self) -> None:
+        """Read every view's first column in the background (after the first paint and
+        the left column's counts), so that moving in the left column never waits."""
+        scope = self.base_scope()
+        wanted = []
+        for view in VIEWS:
+            key = self._entries_key(view, scope.with_(category=view.key))
+            if not view.all_tracks and key not in self._entries_cache:
+                wanted.append((key, view, scope.with_(category=view.key)))
+        if not wanted:
+            return
+
+        def read(conn: sqlite3.Connection) -> list[tuple[tuple, list[Entry]]]:
+            got = []
+            for key, view, view_scope in wanted:
+                try:
+                    got.append((key, view.load_entries(conn, view_scope)))
+                except sqlite3.OperationalError as exc:
+                    if "interrupt" in str(exc):
+                        raise
+                except Exception:  # the view shows its own error when opened
+                    continue
+            return got
+
+        def keep(got: list[tuple[tuple, list[Entry]]]) -> None:
+            for key, rows in got:
+                self._remember_entries(key, rows)
+
+        self.loader.load("warm", read, (), keep)
 
     def _show_entries(self, view: View, rows: list[Entry]) -> None:
         if view is not self.view:
@@ -585,9 +660,14 @@ class MainScreen(Screen[None]):
         self._show("albums", Shown(ListSource(ALBUM_COLUMNS, [], lambda a: ())))
         self._show("tracks", Shown(ListSource(TRACK_COLUMNS, [], lambda t: ())))
         self._layout()
-        if delay:
+        view = self.view
+        cached = self._entries_key(view, self.base_scope()) in self._entries_cache
+        if delay and not cached and not view.all_tracks:
             self._later("entries", delay, self._load_entries)
         else:
+            timer = self._pending.pop("entries", None)
+            if timer is not None:
+                timer.stop()
             self._load_entries()
 
     @on(PagedTable.Highlighted, "#entries")
@@ -715,6 +795,8 @@ class MainScreen(Screen[None]):
         """Reload every column, keeping the selection where it still exists."""
         view = self.view
         self._ids_cache.clear()
+        self._entries_cache.clear()
+        self._cache_version = self._catalog_version()
         self._load_catalog_status()
         self._load_integrity_counts()
         self._load_entries()

@@ -61,29 +61,46 @@ class StatusBar(Widget):
         if c.scan_running:
             since = f" since {fmt.timestamp(c.scan_running_since)}" if c.scan_running_since else ""
             when = Text(f"scan running{since}", style="bold")
+            short_when = Text("scan running", style="bold")
         else:
             when = Text(f"last scan {fmt.timestamp(c.last_scan_at)}")
-        verified = Text(verify_text(c.last_verify)) if c.last_verify else None
+            short_when = Text(f"scanned {_day(c.last_scan_at)}")
+        verified = short_verified = None
+        if c.last_verify:
+            verified = Text(verify_text(c.last_verify))
+            short_verified = Text(verify_text(c.last_verify, short=True))
         review = Text(f"{c.needs_review:,} to review", style="bold") if c.needs_review else None
+        # Longest first; a combination naming a part that is absent is skipped.
         combos = [
             [when, verified, review],
             [when, review],
             [when, verified],
+            [short_when, short_verified, review],  # dates only, before dropping a part
+            [short_when, review],
+            [short_when, short_verified],
             [when],
             [review],
+            [short_when],
         ]
         parts = []
         for combo in combos:
-            texts = [t for t in combo if t is not None]
-            if texts:
-                parts.append(Text(" · ").join(texts))
+            if any(t is None for t in combo):
+                continue
+            parts.append(Text(" · ").join(combo))
         return parts
 
 
-def verify_text(run: VerifyRun) -> str:
-    """``verified 2026-01-02 03:04 UTC``, or how the last verify run ended. A run
-    still saying "running" may be one that was killed: called unfinished."""
+def verify_text(run: VerifyRun, *, short: bool = False) -> str:
+    """``verified 2026-01-02 03:04 UTC`` (``short``: the day only), or how the last
+    verify run ended. A run still saying "running" may be one that was killed:
+    called unfinished."""
+    when = _day if short else fmt.timestamp
     if run.status == "finished":
-        return f"verified {fmt.timestamp(run.finished_at or run.started_at)}"
+        return f"verified {when(run.finished_at or run.started_at)}"
     word = "unfinished" if run.status == "running" else run.status
-    return f"verify {word} {fmt.timestamp(run.started_at)}"
+    return f"verify {word} {when(run.started_at)}"
+
+
+def _day(iso: str | None) -> str:
+    """``2026-01-02`` from the catalog's ISO 8601 text (``never`` when absent)."""
+    return iso[:10] if iso else "never"

@@ -58,8 +58,9 @@ async def test_rescan_asks_first_and_no_answers_no(catalog_path: Path) -> None:
         await settle(pilot, 1)
         assert isinstance(app.screen, MainScreen)
         assert app.job_kind is None
-        # A typed word never starts anything: `e` and `r` ask, the rest is ignored.
-        await pilot.press(*"rock")
+        # A typed word never starts anything: `e` and `r` ask, and a `y` typed with
+        # the word does not answer (only one read after the question appeared).
+        await pilot.press(*"rye")
         await settle(pilot, 1)
         assert isinstance(app.screen, ConfirmScreen) and app.job_kind is None
         await pilot.press("escape")
@@ -88,7 +89,7 @@ async def test_q_during_a_job_asks_whether_to_stop_it(tmp_path: Path) -> None:
         await settle(pilot, 1)
         app.start_scan([])
         await pilot.press("q")
-        await pilot.pause(0.1)
+        await pilot.pause(0.5)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await pilot.pause(0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -38,7 +39,13 @@ class PromptScreen(ModalScreen[str | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no: y/Enter confirm, n/Esc cancel."""
+    """Yes or no: y/Enter confirm, n/Esc cancel.
+
+    A yes typed within ``ARM`` seconds of the question appearing is ignored: a word
+    typed without `/` first ("rye", "everyone") opens the question with one letter
+    and must not answer it with a later one."""
+
+    ARM = 0.4  # s: faster than a person reads the question, slower than typing
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes"),
@@ -48,6 +55,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
+        self._shown_at = time.monotonic()
+
+    def on_mount(self) -> None:
+        self._shown_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -55,4 +66,6 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label("y / Enter: yes · n / Esc: no", classes="dialog-hint")
 
     def action_answer(self, yes: bool) -> None:
+        if yes and time.monotonic() - self._shown_at < self.ARM:
+            return  # typed along with the key that asked: not an answer
         self.dismiss(yes)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from archiver.tui.app import ArchiverApp
 from archiver.tui.format import shorten_path
 from archiver.tui.screens.main import MainScreen
@@ -334,3 +336,54 @@ async def test_views_are_read_once_until_the_catalog_changes(catalog_path: Path)
         await settle(pilot)
         # Read again (warmed again in the background, or on the way to the view).
         assert [e.label for e in screen.table("entries").source.items] == ["unsupported"]
+
+
+# ---------------------------------------------------------------- 10. options where people put them
+
+
+def test_jobs_before_the_command_reaches_the_browser(
+    catalog_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`archiver --db X --jobs 1` is `archiver --db X tui --jobs 1` (and reaches scan)."""
+    from click.testing import CliRunner
+
+    import archiver.cli
+    import archiver.commands.tui
+
+    seen: list[int | None] = []
+
+    def run(self: ArchiverApp, *args: object, **kwargs: object) -> None:
+        seen.append(self.scan_jobs)  # the app itself is driven by the Pilot tests
+
+    monkeypatch.setattr(archiver.commands.tui, "terminal_attached", lambda: True)
+    monkeypatch.setattr(ArchiverApp, "run", run)
+    monkeypatch.setattr(archiver.cli.sys.stdin, "isatty", lambda: True, raising=False)
+    runner = CliRunner()
+    for argv in (
+        ["--db", str(catalog_path), "--jobs", "1", "tui"],
+        ["--db", str(catalog_path), "tui", "--jobs", "1"],
+        ["--db", str(catalog_path), "-j", "3", "tui", "-j", "1"],  # after the command wins
+        ["--db", str(catalog_path), "tui"],
+    ):
+        result = runner.invoke(archiver.cli.cli, argv)
+        assert result.exit_code == 0, result.output
+    assert seen == [1, 1, 1, None]
+    result = runner.invoke(archiver.cli.cli, ["--db", str(catalog_path), "--jobs", "0"])
+    assert result.exit_code == 2 and "--jobs" in result.output
+
+
+def test_jobs_alone_opens_the_browser_with_it(
+    catalog_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archiver.cli
+    import archiver.commands.tui
+
+    seen: list[int | None] = []
+    monkeypatch.setattr(archiver.commands.tui, "terminal_attached", lambda: True)
+    monkeypatch.setattr(ArchiverApp, "run", lambda self, *a, **k: seen.append(self.scan_jobs))
+    monkeypatch.setattr(archiver.cli.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(archiver.cli.sys.stdout, "isatty", lambda: True, raising=False)
+    with pytest.raises(SystemExit) as done:
+        archiver.cli.cli.main(["--db", str(catalog_path), "--jobs", "1"], prog_name="archiver")
+    assert done.value.code == 0
+    assert seen == [1]

@@ -16,7 +16,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("Tab  shift+Tab", "next / previous column", "browser"),
     ("/", "filter the current view (query language, see docs/query.md)", "browser"),
     ("Esc", "clear the filter and return to the list; close a screen", "everywhere"),
-    ("s  S", "sort All tracks by the next column / reverse the order", "All tracks"),
+    ("s  S", "sort the focused list: pick the column (the same one again reverses)", "lists"),
     ("a", "jump to All tracks", "browser"),
     ("r", "rescan the library roots (asks first; or pick a folder)", "browser, welcome"),
     (
@@ -28,7 +28,11 @@ KEYS: list[tuple[str, str, str]] = [
     ("c", "cancel the running scan or enrichment", "browser, welcome"),
     ("ctrl+r", "reload from the catalog", "browser"),
     ("ctrl+t", "switch between dark and light themes", "everywhere"),
-    ("ctrl+p", "command palette (themes, keys, quit)", "everywhere"),
+    (
+        "ctrl+p",
+        "command palette: every action by name (Sort by…, Export view…, Rescan…)",
+        "everywhere",
+    ),
     ("?", "help: every key (Esc closes it)", "everywhere"),
     (
         "q  ctrl+c",

@@ -150,12 +150,17 @@ async def test_vi_keys_tab_and_all_tracks(catalog_path: Path) -> None:
         assert column(all_tracks, 0)[:2] == ["Björk", "Björk"]
         await pilot.press("G")
         assert all_tracks.cursor == 15
-        await pilot.press("g", "s")  # sort by album
+        await pilot.press("s")  # the sort menu: pick Album
+        await settle(pilot, 1)
+        await pilot.press("j", "enter")
         await settle(pilot)
         assert all_tracks.sort_key == "album"
+        assert all_tracks.cursor == 0  # after a sort, the first row
         albums = [a for a in column(all_tracks, 1) if a]
         assert albums == sorted(albums, key=str.casefold)
-        await pilot.press("S")
+        await pilot.press("S")  # the same menu; the same column again reverses
+        await settle(pilot, 1)
+        await pilot.press("enter")
         await settle(pilot)
         assert all_tracks.sort_descending
         albums = [a for a in column(all_tracks, 1) if a]

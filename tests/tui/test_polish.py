@@ -387,3 +387,125 @@ def test_jobs_alone_opens_the_browser_with_it(
         archiver.cli.cli.main(["--db", str(catalog_path), "--jobs", "1"], prog_name="archiver")
     assert done.value.code == 0
     assert seen == [1]
+
+
+# ---------------------------------------------------------------- 6. the command palette
+
+
+def test_the_palette_names_every_action_and_none_of_textuals() -> None:
+    from archiver.tui.palette import PALETTE
+
+    titles = [title for title, _, _, _ in PALETTE]
+    for verb in ("Sort by…", "Export view…", "Rescan", "Enrich", "Verify", "Filter…", "Keys"):
+        assert verb in titles
+
+
+async def test_the_palette_runs_actions_and_esc_closes_it(catalog_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Go to Duplicates" in titles and "Rescan" in titles
+        assert not any(t in titles for t in ("Screenshot", "Maximize", "Minimize"))
+        await pilot.press("ctrl+p")
+        await settle(pilot, 1)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await settle(pilot, 1)
+        assert app.screen is screen
+        await pilot.press("ctrl+p", *"rescan")
+        await settle(pilot, 1)
+        await pilot.press("enter")
+        await settle(pilot, 1)
+        assert isinstance(app.screen, ConfirmScreen) and "Rescan" in app.screen.question
+        await pilot.press("escape")
+        await settle(pilot, 1)
+        await pilot.press("ctrl+p", *"go to duplicates")
+        await settle(pilot, 1)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.category == "duplicates" and screen.table("entries").has_focus
+
+
+# ---------------------------------------------------------------- 7. sorting everywhere
+
+
+async def test_any_list_sorts_from_the_menu(catalog_path: Path) -> None:
+    from archiver.tui.screens.prompt import ChoiceScreen
+
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("j", "j", "enter")  # The Beatles' albums: Help! (1965), Abbey Road
+        await settle(pilot)
+        albums = screen.table("albums")
+        assert [albums.source.cells(i)[1] for i in range(2)] == ["Help!", "Abbey Road"]
+        await pilot.press("j")
+        await pilot.press("s")
+        await settle(pilot, 1)
+        menu = app.screen
+        assert isinstance(menu, ChoiceScreen)
+        assert menu.options[:2] == ["Year", "Album"]
+        await pilot.press("j", "enter")  # by album title
+        await settle(pilot)
+        assert [albums.source.cells(i)[1] for i in range(2)] == ["Abbey Road", "Help!"]
+        assert albums.cursor == 0 and albums.sort_key == "#1"
+        await pilot.press("s", "enter")  # the same column again: reversed
+        await settle(pilot)
+        assert [albums.source.cells(i)[1] for i in range(2)] == ["Help!", "Abbey Road"]
+        # The entries sort by their count, as numbers.
+        await pilot.press("h", "s", "j", "enter")
+        await settle(pilot)
+        entries = screen.table("entries")
+        counts = [int(entries.source.cells(i)[1]) for i in range(entries.row_count)]
+        assert counts == sorted(counts)
+        await pilot.press("s", "escape")  # Esc closes the menu, nothing changes
+        await settle(pilot, 1)
+        assert app.screen is screen
+
+
+def test_cells_sort_by_value() -> None:
+    from archiver.tui.sources import natural_key
+
+    cells = ["10", "9", "1,200", "", "b", "A", "3:07", "1:02:03", "2-01", "1-02"]
+    numbers = sorted(["10", "9", "1,200"], key=natural_key)
+    assert numbers == ["9", "10", "1,200"]
+    assert sorted(["3:07", "1:02:03", "0:59"], key=natural_key) == ["0:59", "3:07", "1:02:03"]
+    assert sorted(["2-01", "1-02", "1-10"], key=natural_key) == ["1-02", "1-10", "2-01"]
+    assert sorted(["b", "", "A"], key=natural_key) == ["A", "b", ""]
+    assert len(sorted(cells, key=natural_key)) == len(cells)
+
+
+async def test_verify_from_the_palette_runs_in_the_background(tmp_path: Path) -> None:
+    import shutil
+
+    from archiver.catalog import open_catalog
+    from archiver.scan import scan
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "library"
+    if not examples.is_dir():
+        pytest.skip("examples/library is not there")
+    library = tmp_path / "music"
+    shutil.copytree(examples, library)
+    db = tmp_path / "library.db"
+    scan(db, [library], jobs=1)
+    app = ArchiverApp(db, jobs=1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"verify")
+        await settle(pilot, 1)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.job_kind is None)
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Verify finished: 22 checked, 22 ok") for m in messages), messages
+    with open_catalog(db, create=False) as catalog:
+        status = catalog.execute("SELECT status FROM verify_runs ORDER BY id DESC").fetchone()[0]
+    assert status == "finished"

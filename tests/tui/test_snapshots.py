@@ -57,7 +57,9 @@ def test_all_tracks_80x24(snap_compare, db: Path) -> None:
 
 def test_all_tracks_sorted(snap_compare, db: Path) -> None:
     assert snap_compare(
-        ArchiverApp(db), terminal_size=(120, 30), run_before=_keys("a", "s", "s", "S")
+        ArchiverApp(db),
+        terminal_size=(120, 30),
+        run_before=_keys("a", "s", "j", "j", "enter", "S", "enter"),
     )
 
 
@@ -122,4 +124,11 @@ def test_duplicates_empty_hint_80x24(snap_compare, db: Path) -> None:
 def test_scan_errors_120x40(snap_compare, db: Path) -> None:
     assert snap_compare(
         ArchiverApp(db), terminal_size=(120, 40), run_before=_to_view("errors", "enter")
+    )
+
+
+def test_sort_menu_80x24(snap_compare, db: Path) -> None:
+    """`s` on an album list: the menu of its columns."""
+    assert snap_compare(
+        ArchiverApp(db), terminal_size=(80, 24), run_before=_keys("j", "j", "enter", "s")
     )

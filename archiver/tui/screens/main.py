@@ -35,8 +35,14 @@ from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
 from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.screens.detail import DetailScreen
-from archiver.tui.screens.prompt import ConfirmScreen, PromptScreen
-from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
+from archiver.tui.screens.prompt import ChoiceScreen, ConfirmScreen, PromptScreen
+from archiver.tui.sources import (
+    ALL_TRACK_COLUMNS,
+    SORT_KEYS,
+    ListSource,
+    TrackPages,
+    natural_key,
+)
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
 from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
@@ -69,8 +75,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "escape", "Clear filter", show=False),
         Binding("a", "all_tracks", "All tracks", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("s,S", "sort", "Sort"),
         Binding("r", "rescan", "Rescan"),
         Binding("e", "enrich", "Enrich"),
         Binding("x", "export", "Export"),
@@ -98,6 +103,8 @@ class MainScreen(Screen[None]):
         # in the left column shows a view already seen (or warmed) at once.
         self._entries_cache: OrderedDict[tuple, list[Entry]] = OrderedDict()
         self._cache_version: int | None = None  # data_version the caches were read at
+        # (view, list) -> (column, descending): the order picked with `s` for a list
+        self._list_sort: dict[tuple[str, str], tuple[int, bool]] = {}
         self._drill_when_loaded = False
         self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
@@ -220,7 +227,8 @@ class MainScreen(Screen[None]):
 
     def _show(self, name: str, shown: Shown) -> None:
         table = self.table(name)
-        table.set_source(shown.source, cursor=shown.cursor, empty_text=shown.empty_text)
+        source, cursor = self._sorted(name, shown.source, shown.cursor)
+        table.set_source(source, cursor=cursor, empty_text=shown.empty_text)
         table.border_subtitle = shown.subtitle
 
     # ------------------------------------------------------------ actions
@@ -284,21 +292,120 @@ class MainScreen(Screen[None]):
         self.query_one("#filter-error", Label).remove_class("-shown")
         self._focus_level(self.level)
 
+    def _sortable(self) -> PagedTable | None:
+        """The list a sort applies to: the focused one (not the left column)."""
+        focused = self.focused
+        if isinstance(focused, PagedTable) and focused.id not in (None, "categories"):
+            return focused
+        return None
+
     def action_sort(self) -> None:
-        if not self.view.all_tracks:
-            self.notify("Sorting applies to All tracks (press a).", timeout=3)
+        """`s`/`S`: a menu of the focused list's columns; picking the column it is
+        sorted by reverses it. The cursor goes to the first row."""
+        table = self._sortable()
+        if table is None:
+            self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
-        index = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
-        self.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
-        self.sort_descending = False
-        self._load_all_ids(keep=True)
+        if table.id == "alltracks":
+            keys = SORT_KEYS
+            titles = [c.title for c in ALL_TRACK_COLUMNS if c.sort]
+            current = keys.index(self.sort_key) if self.sort_key in keys else 0
+            descending = self.sort_descending
+            sorted_by = current
+
+            def picked(index: int | None) -> None:
+                if index is None:
+                    return
+                key = keys[index]
+                self.sort_descending = not self.sort_descending if key == self.sort_key else False
+                self.sort_key = key
+                self._load_all_ids(keep=False)
+
+        else:
+            name = table.id or ""
+            columns = [i for i, c in enumerate(table.source.columns) if c.title]
+            titles = [table.source.columns[i].title for i in columns]
+            spec = self._list_sort.get((self.category, name))
+            current = columns.index(spec[0]) if spec and spec[0] in columns else 0
+            descending = bool(spec and spec[1])
+            sorted_by = current if spec else -1  # the list's own order: no arrow
+
+            def picked(index: int | None) -> None:
+                if index is None:
+                    return
+                column = columns[index]
+                again = spec is not None and spec[0] == column
+                self._list_sort[(self.category, name)] = (column, again and not spec[1])
+                self._resort(table)
+
+        marked = [
+            f"{t} {'▼' if descending else '▲'}" if i == sorted_by else t
+            for i, t in enumerate(titles)
+        ]
+        self.app.push_screen(ChoiceScreen("Sort by", marked, current), picked)
 
     def action_sort_reverse(self) -> None:
-        if not self.view.all_tracks:
-            self.notify("Sorting applies to All tracks (press a).", timeout=3)
+        """Reverse the focused list's order (the palette's "Reverse sort")."""
+        table = self._sortable()
+        if table is None:
+            self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
-        self.sort_descending = not self.sort_descending
-        self._load_all_ids(keep=True)
+        if table.id == "alltracks":
+            self.sort_descending = not self.sort_descending
+            self._load_all_ids(keep=False)
+            return
+        key = (self.category, table.id or "")
+        column, descending = self._list_sort.get(key, (0, False))
+        self._list_sort[key] = (column, not descending)
+        self._resort(table)
+
+    def _resort(self, table: PagedTable) -> None:
+        source, _ = self._sorted(table.id or "", table.source, 0)
+        table.set_source(source, cursor=0)
+
+    def _sorted(self, name: str, source: Any, cursor: int) -> tuple[Any, int]:
+        """``source`` in the order picked for this list of this view (if any), and
+        where the row at ``cursor`` went. Sets the table's header arrow."""
+        spec = self._list_sort.get((self.category, name))
+        table = self.table(name)
+        if spec is None or not isinstance(source, ListSource):
+            table.sort_key = None
+            return source, cursor
+        column, descending = spec
+        table.sort_key, table.sort_descending = f"#{column}", descending
+        columns = [
+            replace(c, sort=f"#{column}") if i == column else c
+            for i, c in enumerate(source.columns)
+        ]
+        items = list(source.items)
+        if column >= len(columns):
+            return source, cursor
+        order = sorted(
+            range(len(items)),
+            key=lambda i: natural_key(str(source.cells(i)[column])),
+            reverse=descending,
+        )
+        keep = order.index(cursor) if 0 <= cursor < len(items) else 0
+        return source.reordered([items[i] for i in order], columns), keep
+
+    def go_to_view(self, key: str) -> None:
+        """The palette's "Go to …": that view, its first column focused."""
+        self.table("categories").move_cursor(self._category_index(key))
+        if self.category != key:
+            self._set_category(key, delay=0)
+        self._focus_level(1)
+
+    def action_verify(self) -> None:
+        app: Any = self.app
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                app.start_verify()
+
+        app.push_screen(
+            ConfirmScreen("Verify every file of the catalog? (reads every file: may take long)"),
+            confirmed,
+        )
 
     def action_reload(self) -> None:
         self.on_catalog_changed(CatalogChanged())
@@ -508,7 +615,9 @@ class MainScreen(Screen[None]):
         sel = self.selection()
         no_match = sel.filter_text and view.filter_narrows
         empty = "Nothing matches the filter (Esc clears it)." if no_match else view.empty_text(sel)
-        source = ListSource(view.entry_columns, rows, view.entry_cells)
+        source, index = self._sorted(
+            "entries", ListSource(view.entry_columns, rows, view.entry_cells), index
+        )
         table.set_source(source, cursor=index, empty_text=empty)
         table.border_subtitle = view.entries_subtitle(rows)
         if view.rows_in_entry and rows and self.entry is not None and rows[index] == self.entry:

@@ -253,7 +253,7 @@ async def export_with_x(pilot, out: Path) -> str:  # type: ignore[no-untyped-def
     """Press x, answer the file name; returns the question the prompt asked."""
     app = pilot.app
     await pilot.press("x")
-    await pilot.pause(0.1)
+    await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))  # after a count
     prompt = app.screen
     assert isinstance(prompt, PromptScreen)
     question = prompt.question

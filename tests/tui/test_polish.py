@@ -509,3 +509,65 @@ async def test_verify_from_the_palette_runs_in_the_background(tmp_path: Path) ->
     with open_catalog(db, create=False) as catalog:
         status = catalog.execute("SELECT status FROM verify_runs ORDER BY id DESC").fetchone()[0]
     assert status == "finished"
+
+
+# ---------------------------------------------------------------- 8. export is what you see
+
+
+async def test_export_says_how_many_tracks_and_the_full_path(
+    catalog_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archiver.tui.screens.prompt import PromptScreen
+
+    monkeypatch.chdir(tmp_path)
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "x")  # The Beatles
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        assert "(6 tracks)" in prompt.question
+        default = tmp_path / "archiver-export.csv"
+        assert prompt.value == str(default)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: default.exists())
+        await settle(pilot, 1)
+        done = [n.message for n in app._notifications if n.message.startswith("Exported")]
+        assert done == [f"Exported 6 tracks (“The Beatles”) to {default}"]
+        # Again: the file exists, so it asks first; no keeps the file as it is.
+        default.write_text("mine\n", encoding="utf-8")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("enter")
+        await settle(pilot, 1)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == f"{default} exists. Replace it?"
+        await pilot.press("n")
+        await settle(pilot, 1)
+        assert default.read_text(encoding="utf-8") == "mine\n"
+
+
+async def test_export_all_tracks_in_the_order_on_screen(catalog_path: Path, tmp_path: Path) -> None:
+    import csv
+
+    from tests.tui.test_jobs import export_with_x
+
+    out = tmp_path / "by-title.csv"
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await pilot.press("a", "s")
+        await settle(pilot, 1)
+        await pilot.press("j", "j", "j", "enter")  # by title
+        await settle(pilot)
+        assert screen.sort_key == "title"
+        table = screen.table("alltracks")
+        shown = [table.source.cells(i)[3] for i in range(table.row_count)]
+        question = await export_with_x(pilot, out)
+        assert f"({table.row_count} tracks)" in question
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    titles = [r["title"] or r["path"].rsplit("/", 1)[-1] for r in rows]
+    assert titles == shown

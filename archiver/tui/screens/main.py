@@ -8,11 +8,13 @@ This screen keeps the layout, the focus, the keys and the filter.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -29,7 +31,7 @@ from archiver.catalog import browse
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
-from archiver.tui.export import export_in_background
+from archiver.tui.export import count_scope, default_path, export_in_background
 from archiver.tui.filtering import Filter, FilterError, compile_filter
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
@@ -45,7 +47,7 @@ from archiver.tui.sources import (
 )
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
-from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
+from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, IDS_WHERE, TRACK_COLUMNS
 from archiver.tui.widgets.job_bar import JobBar
 from archiver.tui.widgets.paged_table import Column, PagedTable
 from archiver.tui.widgets.status_bar import StatusBar
@@ -463,14 +465,38 @@ class MainScreen(Screen[None]):
             self.notify("Nothing to export here: pick an entry first.", timeout=3)
             return
         scope, label = target
+        ids: list[int] | None = None
+        source = self.table("alltracks").source
+        if self.view.all_tracks and isinstance(source, TrackPages):
+            ids = list(source.ids)  # what the screen shows, in its order
+        elif scope.where == IDS_WHERE and scope.params:
+            ids = json.loads(scope.params[0])  # the view's files, in its order
+        if ids is not None:
+            self._ask_export(scope, label, ids, len(ids))
+            return
+        self.loader.load(
+            "export", count_scope, (scope,), lambda n: self._ask_export(scope, label, None, n)
+        )
+
+    def _ask_export(self, scope: Scope, label: str, ids: list[int] | None, count: int) -> None:
+        """The file name, with a full default path; asks before replacing a file."""
 
         def chosen(name: str | None) -> None:
-            if name:
-                export_in_background(self, name, scope, label)
+            if not name:
+                return
+            path = Path(name).expanduser().absolute()
+            if path.is_file():
 
-        self.app.push_screen(
-            PromptScreen(f"Export {label} to CSV file:", "archiver-export.csv"), chosen
-        )
+                def replace_it(ok: bool | None) -> None:
+                    if ok:
+                        export_in_background(self, str(path), scope, label, ids)
+
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), replace_it)
+                return
+            export_in_background(self, str(path), scope, label, ids)
+
+        question = f"Export {label} ({fmt.count(count, 'track')}) to CSV file:"
+        self.app.push_screen(PromptScreen(question, str(default_path())), chosen)
 
     # ------------------------------------------------------------ loading
 

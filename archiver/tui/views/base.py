@@ -73,11 +73,14 @@ def track_cells(t: TrackRow) -> tuple[str, ...]:
     )
 
 
+IDS_WHERE = "f.id IN (SELECT value FROM json_each(?))"
+
+
 def ids_scope(ids: list[int]) -> Scope:
-    """Exactly these files (missing ones included), for an export."""
+    """Exactly these files (missing ones included), for an export (in that order)."""
     return Scope(
         "albumartist",
-        where="f.id IN (SELECT value FROM json_each(?))",
+        where=IDS_WHERE,
         params=(json.dumps(ids),),
         include_missing=True,
     )

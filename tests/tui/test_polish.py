@@ -48,8 +48,19 @@ async def test_an_unbound_letter_says_how_to_filter(catalog_path: Path) -> None:
         assert bar.hint == ""
 
 
-async def test_rescan_asks_first_and_no_answers_no(catalog_path: Path) -> None:
-    app = ArchiverApp(catalog_path)
+def root_at(catalog_path: Path, folder: Path) -> Path:
+    """The test catalog with its library root at ``folder`` (the fixture's /music is not there)."""
+    import sqlite3
+
+    conn = sqlite3.connect(catalog_path)
+    conn.execute("UPDATE library_roots SET path = ?, path_bytes = ?", (str(folder), bytes(folder)))
+    conn.commit()
+    conn.close()
+    return catalog_path
+
+
+async def test_rescan_asks_first_and_no_answers_no(catalog_path: Path, tmp_path: Path) -> None:
+    app = ArchiverApp(root_at(catalog_path, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -105,6 +116,17 @@ async def test_q_without_a_job_quits_at_once(catalog_path: Path) -> None:
         await pilot.press("q")
         await pilot.pause(0.1)
         assert not app.is_running
+
+
+async def test_rescanning_a_root_that_is_gone_says_so(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)  # its root, /music, does not exist here
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot, 1)
+        assert isinstance(app.screen, MainScreen) and app.job_kind is None
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("/music no longer exists (unmounted or moved?)") for m in messages)
 
 
 # ---------------------------------------------------------------- 2. the filter being typed
@@ -179,6 +201,16 @@ def test_counts_get_their_width_and_the_label_gives_way() -> None:
     assert widths == [10, 6]
     assert fit("14,213", widths[1], "right") == "14,213"
     assert fit("Incomplete albums", widths[0]) == "Incomplet…"
+
+
+def test_a_hint_keeps_its_command_on_one_line() -> None:
+    from archiver.tui.widgets.paged_table import wrap_hint
+
+    text = "Nothing verified yet: run `archiver verify`."
+    lines = wrap_hint(text, 20)
+    assert "`archiver verify`." in lines and " ".join(lines) == text
+    narrow = wrap_hint(text, 12)  # too narrow for the command: split, never cut
+    assert " ".join(narrow) == text and max(len(line) for line in narrow) <= 12
 
 
 def test_paths_are_shortened_in_the_middle() -> None:
@@ -400,10 +432,12 @@ def test_the_palette_names_every_action_and_none_of_textuals() -> None:
         assert verb in titles
 
 
-async def test_the_palette_runs_actions_and_esc_closes_it(catalog_path: Path) -> None:
+async def test_the_palette_runs_actions_and_esc_closes_it(
+    catalog_path: Path, tmp_path: Path
+) -> None:
     from textual.command import CommandPalette
 
-    app = ArchiverApp(catalog_path)
+    app = ArchiverApp(root_at(catalog_path, tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = main_screen(app)
@@ -571,3 +605,69 @@ async def test_export_all_tracks_in_the_order_on_screen(catalog_path: Path, tmp_
         rows = list(csv.DictReader(handle))
     titles = [r["title"] or r["path"].rsplit("/", 1)[-1] for r in rows]
     assert titles == shown
+
+
+# ---------------------------------------------------------------- 9. context-aware chrome
+
+
+async def test_the_status_bar_and_titles_describe_the_view(catalog_path: Path) -> None:
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        bar = screen.query_one(StatusBar)
+        categories = screen.table("categories")
+        categories.focus()
+        categories.move_cursor(screen._category_index("errors"))
+        await settle(pilot)
+        assert "1 file the last scan could not read" in bar.render().plain
+        categories.move_cursor(screen._category_index("duplicates"))
+        await settle(pilot)
+        assert bar.render().plain.startswith("Same audio: no duplicates")
+        # Nothing verified: the first column says so, the second neither dangles nor
+        # speaks of albums.
+        categories.move_cursor(screen._category_index("damaged"))
+        await settle(pilot)
+        assert str(screen.table("albums").border_title) == "Damaged"
+        assert screen.table("albums").empty_text == ""
+        assert bar.render().plain.startswith("Nothing verified yet")
+        categories.move_cursor(screen._category_index("albumartist"))
+        await settle(pilot)
+        assert "16 tracks" in bar.render().plain
+
+
+async def test_details_step_to_the_next_track_and_offer_enrich(catalog_path: Path) -> None:
+    from archiver.tui.screens.detail import DetailScreen
+
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter", "enter", "enter")  # Miles Davis › Kind of Blue › So What
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen) and detail.detail is not None
+        assert detail.detail.tags["title"] == "So What"
+        assert detail.detail.match is None
+        assert detail.check_action("enrich", ()) is True  # never enriched: e is offered
+        assert detail.check_action("step", (-1,)) is None  # the first: no previous
+        await pilot.press("n")
+        await settle(pilot, 1)
+        assert detail.detail.tags["title"] == "Freddie Freeloader"
+        await pilot.press("p")
+        await settle(pilot, 1)
+        assert detail.detail.tags["title"] == "So What"
+        await pilot.press("e")
+        await settle(pilot, 1)
+        assert isinstance(app.screen, ConfirmScreen) and "So What" in app.screen.question
+        await pilot.press("escape")  # Esc closes the question, then the details
+        await settle(pilot, 1)
+        await pilot.press("escape")
+        await settle(pilot, 1)
+        screen = main_screen(app)
+        await pilot.press("h", "h", "j", "enter", "j", "enter", "enter")  # Abbey Road: matched
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen) and detail.detail is not None
+        assert detail.detail.match is not None
+        assert detail.check_action("enrich", ()) is False  # already enriched: not offered
+        assert screen is not detail

@@ -121,6 +121,11 @@ def test_duplicates_empty_hint_80x24(snap_compare, db: Path) -> None:
     assert snap_compare(ArchiverApp(db), terminal_size=(80, 24), run_before=_to_view("duplicates"))
 
 
+def test_damaged_nothing_verified_80x24(snap_compare, db: Path) -> None:
+    """No dangling title ("Damaged: ") and no "No albums" beside the hint."""
+    assert snap_compare(ArchiverApp(db), terminal_size=(80, 24), run_before=_to_view("damaged"))
+
+
 def test_scan_errors_120x40(snap_compare, db: Path) -> None:
     assert snap_compare(
         ArchiverApp(db), terminal_size=(120, 40), run_before=_to_view("errors", "enter")

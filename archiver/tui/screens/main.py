@@ -12,7 +12,7 @@ import json
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -192,7 +192,9 @@ class MainScreen(Screen[None]):
         self.table("entries").border_title = view.label
         # Titles hold tag values and the typed filter: literal content, never markup.
         entry = self.entry.label if self.entry else ""
-        self.table("albums").border_title = plain(view.rows_title(entry))
+        # Without an entry a title such as "Damaged: " would dangle: cut its tail.
+        rows_title = view.rows_title(entry) if entry else view.rows_title("").rstrip(" ·:")
+        self.table("albums").border_title = plain(rows_title)
         self.table("tracks").border_title = plain(view.children_title(self.row))
         all_title = "All tracks"
         if self.filter.text:
@@ -426,13 +428,30 @@ class MainScreen(Screen[None]):
             return
         if status is not None and status.roots:
             roots = status.roots
+            gone = [r for r in roots if not Path(r).is_dir()]
+            if len(gone) == len(roots):
+                self.notify(
+                    fmt.sanitize(
+                        f"{_names(gone)} no longer {'exists' if len(gone) == 1 else 'exist'} "
+                        "(unmounted or moved?): nothing to rescan. Its files are kept, "
+                        "not marked missing."
+                    ),
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
+                return
             where = roots[0] if len(roots) == 1 else fmt.count(len(roots), "library root")
+            question = f"Rescan {where}?"
+            if gone:
+                verb = "exists" if len(gone) == 1 else "exist"
+                question += f" ({_names(gone)} no longer {verb}: skipped, its files kept.)"
 
             def confirmed(ok: bool | None) -> None:
                 if ok:
                     app.start_scan([])
 
-            app.push_screen(ConfirmScreen(f"Rescan {where}?"), confirmed)
+            app.push_screen(ConfirmScreen(question), confirmed)
             return
 
         def chosen(path: str | None) -> None:
@@ -666,6 +685,8 @@ class MainScreen(Screen[None]):
         self._drill_when_loaded = False
         self.loaded_once = True
         self.view_updated_at = time.perf_counter()
+        if type(view).load_status is not View.load_status:
+            self._load_stats()  # it describes its entries: now they are here
 
     def _load_albums(self) -> None:
         """The second column: the rows of the highlighted entry."""
@@ -753,7 +774,19 @@ class MainScreen(Screen[None]):
         self.view_updated_at = time.perf_counter()
 
     def _load_stats(self) -> None:
-        scope = self.view.stats_scope(self.selection())
+        view = self.view
+        if type(view).load_status is not View.load_status:  # the view describes itself
+            entries = list(getattr(self.table("entries").source, "items", ()))
+            entry = self.entry
+            self._later(
+                "stats",
+                STATS_DELAY,
+                lambda: self.loader.load(
+                    "stats", view.load_status, (entries, entry), self._show_view_status
+                ),
+            )
+            return
+        scope = view.stats_scope(self.selection())
         # After the view's own query: the figures may come a moment later.
         self._later(
             "stats",
@@ -762,7 +795,12 @@ class MainScreen(Screen[None]):
         )
 
     def _show_stats(self, stats: browse.ViewStats) -> None:
-        self.query_one(StatusBar).stats = stats
+        bar = self.query_one(StatusBar)
+        bar.view_text = ""
+        bar.stats = stats
+
+    def _show_view_status(self, text: str | None) -> None:
+        self.query_one(StatusBar).view_text = text or ""
 
     # ------------------------------------------------------------ events
 
@@ -787,6 +825,7 @@ class MainScreen(Screen[None]):
 
     def _set_category(self, key: str, delay: float = PREVIEW_DELAY) -> None:
         self.category = key
+        self.query_one(StatusBar).view_text = ""  # the last view's own figures
         self.entry = None
         self.row = None
         entries = self.table("entries")
@@ -813,6 +852,8 @@ class MainScreen(Screen[None]):
             self.entry = entry
             self.row = None
             self._layout()
+            if type(self.view).load_status is not View.load_status:
+                self._load_stats()
             if entry is not None and self.view.rows_in_entry:
                 self._load_albums()  # the rows came with the entry: no query
             elif entry is not None:
@@ -866,7 +907,7 @@ class MainScreen(Screen[None]):
         else:
             file_id = key
         if file_id is not None:
-            self.app.push_screen(DetailScreen(int(file_id)))
+            self.app.push_screen(DetailScreen(int(file_id), _file_ids(event.table.source)))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -939,6 +980,21 @@ class MainScreen(Screen[None]):
             self._load_albums()
             if self.row is not None:
                 self._load_tracks()
+
+
+def _names(paths: list[str]) -> str:
+    """``/a``, ``/a and /b``, ``/a, /b and /c`` (pure)."""
+    return paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
+
+
+def _file_ids(source: Any) -> Sequence[int]:
+    """The file ids of a list of tracks (or copies), in its order: n/p in the details."""
+    if isinstance(source, TrackPages):
+        return source.ids
+    if isinstance(source, ListSource):
+        ids = [getattr(item, "file_id", getattr(item, "id", None)) for item in source.items]
+        return [i for i in ids if isinstance(i, int)]
+    return ()
 
 
 def error_text(text: str, position: int | None, message: str) -> str:

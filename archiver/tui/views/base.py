@@ -168,9 +168,8 @@ class View:
         raise NotImplementedError
 
     def no_rows(self) -> Shown:
-        """The second column when the first is empty (an empty albums column, as ever)."""
-        source = ListSource(ALBUM_COLUMNS, [], album_cells)
-        return Shown(source, empty_text="No albums.", subtitle=fmt.count(0, "album"))
+        """The second column when the first is empty: nothing (the first says why)."""
+        return Shown(ListSource([], [], lambda r: ()))
 
     def row_changed(self, old: Any, new: Any) -> bool:
         return old != new
@@ -204,6 +203,13 @@ class View:
     def stats_scope(self, sel: Selection) -> Scope:
         """What the status bar counts: the whole catalog (with the filter) by default."""
         return sel.scope.with_(category="albumartist")
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str | None:
+        """Worker thread: what the status bar says about this view (None: the tracks,
+        albums, artists, length and size of ``stats_scope``)."""
+        return None
 
     def enrich_target(self, sel: Selection) -> tuple[Scope, str] | None:
         """What `e` enriches (None: nothing here is an album or a track)."""

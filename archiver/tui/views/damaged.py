@@ -4,6 +4,7 @@ grouped by that status; Enter on a file opens its details."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from archiver.catalog import browse
 from archiver.catalog.browse import DamagedTrack, Entry, Scope
@@ -69,7 +70,15 @@ class DamagedView(View):
         return Shown(source, 0, "No files.", fmt.count(len(rows), "file") + verified)
 
     def open_row(self, entry: Entry, row: DamagedTrack) -> DetailScreen:
-        return DetailScreen(row.id)
+        return DetailScreen(row.id, [d.id for d in entry.extra or []])
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str:
+        total = sum(len(e.extra or []) for e in entries)
+        if not total and not conn.execute("SELECT 1 FROM verify_runs LIMIT 1").fetchone():
+            return "Nothing verified yet"
+        return f"{fmt.count(total, 'damaged file')} at the last verify"
 
     def export_target(self, sel: Selection) -> tuple[Scope, str] | None:
         if sel.entry is None:

@@ -13,6 +13,7 @@ a busy catalog never delays a keystroke.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -138,6 +139,17 @@ def column_widths(columns: list[Column], total: int) -> list[int]:
         last = max(i for i, c in enumerate(columns) if c.width <= 0)
         widths[last] += rest - given
     return widths
+
+
+def wrap_hint(text: str, width: int) -> list[str]:
+    """``text`` in lines of ``width``, a `command in backticks` kept on one line when
+    it fits (pure)."""
+    width = max(8, width)
+    protected = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\u00a0"), text)
+    lines = textwrap.wrap(protected, width, break_long_words=False)
+    if any(len(line) > width for line in lines):  # a command wider than the column
+        return textwrap.wrap(text, width, break_long_words=False)
+    return [line.replace("\u00a0", " ") for line in lines]
 
 
 FIT_ROWS = 50_000  # ``fit`` columns of longer (or paged) sources keep their own width
@@ -418,8 +430,7 @@ class PagedTable(ScrollView, can_focus=True):
             return []
         key = (self.empty_text, width)
         if self._wrapped[0] != key:
-            lines = textwrap.wrap(self.empty_text, max(8, width - 2))
-            self._wrapped = (key, [" " + line for line in lines])
+            self._wrapped = (key, [" " + line for line in wrap_hint(self.empty_text, width - 2)])
         return self._wrapped[1]
 
     def _strip(

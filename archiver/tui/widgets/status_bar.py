@@ -24,6 +24,7 @@ class StatusBar(Widget):
     filter_text: reactive[str] = reactive("")
     hint: reactive[str] = reactive("")  # a one-line hint, shown instead of the figures
     position: reactive[str] = reactive("")  # "12 of 98,957": the focused list's cursor
+    view_text: reactive[str] = reactive("")  # a view's own figures, instead of the tracks'
 
     def render(self) -> Text:
         if self.hint:
@@ -35,7 +36,9 @@ class StatusBar(Widget):
             left.append(self.position, style="bold")
             left.append(" · ")
         s = self.stats
-        if s is None:
+        if self.view_text:
+            left.append(fmt.sanitize(self.view_text))
+        elif s is None:
             left.append("…", style="dim")
         else:
             left.append(fmt.count(s.tracks, "track"), style="bold")

@@ -62,6 +62,8 @@ def shorten_path(path: str, width: int) -> str:
             tail.insert(0, part)
         if tail:
             return f"{head}/…/{'/'.join(tail)}"
+        if len(parts[-1]) + 2 <= width:  # the file name matters most: keep it whole
+            return f"…/{parts[-1]}"
     return middle(path, width)
 
 

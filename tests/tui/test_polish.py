@@ -219,7 +219,7 @@ def test_paths_are_shortened_in_the_middle() -> None:
     assert shorten_path(path, 30) == "/music/…/01 Track.flac"
     assert shorten_path(path, 45) == "/music/…/Some Album (Deluxe)/01 Track.flac"
     assert shorten_path(path, 20) == "…/01 Track.flac"  # the file name first
-    assert shorten_path(path, 12) == "/mus…ck.flac"  # no whole name fits
+    assert shorten_path(path, 12) == "/musi…k.flac"  # no whole name fits
     assert len(shorten_path(path, 12)) == 12
     assert shorten_path("a/b.flac", 3) == "a…c"
     assert fit(path, 30, cut="path") == "/music/…/01 Track.flac        "

@@ -137,3 +137,18 @@ def test_sort_menu_80x24(snap_compare, db: Path) -> None:
     assert snap_compare(
         ArchiverApp(db), terminal_size=(80, 24), run_before=_keys("j", "j", "enter", "s")
     )
+
+
+def test_duplicates_120x40(snap_compare, db: Path) -> None:
+    assert snap_compare(
+        ArchiverApp(db), terminal_size=(120, 40), run_before=_to_view("duplicates", "enter")
+    )
+
+
+def test_damaged_nothing_verified_120x40(snap_compare, db: Path) -> None:
+    assert snap_compare(ArchiverApp(db), terminal_size=(120, 40), run_before=_to_view("damaged"))
+
+
+def test_unbound_key_hint_80x24(snap_compare, db: Path) -> None:
+    """A letter bound to nothing: the hint in the status bar."""
+    assert snap_compare(ArchiverApp(db), terminal_size=(80, 24), run_before=_keys("o"))

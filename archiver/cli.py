@@ -26,6 +26,7 @@ from archiver.commands._common import (  # AppContext and pass_app: re-exported
     pass_app,
     silence_stdout,
 )
+from archiver.commands._job import interrupt_line
 from archiver.config import load_config
 from archiver.errors import ArchiverError
 
@@ -38,9 +39,12 @@ COMMANDS: dict[str, str] = {
     "ls": "archiver.commands.ls:ls",
     "stats": "archiver.commands.stats:stats",
     "verify": "archiver.commands.verify:verify",
+    "analyze": "archiver.commands.analyze:analyze",
     "duplicates": "archiver.commands.duplicates:duplicates",
     "missing": "archiver.commands.missing:missing",
     "tui": "archiver.commands.tui:tui",
+    "review": "archiver.commands.review:review",
+    "match": "archiver.commands.match:match",
 }
 
 
@@ -62,6 +66,14 @@ class LazyGroup(click.Group):
             error = click.ClickException(str(exc) or type(exc).__name__)
             error.exit_code = exc.exit_code
             raise error from exc
+        except KeyboardInterrupt:
+            # Ctrl-C where no long_job handles it (starting up, between phases, printing
+            # the summary): one line and 130, never click's bare "Aborted!" and exit 1.
+            name = ctx.invoked_subcommand or "archiver"
+            click.echo(
+                interrupt_line(name, None, f"run `archiver {name}` again to finish"), err=True
+            )
+            sys.exit(130)
         except OSError as exc:
             if not is_broken_pipe(exc):
                 raise

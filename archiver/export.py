@@ -35,12 +35,13 @@ from typing import BinaryIO, TextIO
 
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 from archiver.catalog.tracks import EXPORT_COLUMNS, SELECTABLE, iter_tracks
-from archiver.errors import UsageError
+from archiver.errors import ArchiverError, UsageError
 
 __all__ = [
     "FORMATS",
     "ExportError",
     "ManifestResult",
+    "NoChecksumsError",
     "Root",
     "atomic_output",
     "export_tracks",
@@ -57,6 +58,11 @@ _EXCEL_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 class ExportError(UsageError, ValueError):
     """A usage problem with an export request (bad column list, ambiguous root)."""
+
+
+class NoChecksumsError(ArchiverError):
+    """A manifest would list nothing although files were selected: none has a
+    usable checksum yet. A failure (not usage); the message is one line."""
 
 
 def parse_columns(text: str | None) -> list[str]:
@@ -206,14 +212,14 @@ def resolve_root(conn: sqlite3.Connection, root: str | os.PathLike | None) -> Ro
         raise ExportError(
             f"the catalog has several library roots; choose one with --root: {listing}"
         )
-    wanted = {
-        os.fsencode(root),
-        os.fsencode(os.path.abspath(root)),
-        os.fsencode(os.path.realpath(root)),
-    }
+    # Given from anywhere: relative to the working folder, with ~, trailing
+    # slashes, "." or "..", or through a symlink; roots are stored resolved.
+    given = os.path.expanduser(os.fsencode(root))
+    wanted = {given, os.path.abspath(given), os.path.realpath(given)}
     wanted |= {w.rstrip(b"/") or b"/" for w in wanted}
     for r in roots:
-        if r.path_bytes in wanted or r.path_bytes.rstrip(b"/") in wanted:
+        stored = {r.path_bytes, r.path_bytes.rstrip(b"/") or b"/", os.path.realpath(r.path_bytes)}
+        if stored & wanted:
             return r
     raise ExportError(
         f"--root {os.fsdecode(os.fsencode(root))!r} is not a library root; roots: {listing}"
@@ -252,7 +258,9 @@ def write_manifest(
     """Write a ``sha256sum -c`` manifest of the query's files under ``root`` to ``out``.
 
     Files without a checksum, whose checksum predates their last change, or
-    missing at the last scan are left out and counted.
+    missing at the last scan are left out and counted. Raises
+    :class:`NoChecksumsError` when that leaves nothing of a non-empty selection
+    (an empty manifest would "check" nothing and pass); then nothing was written.
     """
     result = ManifestResult()
     sql = (
@@ -282,8 +290,24 @@ def write_manifest(
         if len(buffer) >= 1024:
             out.write(b"".join(buffer))
             buffer.clear()
+    if not result.written and (result.no_checksum or result.stale):
+        raise NoChecksumsError(_nothing_to_list(result, root))
     out.write(b"".join(buffer))
     return result
+
+
+def _nothing_to_list(result: ManifestResult, root: Root) -> str:
+    if result.no_checksum:
+        files = f"{result.no_checksum} file{'s' if result.no_checksum != 1 else ''}"
+        return (
+            f"no checksums in the catalog for the {files} selected under {root.path}: "
+            "run `archiver scan --checksum` first; no manifest written"
+        )
+    files = f"{result.stale} file{'s' if result.stale != 1 else ''}"
+    return (
+        f"the {files} selected under {root.path} changed since they were hashed: "
+        "run `archiver verify` first; no manifest written"
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -67,3 +69,20 @@ def exit_when_orphaned(parent: int | None = None, interval: float = 1.0) -> thre
     thread = threading.Thread(target=watch, name="exit-when-orphaned", daemon=True)
     thread.start()
     return thread
+
+
+@contextmanager
+def interrupts_blocked() -> Iterator[None]:
+    """Ctrl-C ignored while a worker process is forked (main thread only): the child
+    starts with SIGINT ignored, as its worker init would set it, so a Ctrl-C sent to
+    the process group in that instant cannot kill it with a KeyboardInterrupt
+    traceback (which broke the pool). The fork takes milliseconds; a Ctrl-C in
+    exactly that window is lost and has to be pressed again."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)

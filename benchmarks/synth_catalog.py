@@ -334,7 +334,8 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
         )
         conn.execute(
             "INSERT INTO search_index (rowid, artist, albumartist, album, title, genre, composer, path)"
-            " SELECT t.file_id, t.artist, t.albumartist, t.album, t.title, t.genre, t.composer, f.path"
+            " SELECT t.file_id, fold(CAST(coalesce(t.artist, '') AS TEXT)), fold(CAST(coalesce(t.albumartist, '') AS TEXT)), fold(CAST(coalesce(t.album, '') AS TEXT)), fold(CAST(coalesce(t.title, '') AS TEXT)),"
+            " fold(CAST(coalesce(t.genre, '') AS TEXT)), fold(CAST(coalesce(t.composer, '') AS TEXT)), fold(CAST(coalesce(f.path, '') AS TEXT))"
             " FROM tags AS t JOIN files AS f ON f.id = t.file_id"
         )
         conn.execute(trigger_sql)

@@ -8,6 +8,8 @@ the last committed state and nothing half-written.
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import re
 import sqlite3
@@ -18,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
+from anyascii import anyascii
 
 from archiver.errors import ArchiverError
 
@@ -55,6 +58,64 @@ def storable_text(text: str | None) -> str | None:
         return display_path(text.encode("utf-8", "surrogateescape"))
     except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# Scripts and symbol blocks folded (code point ranges, end exclusive): Latin with
+# every extension, IPA, combining accents (dropped), Greek, Cyrillic, punctuation,
+# super/subscripts, letterlike symbols and number forms, enclosed alphanumerics,
+# ligatures, full-width forms. Other scripts (CJK, Arabic, ...) keep their letters;
+# the full-text tokenizer still folds their case.
+_FOLD_RANGES = (
+    (0x80, 0x530),
+    (0x1D00, 0x1DC0),
+    (0x1E00, 0x2190),
+    (0x2460, 0x2500),
+    (0x2C60, 0x2C80),
+    (0xA720, 0xA800),
+    (0xFB00, 0xFB50),
+    (0xFF00, 0xFFF0),
+)
+
+
+@functools.cache
+def _fold_table() -> dict[int, str]:
+    """Code point -> folded text for ``str.translate``: anyascii's transliteration
+    (ISC licence; per character, so a table is exact), lower-cased."""
+    # Every ASCII character is in the table (most identity): a character missing
+    # from it costs str.translate a LookupError.
+    table = {cp: chr(cp).lower() for cp in range(128)}
+    for low, high in _FOLD_RANGES:
+        for cp in range(low, high):
+            folded = anyascii(chr(cp)).lower()
+            if folded != chr(cp):
+                table[cp] = folded
+    return table
+
+
+def fold(text: str) -> str:
+    """Text as searching compares it: transliterated to ASCII and lower-cased, so
+    ``bjork`` finds "Björk" and ``nordurljos`` "Nørðurljós" (ø, ð, þ, æ, ß, ł ...
+    have no accent to strip, so Unicode decomposition alone would miss them).
+
+    Registered as the SQL function ``fold()`` on every catalog connection; the
+    free-text index stores folded text and field matching folds both sides, so
+    free words and ``field:`` fold alike. In SQL it takes text only: write
+    ``fold(CAST(coalesce(x, '') AS TEXT))`` for a column that may be NULL."""
+    return text.translate(_fold_table())
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the schema (the search triggers) and queries rely on.
+
+    ``fold`` is registered as a C-level callable (``str.translate`` through
+    ``operator.methodcaller``), not a Python function: Python code run by SQLite
+    can be where Ctrl-C lands, and SQLite then turns the KeyboardInterrupt into
+    "user-defined function raised exception", an error instead of an interrupt.
+    C code never runs Python's signal handlers, so the interrupt waits for the
+    statement to return."""
+    conn.create_function(
+        "fold", 1, operator.methodcaller("translate", _fold_table()), deterministic=True
+    )
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -173,6 +234,7 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
         raise _translate(path, exc) from exc
     try:
         _check_is_catalog(path, conn)
+        register_functions(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -234,6 +296,7 @@ def _open_read_only(path: Path) -> Catalog:
         try:
             conn = sqlite3.connect(f"{base}?{mode}", uri=True, isolation_level=None)
             _check_is_catalog(path, conn)
+            register_functions(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             break
         except sqlite3.Error as exc:

@@ -374,10 +374,17 @@ class ScanWriter:
             "FROM temp.scan_stage_tags s JOIN files f ON f.path_bytes = s.path_bytes "
             f"WHERE true ON CONFLICT(file_id) DO UPDATE SET {tupdates}"
         )
+        # Every statement of a batch is idempotent (upserts, absolute counts, errors
+        # not repeated), so a batch written again is harmless: Ctrl-C can land after
+        # its COMMIT but before the writer forgets it, and the interrupted scan then
+        # flushes it again (that used to fail with "UNIQUE constraint failed:
+        # pictures.file_id, pictures.position").
         pcols = ", ".join(PICTURE_COLUMNS)
+        pupdates = ", ".join(f"{c} = excluded.{c}" for c in PICTURE_COLUMNS if c != "position")
         self._pictures_sql = (
             f"INSERT INTO pictures (file_id, {pcols}) VALUES "
-            f"((SELECT id FROM files WHERE path_bytes = ?), ?, ?, ?, ?, ?, ?, ?)"
+            f"((SELECT id FROM files WHERE path_bytes = ?), ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT(file_id, position) DO UPDATE SET {pupdates}"
         )
 
     @property
@@ -464,7 +471,8 @@ class ScanWriter:
             if self._errors:
                 conn.executemany(
                     "INSERT INTO scan_errors (scan_id, path, path_bytes, kind, message, occurred_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM scan_errors "
+                    "WHERE scan_id = ?1 AND path_bytes = ?3 AND kind = ?4 AND message = ?5)",
                     self._errors,
                 )
             update_run(conn, self.scan_id, self.counts)

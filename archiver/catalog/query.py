@@ -21,14 +21,20 @@ multiplies rows; multi-valued MusicBrainz data are correlated subqueries.
 The language (see docs/query.md):
 
 - free words, AND-ed, each matching the start of a word in artist, album
-  artist, album, title, genre, composer or path (FTS5, Unicode case and
-  diacritics folded): ``beat`` finds "Beatles"; ``"abbey road"`` is a phrase.
-- ``field:value``: substring, case-insensitive (ASCII) for text; exact for
-  numbers; ``field:"quoted phrase"``; ``field:=value`` exact text.
+  artist, album, title, genre, composer or path (FTS5): ``beat`` finds
+  "Beatles"; ``"abbey road"`` is a phrase.
+- ``field:value``: substring for text; exact for numbers;
+  ``field:"quoted phrase"``; ``field:=value`` exact text (ASCII case only).
+- free words and ``field:value`` fold case and accents alike (``fold()`` in
+  db.py, a transliteration): ``bjork`` and ``artist:bjork`` find "Björk",
+  ``nordurljos`` finds "Nørðurljós".
 - ranges on numbers and dates: ``year:1965..1969``, ``length:..120``,
   ``bitrate:320..`` (kbps), ``date:2001-01..2001-06``, ``size:10MB..``.
 - ``missing:yes|no``, ``lossless:yes|no``,
   ``status:matched|ambiguous|unmatched|error|none``, ``has:FIELD``.
+- ``decode:ok|error|unsupported|none``, ``quality:transcode|...|none``,
+  ``cutoff:..17000``, ``analyzed:yes|no`` (``archiver analyze``; a stale
+  analysis, of a file changed since, reads as none).
 - ``-term`` or ``NOT term`` negates; ``OR`` between terms (AND binds tighter).
 
 Values are always bound parameters; free words become quoted FTS5 strings, so
@@ -42,6 +48,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archiver.catalog.analysis import CURRENT as _CURRENT_ANALYSIS
+from archiver.catalog.analysis import DECODES, QUALITIES
+from archiver.catalog.db import fold
 from archiver.errors import UsageError
 
 __all__ = [
@@ -52,6 +61,7 @@ __all__ = [
     "CompiledQuery",
     "QueryError",
     "compile_query",
+    "format_words",
     "join_query_args",
 ]
 
@@ -97,6 +107,8 @@ TRACKS_FROM = (
     " LEFT JOIN mb_recordings AS mbrec ON mbrec.mbid = m.recording_mbid"
     " LEFT JOIN mb_tracks AS mbtrk ON mbtrk.mbid = m.track_mbid"
     " LEFT JOIN mb_releases AS mbrel ON mbrel.mbid = m.release_mbid"
+    # Only an analysis of the file as catalogued: a stale one reads as none.
+    f" LEFT JOIN analysis AS an ON an.file_id = f.id AND {_CURRENT_ANALYSIS}"
 )
 
 
@@ -116,7 +128,7 @@ _PERFORMER = (
 class Column:
     """One exported column. ``kind`` drives both the query semantics and the
     writers: text, date (text with ranges), int, real, length (seconds),
-    kbps, size (bytes), bool, status."""
+    kbps, size (bytes), bool, status, choice (one of a few words)."""
 
     name: str
     sql: str
@@ -172,6 +184,7 @@ _COLUMN_LIST = [
         "MusicBrainz match: matched, ambiguous, unmatched, error",
     ),
     Column("match_score", "m.score", "real", "match score 0..1"),
+    Column("match_source", "m.source", "text", "who decided the match: auto (enrich) or user"),
     Column("mb_recording_id", "m.recording_mbid", "text", "MusicBrainz recording id"),
     Column("mb_release_id", "m.release_mbid", "text", "MusicBrainz release id"),
     Column("mb_artist", "mbrec.artist_credit", "text", "recording artist credit on MusicBrainz"),
@@ -242,13 +255,48 @@ _COLUMN_LIST = [
         "text",
         "SHA-256 of the whole file when checksummed (as sha256sum prints it)",
     ),
+    Column(
+        "decode",
+        "an.decode",
+        "choice",
+        "`archiver analyze`'s decode check: ok, error, unsupported; empty if not analysed",
+    ),
+    Column("decode_detail", "an.decode_detail", "text", "the first decode problem and where"),
+    Column(
+        "quality",
+        "an.quality",
+        "choice",
+        "lossless, transcode, upsampled, padded-bits, lossy, unknown; empty if no verdict",
+    ),
+    Column("quality_detail", "an.quality_detail", "text", "why, e.g. the likely lossy source"),
+    Column("cutoff_hz", "an.cutoff_hz", "int", "where the spectrum's content ends, in Hz"),
+    Column(
+        "analyzed_at",
+        "an.analyzed_at",
+        "date",
+        "when the file was analysed, ISO 8601 UTC; empty if never or changed since",
+    ),
 ]
 COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMN_LIST}
 
 # Fields beyond the exported columns: queryable, and selectable by name
 # (``ls --format '{year}'``, ``export --columns year``) but not in the default export.
+_NAME = "substr(f.path, length(rtrim(f.path, replace(f.path, '/', ''))) + 1)"
+# rtrim by every character but the dots leaves the name up to its last dot.
+_TO_LAST_DOT = f"rtrim({_NAME}, replace({_NAME}, '.', ''))"
+_EXT = (
+    f"CASE WHEN length({_TO_LAST_DOT}) > 1"
+    f" THEN lower(substr({_NAME}, length({_TO_LAST_DOT}) + 1)) ELSE '' END"
+)
 EXTRA_COLUMNS: dict[str, Column] = {
     "year": Column("year", "t.year", "int", "year of the release date"),
+    "ext": Column("ext", _EXT, "text", "file name extension, lower case, without the dot"),
+    "analyzed": Column(
+        "analyzed",
+        "(an.file_id IS NOT NULL)",
+        "bool",
+        "true when `archiver analyze` analysed the file as it is catalogued",
+    ),
 }
 _EXTRA_FIELDS = EXTRA_COLUMNS
 _ALIASES = {
@@ -257,6 +305,8 @@ _ALIASES = {
     "track": "tracknumber",
     "disc": "discnumber",
     "score": "match_score",
+    "cutoff": "cutoff_hz",
+    "analysed": "analyzed",
 }
 _SPECIAL = {"has", "no"}  # has:FIELD / no:FIELD -> the field is set / empty
 
@@ -274,6 +324,74 @@ def _column(name: str) -> Column:
 
 def _valid_fields() -> str:
     return ", ".join(sorted(FIELDS))
+
+
+# ---------------------------------------------------------------------------
+# format: takes what people type: a file extension, a codec or the stored name.
+
+_OGG = ("ogg", "opus", "speex", "oggflac")
+# typed word -> (stored formats, stored codecs) it means (docs/query.md). The
+# stored names come from archiver/scan/formats.py.
+FORMAT_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mp3": (("mp3",), ("mp3",)),
+    "mp2": (("mp2",), ("mp2",)),
+    "mp1": (("mp1",), ("mp1",)),
+    "mpga": (("mp3",), ()),
+    "flac": (("flac", "oggflac"), ("flac",)),
+    "fla": (("flac",), ()),
+    "oggflac": (("oggflac",), ()),
+    "ogg": (_OGG, ()),
+    "oga": (_OGG, ()),
+    "vorbis": ((), ("vorbis",)),
+    "opus": (("opus",), ("opus",)),
+    "speex": (("speex",), ("speex",)),
+    "spx": (("speex",), ()),
+    "mp4": (("mp4",), ()),
+    "m4a": (("mp4",), ()),
+    "m4b": (("mp4",), ()),
+    "m4p": (("mp4",), ()),
+    "m4r": (("mp4",), ()),
+    "aac": (("aac",), ("aac",)),
+    "adts": (("aac",), ()),
+    "alac": ((), ("alac",)),
+    "wav": (("wav",), ()),
+    "wave": (("wav",), ()),
+    "pcm": ((), ("pcm", "pcm_float")),
+    "aiff": (("aiff",), ()),
+    "aif": (("aiff",), ()),
+    "aifc": (("aiff",), ()),
+    "asf": (("asf",), ()),
+    "wma": (("asf",), ()),
+    "ape": (("ape",), ("ape",)),
+    "wavpack": (("wavpack",), ("wavpack",)),
+    "wv": (("wavpack",), ()),
+    "musepack": (("musepack",), ("musepack",)),
+    "mpc": (("musepack",), ()),
+    "mp+": (("musepack",), ()),
+    "mpp": (("musepack",), ()),
+    "optimfrog": (("optimfrog",), ("optimfrog",)),
+    "ofr": (("optimfrog",), ()),
+    "ofs": (("optimfrog",), ()),
+    "tak": (("tak",), ("tak",)),
+    "tta": (("tta",), ("tta",)),
+    "dsf": (("dsf",), ()),
+    "dff": (("dsdiff",), ()),
+    "dsdiff": (("dsdiff",), ()),
+    "dsd": ((), ("dsd", "dst")),
+    "ac3": (("ac3",), ("ac3",)),
+    "eac3": ((), ("eac3",)),
+    "ec3": ((), ("eac3",)),
+    "midi": (("midi",), ()),
+    "mid": (("midi",), ()),
+}
+
+
+def format_words(value: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(stored formats, stored codecs) that ``format:value`` means, or None for a
+    value that is none of the known extensions, codecs or format names (then it is
+    a substring of the stored format, as for any text field). Case and a leading
+    dot do not matter: ``format:.M4A`` is ``format:m4a``."""
+    return FORMAT_WORDS.get(value.strip().lower().removeprefix("."))
 
 
 # ---------------------------------------------------------------------------
@@ -382,14 +500,15 @@ def _expect_end(text: str, i: int) -> None:
 
 
 def _fts_string(word: str) -> str:
+    """A quoted FTS5 string for ``word``, folded as the index content is (0013)."""
     # FTS5 ends a string at NUL; the tokenizer would drop it anyway.
-    return '"' + word.replace("\x00", "").replace('"', '""') + '"'
+    return '"' + fold(word).replace("\x00", "").replace('"', '""') + '"'
 
 
 def _has_token_chars(word: str) -> bool:
     """FTS5's unicode61 tokenizer keeps letters and digits; a word without any
     (``&``, ``-``) would be an empty phrase that matches nothing, so it is dropped."""
-    return any(ch.isalnum() for ch in word)
+    return any(ch.isalnum() for ch in fold(word))
 
 
 def _balanced(parts: list[str], op: str) -> str:
@@ -404,6 +523,8 @@ _FTS_IN = "f.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
 _TRUE_WORDS = {"yes", "true", "1", "y"}
 _FALSE_WORDS = {"no", "false", "0", "n"}
 _STATUSES = ("matched", "ambiguous", "unmatched", "error", "none")
+# Values of "choice" columns ("none": no value); "status" columns take _STATUSES.
+_CHOICES = {"decode": (*DECODES, "none"), "quality": (*QUALITIES, "none")}
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?$")
 _NUM_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _LENGTH_RE = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)$")
@@ -505,10 +626,18 @@ class _Compiler:
                 else f"({sql} IS NULL OR {sql} = '')"
             )
         col = _column(name)
+        if col.kind == "choice":
+            return self.status_term(col, value.removeprefix("="), vpos)
         if tok.exact and col.kind in ("text", "date", "status"):
             return self.text_match(col, value, exact=True)
         if tok.exact:
             value = "=" + value  # a number field: said the same way as unquoted
+        elif name == "format" and (words := format_words(value)) is not None:
+            return self.format_term(*words)
+        elif name == "ext":
+            # The whole extension: ext:m4a, ext:.M4A; ext:m4 finds nothing.
+            self.params.append(value.strip().lower().removeprefix("=").removeprefix("."))
+            return f"{col.sql} = ?"
         elif tok.quoted:
             return self.text_match(col, value, exact=False)
         if value.startswith("=") and col.kind in ("text", "date", "status"):
@@ -536,10 +665,28 @@ class _Compiler:
             self.params.append(value)
             return f"{col.sql} = ? COLLATE NOCASE"
         # instr, not LIKE: no wildcards to escape, and no pattern-length limit
-        # (SQLite rejects LIKE patterns over 50,000 bytes). SQLite's lower()
-        # folds ASCII only, the same case rule as LIKE.
-        self.params.append(value)
-        return f"instr(lower({col.sql}), lower(?)) > 0"
+        # (SQLite rejects LIKE patterns over 50,000 bytes). fold() (db.py) folds
+        # case and accents as the free-text index does: artist:bjork finds Björk.
+        folded = fold(value) or value.lower()
+        self.params += [folded, folded]
+        # On ASCII text lower() folds the same as fold() and costs a third (fewer
+        # characters than bytes means non-ASCII). CASE evaluates lazily: fold(),
+        # which takes text only, never sees NULL (which stays NULL: -field:x keeps
+        # tracks without the field) or a blob.
+        c = col.sql
+        return (
+            f"(CASE WHEN {c} IS NULL THEN NULL WHEN instr(lower({c}), ?) > 0 THEN 1"
+            f" WHEN length({c}) < length(CAST({c} AS BLOB)) THEN instr(fold({c}), ?) > 0"
+            " ELSE 0 END)"
+        )
+
+    def format_term(self, formats: tuple[str, ...], codecs: tuple[str, ...]) -> str:
+        parts = []
+        for sql, values in (("f.format", formats), ("f.codec", codecs)):
+            if values:
+                self.params += values
+                parts.append(f"{sql} IN ({', '.join('?' * len(values))})")
+        return "(" + " OR ".join(parts) + ")"
 
     def bool_term(self, col: Column, value: str, pos: int) -> str:
         word = value.lower()
@@ -551,8 +698,9 @@ class _Compiler:
 
     def status_term(self, col: Column, value: str, pos: int) -> str:
         word = value.lower()
-        if word not in _STATUSES:
-            raise self.error(f"{col.name}: takes one of {', '.join(_STATUSES)}", pos)
+        choices = _CHOICES.get(col.name, _STATUSES)
+        if word not in choices:
+            raise self.error(f"{col.name}: takes one of {', '.join(choices)}", pos)
         if word == "none":
             return f"{col.sql} IS NULL"
         self.params.append(word)

@@ -13,12 +13,13 @@ from archiver.commands._common import console as cli_console
 @click.command()
 @click.option(
     "--by",
-    type=click.Choice(["audio", "recording", "tags"]),
+    type=click.Choice(["audio", "recording", "tags", "acoustic"]),
     default="audio",
     show_default=True,
     help="audio: same audio identity (needs fingerprints: `scan --checksum` or `verify`); "
     "recording: same MusicBrainz recording (needs `enrich`); "
-    "tags: same artist and title, durations within 2 s.",
+    "tags: same artist and title, durations within 2 s; "
+    "acoustic: the same recording by its sound, whatever the format (needs `analyze`).",
 )
 @json_option
 @pass_app
@@ -28,19 +29,25 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
     The best copy is lossless over lossy, then the higher bit depth and sample
     rate (lossless) or bitrate (lossy), then the more complete tags; the
     reason is shown. Files marked missing take no part. Nothing is deleted.
+    With --by acoustic, a lossless file that `analyze` found to be a transcode
+    counts as lossy.
 
     \b
     Example:
       archiver duplicates
       archiver duplicates --by tags
       archiver duplicates --by recording --json
+      archiver duplicates --by acoustic
     """
     from archiver.catalog.duplicates import duplicate_coverage
-    from archiver.integrity.duplicates import find_duplicates
 
     with app.catalog(create=False) as catalog:
-        groups = find_duplicates(catalog.conn, by)
+        groups = _find(catalog.conn, by)
         covered, total = duplicate_coverage(catalog.conn, by)
+        if by == "acoustic":
+            from archiver.integrity.acoustic import fingerprinted_count
+
+            covered = fingerprinted_count(catalog.conn)
     if as_json:
         payload = {
             "by": by,
@@ -63,9 +70,17 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
         _print_coverage(by, covered, total)
 
 
+def _find(conn, by: str) -> list:
+    """find_duplicates, with a missing Chromaprint library as a one-line failure."""
+    from archiver.integrity.duplicates import find_duplicates
+
+    return find_duplicates(conn, by)  # ChromaprintMissing is an ArchiverError: one line
+
+
 NEEDS = {
     "audio": ("fingerprinted", "run `archiver scan --checksum` or `archiver verify` first"),
     "recording": ("matched to a MusicBrainz recording", "run `archiver enrich` first"),
+    "acoustic": ("fingerprinted acoustically", "run `archiver analyze` first"),
 }
 
 
@@ -99,6 +114,8 @@ def _print(groups: list, by: str) -> None:
             label = group.key
         elif by == "audio":
             label = f"same audio ({group.key[:12]}…)"
+        elif by == "acoustic":
+            label = f"same recording: {group.key}"
         else:
             label = f"recording {group.key}"
         if number > 1:

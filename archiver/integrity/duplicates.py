@@ -8,9 +8,12 @@ Three ways to call files "the same" (``by``):
 - ``recording``: matched to the same MusicBrainz recording (``archiver enrich``);
 - ``tags``: the same artist and title (case and surrounding blanks ignored) and
   durations within 2 s of the group's shortest; files without a duration or
-  without artist/title take no part.
+  without artist/title take no part;
+- ``acoustic``: the same recording by its Chromaprint fingerprint (``archiver
+  analyze``), whatever the format, bitrate or tags (:mod:`archiver.integrity.acoustic`).
 
-The best copy of a group is chosen by, in order: lossless over lossy; then
+The best copy of a group is chosen by, in order: lossless over lossy (a lossless
+file that ``analyze`` found to be a transcode counts as lossy, bitrate unknown); then
 for lossless the higher bit depth and sample rate, for lossy the higher
 bitrate; then the more complete tags (the fields in
 ``archiver.catalog.duplicates.TAG_FIELDS`` plus an embedded picture); then the
@@ -43,6 +46,7 @@ class Copy:
     artist: str | None = None
     title: str | None = None
     album: str | None = None
+    verdict: str | None = None  # ``analyze``'s quality verdict, where known (acoustic mode)
 
     @classmethod
     def from_row(cls, row: sql.CopyRow) -> Copy:
@@ -63,6 +67,15 @@ class Copy:
             row.album,
         )
 
+    @property
+    def transcode(self) -> bool:
+        """A lossless file holding audio that went through a lossy encoder."""
+        return bool(self.lossless) and self.verdict == "transcode"
+
+    @property
+    def genuine_lossless(self) -> bool:
+        return bool(self.lossless) and not self.transcode
+
     def quality(self) -> str:
         """Short human description: "flac 16-bit/44.1 kHz" or "mp3 320 kbps"."""
         name = self.codec or self.format or "?"
@@ -72,7 +85,8 @@ class Copy:
                 parts.append(f"{self.bits_per_sample}-bit")
             if self.sample_rate:
                 parts.append(f"{self.sample_rate / 1000:g} kHz")
-            return f"{name} {'/'.join(parts)}".strip()
+            text = f"{name} {'/'.join(parts)}".strip()
+            return f"{text} transcode" if self.transcode else text
         if self.bitrate:
             return f"{name} {round(self.bitrate / 1000)} kbps"
         return name
@@ -117,10 +131,10 @@ class DuplicateGroup:
 
 def _rank(c: Copy) -> tuple:
     """Higher is better; the parts mirror the module doc's order."""
-    if c.lossless:
+    if c.genuine_lossless:
         quality = (1, c.bits_per_sample or 0, c.sample_rate or 0)
-    else:
-        quality = (0, c.bitrate or 0, 0)
+    else:  # a transcode's bitrate is its lossless container's, not its source's
+        quality = (0, 0 if c.transcode else c.bitrate or 0, 0)
     return (*quality, c.tag_score, -c.file_id)
 
 
@@ -130,15 +144,21 @@ def rank_copies(copies: list[Copy]) -> tuple[list[Copy], str]:
     if len(ordered) < 2:
         return ordered, "only copy"
     best, second = ordered[0], ordered[1]
-    if bool(best.lossless) != bool(second.lossless):
+    if second.transcode and not best.transcode:
+        kind = "genuine lossless" if best.lossless else "lossy"
+        return ordered, (
+            f"{kind} ({best.quality()}) over a transcode ({second.quality()}: lossy audio"
+            " in a lossless file)"
+        )
+    if best.genuine_lossless != second.genuine_lossless:
         return ordered, f"lossless ({best.quality()}) over lossy ({second.quality()})"
-    if best.lossless:
+    if best.genuine_lossless:
         if (best.bits_per_sample or 0, best.sample_rate or 0) != (
             second.bits_per_sample or 0,
             second.sample_rate or 0,
         ):
             return ordered, f"higher resolution ({best.quality()} vs {second.quality()})"
-    elif (best.bitrate or 0) != (second.bitrate or 0):
+    elif not best.transcode and (best.bitrate or 0) != (second.bitrate or 0):
         return ordered, f"higher bitrate ({best.quality()} vs {second.quality()})"
     if best.tag_score != second.tag_score:
         return ordered, (
@@ -165,6 +185,11 @@ def cluster_by_duration(
 
 def find_duplicates(conn: sqlite3.Connection, by: str = "audio") -> list[DuplicateGroup]:
     """Duplicate groups of present files, each ranked best first (for the CLI and the TUI)."""
+    if by == "acoustic":
+        # imported here: numpy and libchromaprint are loaded only for this mode
+        from archiver.integrity.acoustic import acoustic_groups
+
+        return acoustic_groups(conn)
     rows = sql.duplicate_rows(conn, by)
     grouped: dict[str, list[Copy]] = {}
     for row in rows:

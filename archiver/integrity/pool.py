@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
-from archiver.procs import die_with_parent, exit_when_orphaned
+from archiver.procs import die_with_parent, exit_when_orphaned, interrupts_blocked
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -84,7 +84,8 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
                 except StopIteration:
                     exhausted = True
                     break
-                pending.add(pool.submit(func, item))
+                with interrupts_blocked():  # submit() may fork a worker
+                    pending.add(pool.submit(func, item))
             if not pending:
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -96,7 +97,13 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
             future.cancel()
         if not completed:
             _stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except RuntimeError:
+            # Ctrl-C inside submit() can land before the executor started its manager
+            # thread; shutdown then cannot join it. The interrupt is what to report.
+            if completed:
+                raise
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -10,6 +10,7 @@ from archiver.musicbrainz.client import (
     ClientSettings,
     MusicBrainzError,
     OfflineMiss,
+    ServerUnreachable,
     ServiceError,
 )
 from archiver.musicbrainz.enrich import EnrichStats, Progress
@@ -23,6 +24,7 @@ __all__ = [
     "MusicBrainzError",
     "OfflineMiss",
     "Progress",
+    "ServerUnreachable",
     "ServiceError",
     "enrich_catalog",
 ]

@@ -17,7 +17,9 @@ Nothing else in archiver imports musicbrainzngs. What this module adds:
   response is cached verbatim in the catalog (``mb_cache``) and parsed by
   ``mbxml.parse_message`` here; a 404 is cached as "not found";
 - errors mapped to :class:`ServiceError` (server unreachable, persistent 5xx,
-  timeouts) and :class:`BadResponse` (400, malformed or non-MusicBrainz XML).
+  timeouts) and :class:`BadResponse` (400, malformed or non-MusicBrainz XML);
+  a few attempts in a row that never reach the server (refused, DNS, timeouts)
+  raise :class:`ServerUnreachable`, which stops a run instead of failing each album.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ RECORDING_INCLUDES = (
 # Finding the release of a tagged recording or ISRC: just its releases.
 RECORDING_RELEASES_INCLUDES = ("releases",)
 ISRC_INCLUDES = ("releases",)  # `artist-credits` is rejected client-side for ISRCs
+# Every edition of a release group with its tracklist in one request (editions
+# left close by clues and preferences); recording-level relations (credits) are
+# not available on a browse, so the edition kept still gets one release lookup.
+BROWSE_INCLUDES = ("recordings", "artist-credits", "labels", "release-groups", "isrcs")
 
 # The largest body accepted. Real ws/2 answers are far smaller (a release lookup
 # with every include we ask for, recording-level relations too, is under 2 MB even
@@ -94,6 +100,12 @@ class MusicBrainzError(ArchiverError):
 
 class ServiceError(MusicBrainzError):
     """The server could not be reached or kept failing (5xx, timeouts, refused)."""
+
+
+class ServerUnreachable(ServiceError):
+    """Several requests in a row never reached the server (refused, DNS, timeouts,
+    resets; not 5xx answers): the run should stop, not fail every album slowly.
+    The message is one line naming the server."""
 
 
 class BadResponse(MusicBrainzError):
@@ -338,6 +350,9 @@ class ClientSettings:
     timeout: float = 30.0  # a deadline per HTTP request: connect, headers and body
     max_response_bytes: int = MAX_RESPONSE_BYTES
     max_attempts: int = 4
+    # Attempts in a row, across requests, that never reached the server before
+    # ServerUnreachable: refused connections fail in about 3 s (1 + 2 s backoff).
+    max_connection_failures: int = 3
     backoff: float = 1.0  # first retry delay; doubles each time
     max_backoff: float = 30.0
     offline: bool = False
@@ -396,6 +411,7 @@ class Client:
         )
         self.stats = ClientStats()
         self._sleep = sleep
+        self._connection_failures = 0  # consecutive attempts that never reached the server
 
     # -- public API -------------------------------------------------------
 
@@ -427,6 +443,17 @@ class Client:
             raise ValueError(f"unsupported entity {entity!r}")
         return self._get(key, call, expect=f"{entity}-list") or {f"{entity}-list": []}
 
+    def browse_releases(
+        self, release_group: str, includes: tuple[str, ...] = BROWSE_INCLUDES, limit: int = 25
+    ) -> dict | None:
+        """``/ws/2/release?release-group=<mbid>&inc=...``: the group's releases
+        (one page); None on 404."""
+        key = f"release?release-group={release_group}&inc={'+'.join(includes)}&limit={limit}"
+        call = lambda: musicbrainzngs.browse_releases(  # noqa: E731
+            release_group=release_group, includes=list(includes), limit=limit
+        )
+        return self._get(key, call, expect="release-list")
+
     # -- internals --------------------------------------------------------
 
     def _get(self, key: str, call: Callable[[], Any], *, expect: str) -> dict | None:
@@ -457,8 +484,10 @@ class Client:
                 with _LOCK:
                     self._configure()
                     raw = call()
+                self._connection_failures = 0
                 return 200, _decode(raw)
             except musicbrainzngs.ResponseError as exc:
+                self._connection_failures = 0
                 code = _http_code(exc)
                 if code == 404:
                     return 404, ""
@@ -472,6 +501,7 @@ class Client:
             except musicbrainzngs.NetworkError as exc:
                 reason = _network_reason(exc)
                 code = _http_code(exc)
+                self._count_connection_failure(exc, reason)
                 if code is not None and code not in _TRANSIENT_HTTP:
                     raise BadResponse(f"{key}: HTTP {code}") from exc
                 if attempt >= s.max_attempts:
@@ -487,6 +517,20 @@ class Client:
                     self._sleep(delay)
             except musicbrainzngs.MusicBrainzError as exc:  # UsageError and friends: a bug
                 raise BadResponse(f"{key}: {exc}") from exc
+
+    def _count_connection_failure(self, exc: musicbrainzngs.NetworkError, reason: str) -> None:
+        """Count an attempt that never got an HTTP answer; any answer (a 503 too)
+        resets the count. Raises ServerUnreachable at ``max_connection_failures``."""
+        if _http_code(exc) is not None or isinstance(exc.cause, http.client.HTTPException):
+            self._connection_failures = 0  # the server answered, if badly
+            return
+        self._connection_failures += 1
+        limit = self.settings.max_connection_failures
+        if limit and self._connection_failures >= limit:
+            raise ServerUnreachable(
+                f"cannot reach the MusicBrainz server {self.settings.server} ({reason}, "
+                f"{self._connection_failures} attempts in a row)"
+            ) from exc
 
     def _configure(self) -> None:
         """Set musicbrainzngs' module globals for this client (under _LOCK)."""

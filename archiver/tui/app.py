@@ -208,6 +208,48 @@ class ArchiverApp(App[None]):
             exit_on_error=False,
         )
 
+    def start_analyze(self) -> None:
+        """Decode the files that need it and store what was heard (``archiver analyze``)."""
+        if self._job_busy():
+            return
+        if self.scan_jobs != 1:
+            _start_forkserver()
+        self.job_kind = "analysis"
+        self._stop.clear()
+        self._announce(JobProgress("analyze", 0, None, "starting analysis…"))
+        self.run_worker(
+            self._analyze_worker,
+            thread=True,
+            exclusive=True,
+            group="job",
+            name="analyze",
+            exit_on_error=False,
+        )
+
+    def _analyze_worker(self) -> None:
+        from archiver.audio.run import AnalyzeInterrupted, run_analysis
+
+        worker = get_current_worker()
+
+        def progress(event: Any) -> None:
+            text = f"analysing {event.done:,} of {count(event.total, 'file')}"
+            self.post_message(JobProgress("analyze", event.done, event.total or None, text))
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or worker.is_cancelled
+
+        try:
+            summary = run_analysis(
+                self.db_path, jobs=self.scan_jobs, progress=progress, should_stop=should_stop
+            )
+        except AnalyzeInterrupted as exc:
+            text = _analyze_summary(exc.summary)
+            self.post_message(JobFinished("analyze", text, cancelled=True))
+        except Exception as exc:  # one line for the user, whatever went wrong
+            self.post_message(JobFinished("analyze", "", error=_one_line(exc)))
+        else:
+            self.post_message(JobFinished("analyze", _analyze_summary(summary)))
+
     def _verify_worker(self) -> None:
         from archiver.integrity.verify import verify_files
 
@@ -314,7 +356,9 @@ class ArchiverApp(App[None]):
     def on_job_finished(self, message: JobFinished) -> None:
         self.job_kind = None
         self._stop.clear()
-        kind = {"scan": "Scan", "verify": "Verify"}.get(message.kind, "Enrichment")
+        kind = {"scan": "Scan", "verify": "Verify", "analyze": "Analysis"}.get(
+            message.kind, "Enrichment"
+        )
         if message.error:
             # Errors and summaries may quote paths and tags: never markup.
             self.notify(
@@ -406,6 +450,17 @@ def _scan_summary(summary: Any) -> str:
 
 class _Stopped(Exception):
     """Raised from the verify progress callback when the user stops the job."""
+
+
+def _analyze_summary(summary: Any) -> str:
+    parts = [f"{summary.analyzed:,} analysed"]
+    for name, word in (("skipped", "unchanged"), ("decode_errors", "decode errors")):
+        value = getattr(summary, name, 0)
+        if value:
+            parts.append(f"{value:,} {word}")
+    if summary.errors:
+        parts.append(count(summary.errors, "error"))
+    return ", ".join(parts)
 
 
 def _verify_summary(result: Any) -> str:

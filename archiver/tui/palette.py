@@ -20,6 +20,8 @@ PALETTE: list[tuple[str, str, str, str]] = [
     ("Rescan", "Rescan the library roots (`r`)", "main", "rescan"),
     ("Enrich", "Enrich from MusicBrainz what is selected (`e`)", "main", "enrich"),
     ("Verify", "Re-read every file and check it against its fingerprint", "main", "verify"),
+    ("Analyze", "Decode the files to hear what they are (archiver analyze)", "main", "analyze"),
+    ("Review", "The albums whose match needs a decision (Needs review)", "main", "review"),
     ("Cancel job", "Stop the running scan, enrichment or verify (`c`)", "app", "cancel_job"),
     ("Reload", "Read the catalog again (`ctrl+r`)", "main", "reload"),
     ("Keys", "Every key, and help (`?`)", "app", "help"),

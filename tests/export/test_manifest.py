@@ -127,3 +127,84 @@ def test_manifest_lines_escape_like_gnu():
     assert manifest_line("ab", b"x y") == b"ab  x y\n"
     assert manifest_line("ab", b"a\\b") == b"\\ab  a\\\\b\n"
     assert manifest_line("ab", b"a\nb") == b"\\ab  a\\nb\n"
+
+
+# --- issue 14: no checksums fails; --root from anywhere ---------------------------------------
+
+
+@pytest.fixture
+def unhashed(tmp_path: Path):
+    root = tmp_path / "lib"
+    root.mkdir()
+    catalog_path = tmp_path / "catalog.db"
+    with open_catalog(catalog_path) as cat:
+        add_root(cat.conn, root, 1)
+        for name in ("a.flac", "b.flac"):
+            (root / name).write_bytes(b"x")
+            add_track(cat.conn, root / name, title=name)
+    return catalog_path, root
+
+
+def test_no_checksums_fails_creates_no_file_and_says_what_to_run(unhashed, tmp_path):
+    catalog_path, root = unhashed
+    manifest = tmp_path / "SHA256SUMS"
+    result = run_cli(catalog_path, "export", "--format", "sha256sum", "-o", str(manifest))
+    assert result.exit_code == 1
+    assert not manifest.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".SHA")] == []
+    line = result.stderr.strip()
+    assert "\n" not in line and "archiver scan --checksum" in line and "2 files" in line
+    # to stdout: nothing written either
+    result = run_cli(catalog_path, "export", "--format", "sha256sum")
+    assert result.exit_code == 1 and result.stdout_bytes == b""
+    # an old manifest is left as it was
+    manifest.write_bytes(b"old\n")
+    result = run_cli(catalog_path, "export", "--format", "sha256sum", "-o", str(manifest))
+    assert result.exit_code == 1 and manifest.read_bytes() == b"old\n"
+
+
+def test_an_empty_selection_is_not_a_missing_checksum(unhashed):
+    catalog_path, _ = unhashed
+    result = run_cli(catalog_path, "export", "--format", "sha256sum", "title:nothing")
+    assert result.exit_code == 0 and result.stdout_bytes == b""
+
+
+def test_only_stale_checksums_say_to_verify(tmp_path):
+    root = tmp_path / "lib"
+    root.mkdir()
+    catalog_path = tmp_path / "catalog.db"
+    with open_catalog(catalog_path) as cat:
+        add_root(cat.conn, root, 1)
+        add_track(cat.conn, root / "a.flac", sha256="0" * 64, size=6, hashed_size=5)
+    result = run_cli(catalog_path, "export", "--format", "sha256sum")
+    assert result.exit_code == 1 and "archiver verify" in result.stderr
+
+
+def test_root_is_accepted_from_anywhere(library, tmp_path, monkeypatch):
+    catalog_path, root, other = library
+    expected = run_cli(catalog_path, "export", "--format", "sha256sum", "--root", str(root))
+    assert expected.exit_code == 0 and expected.stdout_bytes
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    (tmp_path / "link").symlink_to(root)
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for given in ("../../lib", "../../lib/", "../../lib//", "../../lib/.", "../../link/",
+                  "~/lib", "~/link", str(root) + "/Artist/..", str(tmp_path / "link")):  # fmt: skip
+        result = run_cli(catalog_path, "export", "--format", "sha256sum", "--root", given)
+        assert result.exit_code == 0, (given, result.stderr)
+        assert result.stdout_bytes == expected.stdout_bytes, given
+
+
+def test_a_root_stored_through_a_symlink_matches_its_real_path(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "via").symlink_to(real)
+    catalog_path = tmp_path / "catalog.db"
+    with open_catalog(catalog_path) as cat:
+        add_root(cat.conn, tmp_path / "via", 1)
+        add_track(cat.conn, tmp_path / "via" / "a.flac", sha256="a" * 64)
+        add_root(cat.conn, tmp_path / "x", 2)
+    result = run_cli(catalog_path, "export", "--format", "sha256sum", "--root", str(real))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == b"a" * 64 + b"  a.flac\n"

@@ -4,6 +4,7 @@ in a real catalog (sample fixture), including hostile input."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,13 +53,13 @@ def test_empty_query_selects_everything():
 def test_values_are_bound_never_pasted():
     q = compile_query('artist:"x\'); DROP TABLE files; --" title:y year:1969')
     assert "DROP" not in q.where and "'x" not in q.where
-    assert "x'); DROP TABLE files; --" in q.params
+    assert "x'); drop table files; --" in q.params  # folded, as the rows are
     assert 1969 in q.params
 
 
 def test_free_words_become_one_quoted_fts_expression():
     q = compile_query('beat "abbey road" NEAR(x')
-    assert q.params == ['"beat"* "abbey road" "NEAR(x"*']
+    assert q.params == ['"beat"* "abbey road" "near(x"*']  # folded like the index
     assert q.where.count("MATCH ?") == 1
 
 
@@ -121,7 +122,8 @@ def test_unknown_field_lists_valid_fields_and_suggests_quotes():
 def test_every_export_column_is_a_field():
     for name in EXPORT_COLUMNS:
         assert FIELDS[name] == name
-        compile_query(f"{name}:{'matched' if name == 'match_status' else '1'}")
+        value = {"match_status": "matched", "decode": "ok", "quality": "lossless"}.get(name, "1")
+        compile_query(f"{name}:{value}")
     assert (
         FIELDS["year"] == "year"
         and FIELDS["duration"] == "length"
@@ -206,10 +208,83 @@ def test_like_metacharacters_are_literal(conn, ids):
     assert select(conn, 'title:"\\"quotes\\""') == names(ids, "percent")
 
 
-def test_text_match_folds_ascii_case_around_other_letters(conn, ids):
-    # instr(lower(col), lower(?)): the same ASCII-only folding LIKE had.
+def test_text_match_folds_case_around_other_letters(conn, ids):
     assert select(conn, "artist:BJöRK") == names(ids, "bjork")
     assert select(conn, "artist:öR") == names(ids, "bjork")
+
+
+# --- accents fold alike in free words and fields (issue 14) ----------------------------------
+
+FOLDED = {
+    "emile": "Émile Parisien",
+    "nordur": "Nørðurljós",
+    "thorn": "Þórunn",
+    "aelig": "Æther",
+    "oelig": "Œuvre",
+    "eszett": "Straße",
+    "lstroke": "Łódź",
+    "dstroke": "Đorđe",
+}
+
+
+@pytest.fixture
+def accents(catalog, sample) -> dict[str, int]:
+    out = dict(sample)
+    for key, artist in FOLDED.items():
+        out[key] = catalog.conn.execute(
+            "INSERT INTO files (path, path_bytes, size, mtime_ns, mtime, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, 1, 1, 't', 't', 't')",
+            (f"/music/{key}.flac", f"/music/{key}.flac".encode()),
+        ).lastrowid
+        catalog.conn.execute(
+            "INSERT INTO tags (file_id, artist, album) VALUES (?, ?, 'X')", (out[key], artist)
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "typed, key",
+    [
+        ("bjork", "bjork"),
+        ("BJÖRK", "bjork"),
+        ("emile", "emile"),
+        ("Émile", "emile"),
+        ("nordurljos", "nordur"),
+        ("NØRÐURLJÓS", "nordur"),
+        ("thorunn", "thorn"),
+        ("aether", "aelig"),
+        ("oeuvre", "oelig"),
+        ("strasse", "eszett"),
+        ("lodz", "lstroke"),
+        ("dorde", "dstroke"),
+    ],
+)
+def test_accents_fold_alike_in_free_words_and_fields(conn, accents, typed, key):
+    assert select(conn, typed) == names(accents, key)
+    assert select(conn, f"artist:{typed}") == names(accents, key)
+    assert select(conn, f"-artist:{typed} album:X") == names(accents, *FOLDED) - {accents[key]}
+
+
+def test_field_substring_folds_inside_words(conn, accents):
+    assert select(conn, "artist:rdurlj") == names(accents, "nordur")
+    assert select(conn, "artist:ðurl") == names(accents, "nordur")
+    assert select(conn, 'artist:"emile paris"') == names(accents, "emile")
+
+
+def test_exact_match_keeps_the_letters(conn, accents):
+    assert select(conn, "artist:=björk") == names(accents, "bjork")
+    assert select(conn, "artist:=bjork") == set()
+    assert select(conn, 'artist:="Nørðurljós"') == names(accents, "nordur")
+    assert select(conn, 'artist:="Nordurljos"') == set()
+
+
+def test_index_follows_tag_and_path_updates_folded(catalog, conn, accents):
+    with catalog.write():
+        conn.execute("UPDATE tags SET title = 'Jökulsárlón' WHERE file_id = ?", (accents["emile"],))
+        conn.execute("UPDATE files SET path = '/music/Ærø.flac' WHERE id = ?", (accents["thorn"],))
+    assert select(conn, "jokulsarlon") == names(accents, "emile")
+    assert select(conn, "aero") == names(accents, "thorn")
+    assert select(conn, "path:aero") == names(accents, "thorn")
 
 
 def test_a_100_kb_field_value_runs_and_finds_nothing(conn):
@@ -419,3 +494,156 @@ def test_surrogate_escaped_bytes_match_the_display_path(conn, ids):
     assert select(conn, "path:\udcff.mp3") == names(ids, "nonutf8")
     with pytest.raises(QueryError, match="lone surrogate"):
         compile_query("a\ud800")
+
+
+def test_migration_0013_refolds_an_existing_index(tmp_path):
+    import sqlite3 as sq
+
+    from archiver.catalog.db import _split_sql, migrations, open_catalog
+
+    path = tmp_path / "old.db"
+    old = sq.connect(path, isolation_level=None)
+    for version, _name, sql in migrations():
+        if version < 13:
+            for statement in _split_sql(sql):
+                old.execute(statement)
+            old.execute(f"PRAGMA user_version = {version}")
+    old.execute(
+        "INSERT INTO files (id, path, path_bytes, size, mtime_ns, mtime, first_seen_at, last_seen_at)"
+        " VALUES (1, '/m/Sigur Rós/x.flac', X'01', 1, 1, 't', 't', 't')"
+    )
+    old.execute("INSERT INTO tags (file_id, artist) VALUES (1, 'Nørðurljós')")
+    assert old.execute("SELECT artist FROM search_index").fetchone() == ("Nørðurljós",)
+    old.close()
+    with open_catalog(path) as catalog:
+        assert catalog.user_version >= 13
+        assert select(catalog.conn, "nordurljos") == {1}
+        assert select(catalog.conn, "sigur ros") == {1}
+        assert catalog.execute("SELECT count(*) FROM search_index").fetchone() == (1,)
+
+
+# --- format: takes extensions and codecs; ext: (issue 14) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, formats, codecs",
+    [
+        ("m4a", {"mp4"}, set()),
+        ("M4A", {"mp4"}, set()),
+        (".m4a", {"mp4"}, set()),
+        ("mp4", {"mp4"}, set()),
+        ("wv", {"wavpack"}, set()),
+        ("wavpack", {"wavpack"}, {"wavpack"}),
+        ("aif", {"aiff"}, set()),
+        ("aiff", {"aiff"}, set()),
+        ("ape", {"ape"}, {"ape"}),
+        ("mpc", {"musepack"}, set()),
+        ("ogg", {"ogg", "opus", "speex", "oggflac"}, set()),
+        ("alac", set(), {"alac"}),
+        ("aac", {"aac"}, {"aac"}),
+        ("vorbis", set(), {"vorbis"}),
+        ("opus", {"opus"}, {"opus"}),
+        ("pcm", set(), {"pcm", "pcm_float"}),
+        ("flac", {"flac", "oggflac"}, {"flac"}),
+        ("wma", {"asf"}, set()),
+        ("dff", {"dsdiff"}, set()),
+    ],
+)
+def test_format_words_table(typed, formats, codecs):
+    from archiver.catalog.query import format_words
+
+    found = format_words(typed)
+    assert found is not None
+    assert (set(found[0]), set(found[1])) == (formats, codecs)
+
+
+def test_format_words_name_only_stored_values():
+    from archiver.catalog.query import FORMAT_WORDS, format_words
+    from archiver.scan.formats import _MP4_CODECS, _WAVE_CODECS, KINDS
+
+    stored_formats = {k.format for k in KINDS.values()} | {"mp1", "mp2"}
+    stored_codecs = {k.codec for k in KINDS.values()} | {c for c, _ in _MP4_CODECS.values()}
+    stored_codecs |= {c for c, _ in _WAVE_CODECS.values()} | {"dst", "eac3", "mp1", "mp2"}
+    for typed, (formats, codecs) in FORMAT_WORDS.items():
+        assert formats or codecs, typed
+        assert set(formats) <= stored_formats, typed
+        assert set(codecs) <= stored_codecs, typed
+    # every stored format name means at least itself
+    for name in stored_formats - {"unknown", "id3", "apev2"}:
+        words = format_words(name)
+        assert words is None or name in words[0], name
+    assert format_words("mp") is None and format_words("theora") is None
+
+
+@pytest.fixture
+def formats(catalog, sample) -> dict[str, int]:
+    from tests.export.conftest import add_track
+
+    out = dict(sample)
+    conn = catalog.conn
+    out["alac"] = add_track(conn, "/music/A/x.m4a", format="mp4", codec="alac", lossless=1)
+    out["aac"] = add_track(conn, "/music/A.b/y.M4A", format="mp4", codec="aac", lossless=0)
+    out["wv"] = add_track(conn, "/music/W/z.wv", format="wavpack", codec="wavpack", lossless=1)
+    out["aif"] = add_track(conn, "/music/W/z.aif", format="aiff", codec="pcm", lossless=1)
+    out["noext"] = add_track(conn, "/music/dot.folder/README", format="mp3", codec="mp3")
+    return out
+
+
+def test_format_accepts_extensions_codecs_and_names(conn, formats):
+    ids = formats
+    assert select(conn, "format:m4a") == names(ids, "alac", "aac")
+    assert select(conn, "format:mp4") == names(ids, "alac", "aac")
+    assert select(conn, "format:alac") == names(ids, "alac")
+    assert select(conn, "format:aac") == names(ids, "aac")
+    assert select(conn, "format:wv") == names(ids, "wv")
+    assert select(conn, "format:wavpack") == names(ids, "wv")
+    assert select(conn, "format:aif") == select(conn, "format:aiff") == names(ids, "aif")
+    assert select(conn, "format:pcm") == names(ids, "aif", "formula")
+    assert select(conn, "format:vorbis") == names(ids, "bjork")
+    assert select(conn, "format:ogg") == names(ids, "bjork", "long")  # opus lives in Ogg too
+    assert select(conn, "format:wma") == names(ids, "empty")
+    assert select(conn, "-format:m4a format:mp") == select(conn, "format:mp") - names(
+        ids, "alac", "aac"
+    )
+    # exact keeps the stored name; an unknown word is a substring as before
+    assert select(conn, "format:=mp4") == names(ids, "alac", "aac")
+    assert select(conn, "format:=m4a") == set()
+    assert select(conn, "format:wavp") == names(ids, "wv")
+
+
+def test_ext_is_its_own_field(conn, formats):
+    ids = formats
+    assert select(conn, "ext:m4a") == select(conn, "ext:.M4A") == names(ids, "alac", "aac")
+    assert select(conn, "ext:=m4a") == names(ids, "alac", "aac")
+    assert select(conn, "ext:m4") == set()
+    assert select(conn, "ext:wv") == names(ids, "wv")
+    assert names(ids, "noext") <= select(conn, "no:ext")
+    assert select(conn, "ext:folder") == set()
+    assert select(conn, "ext:flac") == names(ids, "abbey1", "abbey2", "missing")
+
+
+def test_an_interrupt_during_fold_stays_an_interrupt(tmp_path):
+    """fold() is C code to SQLite: Ctrl-C landing while a statement folds rows must
+    surface as KeyboardInterrupt after it, not as SQLite's "user-defined function
+    raised exception" (which a Python function there turned it into)."""
+    import signal
+
+    from archiver.catalog.db import open_catalog
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with open_catalog(tmp_path / "c.db") as catalog:
+            sql = (
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)"
+                " SELECT count(*) FROM n WHERE instr(fold('Nørðurljós ' || i), 'x') > 0"
+            )
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            with pytest.raises(KeyboardInterrupt):
+                catalog.execute(sql).fetchone()
+                time.sleep(5)  # the statement was too quick: wait for the alarm here
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

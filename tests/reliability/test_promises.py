@@ -53,6 +53,7 @@ def test_no_command_ever_modifies_the_users_files(tmp_path):
             ["duplicates"],
             ["duplicates", "--by", "tags"],
             ["duplicates", "--by", "recording"],
+            ["duplicates", "--by", "acoustic"],
             ["missing", "--json"],
         ]
         for args in commands:

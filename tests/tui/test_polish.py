@@ -429,7 +429,17 @@ def test_the_palette_names_every_action_and_none_of_textuals() -> None:
     from archiver.tui.palette import PALETTE
 
     titles = [title for title, _, _, _ in PALETTE]
-    for verb in ("Sort by…", "Export view…", "Rescan", "Enrich", "Verify", "Filter…", "Keys"):
+    for verb in (
+        "Sort by…",
+        "Export view…",
+        "Rescan",
+        "Enrich",
+        "Verify",
+        "Analyze",
+        "Review",
+        "Filter…",
+        "Keys",
+    ):
         assert verb in titles
 
 
@@ -463,6 +473,11 @@ async def test_the_palette_runs_actions_and_esc_closes_it(
         await pilot.press("enter")
         await settle(pilot)
         assert screen.category == "duplicates" and screen.table("entries").has_focus
+        await pilot.press("ctrl+p", *"review")
+        await settle(pilot, 1)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.category == "review" and screen.table("entries").has_focus
 
 
 # ---------------------------------------------------------------- 7. sorting everywhere

@@ -399,6 +399,22 @@ class MainScreen(Screen[None]):
             self._set_category(key, delay=0)
         self._focus_level(1)
 
+    def action_review(self) -> None:
+        """The palette's "Review": the Needs review view."""
+        self.go_to_view("review")
+
+    def action_analyze(self) -> None:
+        app: Any = self.app
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                app.start_analyze()
+
+        app.push_screen(
+            ConfirmScreen("Analyze the files not analysed yet? (decodes them: may take long)"),
+            confirmed,
+        )
+
     def action_verify(self) -> None:
         app: Any = self.app
 

@@ -31,6 +31,23 @@ class StatusBar(Widget):
             text = Text(fmt.sanitize(self.hint), style="bold")
             text.truncate(max(0, self.size.width), overflow="ellipsis")
             return text
+        lefts = [self._left(compact=False), self._left(compact=True)]
+        width = self.size.width
+        # The catalog side in its longest form that fits, beside the view's figures
+        # (their length and size give way first).
+        for right in self._right_parts():
+            for left in lefts:
+                gap = width - left.cell_len - right.cell_len
+                if gap >= 2:
+                    return Text.assemble(left, " " * gap, right)
+        # Narrow terminal: the view's figures matter most.
+        left = lefts[0]
+        left.truncate(max(0, width), overflow="ellipsis")
+        return left
+
+    def _left(self, *, compact: bool) -> Text:
+        """Where the cursor is, then the view's figures (``compact``: without the
+        length and size), then the filter."""
         left = Text()
         if self.position:
             left.append(self.position, style="bold")
@@ -42,18 +59,13 @@ class StatusBar(Widget):
             left.append("…", style="dim")
         else:
             left.append(fmt.count(s.tracks, "track"), style="bold")
+            left.append(hidden_text(s))
             left.append(f" · {fmt.count(s.albums, 'album')} · {fmt.count(s.artists, 'artist')}")
-            left.append(f" · {fmt.long_duration(s.duration)} · {fmt.size(s.size)}")
+            if not compact:
+                left.append(f" · {fmt.long_duration(s.duration)} · {fmt.size(s.size)}")
         if self.filter_text:
             left.append("  /", style="bold")
             left.append(fmt.sanitize(self.filter_text), style="italic")
-        width = self.size.width
-        for right in self._right_parts():
-            gap = width - left.cell_len - right.cell_len
-            if gap >= 2:
-                return Text.assemble(left, " " * gap, right)
-        # Narrow terminal: the view's figures matter most.
-        left.truncate(max(0, width), overflow="ellipsis")
         return left
 
     def _right_parts(self) -> list[Text]:
@@ -78,10 +90,10 @@ class StatusBar(Widget):
             [when, verified, review],
             [when, review],
             [when, verified],
+            [when],
             [short_when, short_verified, review],  # dates only, before dropping a part
             [short_when, review],
             [short_when, short_verified],
-            [when],
             [review],
             [short_when],
         ]
@@ -91,6 +103,12 @@ class StatusBar(Widget):
                 continue
             parts.append(Text(" · ").join(combo))
         return parts
+
+
+def hidden_text(stats: ViewStats) -> str:
+    """``, 5 missing hidden`` when the view leaves missing files out (``ls`` and
+    ``export`` list them: the two counts then add up), else nothing."""
+    return f", {stats.hidden_missing:,} missing hidden" if stats.hidden_missing else ""
 
 
 def verify_text(run: VerifyRun, *, short: bool = False) -> str:

@@ -50,6 +50,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
+JOBS_COMMANDS = ("scan", "verify", "tui")  # the commands with a --jobs option
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use.
 
@@ -98,8 +101,16 @@ class LazyGroup(click.Group):
     envvar="ARCHIVER_DB",
     help="Catalog file (default: $XDG_DATA_HOME/archiver/library.db). Env: ARCHIVER_DB.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the commands that take --jobs (scan, verify, tui), "
+    "given before the command: `archiver --jobs 1` is `archiver tui --jobs 1`.",
+)
 @click.pass_context
-def cli(ctx: click.Context, db_path: Path | None) -> None:
+def cli(ctx: click.Context, db_path: Path | None, jobs: int | None) -> None:
     """A personal music library archiver.
 
     Scan your music into one SQLite catalog (files are only ever read),
@@ -115,9 +126,15 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
     app = AppContext(load_config(db_path))
     ctx.obj = app
     ctx.call_on_close(app.close)
+    if jobs is not None:
+        # The default of every command's own --jobs (given after the command, it wins).
+        ctx.default_map = {
+            **(ctx.default_map or {}),
+            **{name: {"jobs": jobs} for name in JOBS_COMMANDS},
+        }
     if ctx.invoked_subcommand is None:
         if sys.stdout.isatty() and sys.stdin.isatty():
-            ctx.invoke(cli.get_command(ctx, "tui"))
+            ctx.invoke(cli.get_command(ctx, "tui"), jobs=jobs)
         else:
             click.echo(ctx.get_help())
 

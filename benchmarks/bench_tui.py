@@ -8,16 +8,22 @@ Prints, each as the median of ``--repeat`` runs (headless app, 120x40):
 - launch → first full paint: app start until the first view (album artists
   with their counts) is painted;
 - ``a`` → All tracks painted (100k rows pageable; the ids are prefetched in
-  the background after the first paint), and ``s`` → re-sorted by another
-  column (a cold sort of every id by SQLite in a worker);
+  the background after the first paint), and Album picked in the ``s`` menu →
+  re-sorted (a cold sort of every id by SQLite in a worker);
 - filter keystroke → updated view: one key typed in the ``/`` filter of All
   tracks (after a pause, as a person types) until the narrowed rows show;
 - jump to last row: ``G`` in All tracks until the last page is painted (read
   by the table's page worker), and the UI thread's share of it (the key and
   a frame of placeholders);
+- Browse column: ``j`` down every view of the left column and ``k`` back up
+  (after the first paint, once the views were read in the background), each
+  key until the left column is painted with its cursor moved (highlight) and
+  until the view's first column shows its rows and is painted (preview); the
+  worst of the two keys per view;
 - floor: the bare SQL of the slowest step (ordered ids of every track).
 
-Targets (issue 5): first paint < 1 s, filter keystroke < 100 ms, jump < 100 ms.
+Targets (issue 5): first paint < 1 s, filter keystroke < 100 ms, jump < 100 ms;
+(issue 20) Browse column: highlight < 50 ms, preview < 200 ms for every view.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archiver.catalog import browse  # noqa: E402
 from archiver.tui.app import ArchiverApp  # noqa: E402
 from archiver.tui.screens.main import MainScreen  # noqa: E402
+from archiver.tui.views import VIEWS  # noqa: E402
 
 SIZE = (120, 40)
 
@@ -70,11 +77,12 @@ async def one_run(db: Path) -> dict[str, float]:
         rows = table.row_count
 
         before = table.source
+        await pilot.press("s", "j")  # the sort menu, on Album
         t = time.perf_counter()
-        await pilot.press("s")  # sort by album: 100k ids re-sorted by SQLite in a worker
+        await pilot.press("enter")  # sort by album: 100k ids re-sorted by SQLite in a worker
         await _until(pilot, lambda: table.source is not before)
         figures["sort"] = time.perf_counter() - t
-        await pilot.press("s", "s", "s", "s", "s", "s", "s", "s")  # back to artist (cached)
+        await pilot.press("s", "k", "enter")  # back to artist (cached)
         await asyncio.sleep(0.5)
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -118,8 +126,41 @@ async def one_run(db: Path) -> dict[str, float]:
         figures["filtered_rows"] = table.row_count
 
         figures["rows"] = rows
-        await pilot.press("escape", "q")
+        await pilot.press("escape")
+        await browse_column(pilot, screen, figures)
+        await pilot.press("q")
     return figures
+
+
+async def browse_column(pilot, screen: MainScreen, figures: dict[str, float]) -> None:  # type: ignore[no-untyped-def]
+    """``j`` over every view of the left column and ``k`` back: to the highlight and
+    to the view's rows painted, without Pilot's round trip (as for ``G``)."""
+    await _until(pilot, screen.warmed, timeout=120)  # read in the background after the paint
+    await screen.app.workers.wait_for_complete()
+    categories = screen.table("categories")
+    categories.focus()
+    categories.move_cursor(0)
+    await asyncio.sleep(0.5)
+    await screen.app.workers.wait_for_complete()
+    last = len(VIEWS) - 1
+    moves = [(i, categories.action_cursor_down) for i in range(1, last + 1)]
+    moves += [(i, categories.action_cursor_up) for i in range(last - 1, -1, -1)]
+    for index, move in moves:
+        view = VIEWS[index]
+        t = time.perf_counter()
+        move()
+        paint(categories)
+        highlight = time.perf_counter() - t
+        while not (screen.category == view.key and screen.view_updated_at > t):
+            if time.perf_counter() - t > 30:
+                raise TimeoutError(f"{view.label}: no rows")
+            await asyncio.sleep(0.001)
+        paint(screen.table("alltracks" if view.all_tracks else "entries"))
+        preview = time.perf_counter() - t
+        for name, value in (("highlight", highlight), ("preview", preview)):
+            key = f"browse_{name}:{view.label}"
+            figures[key] = max(figures.get(key, 0.0), value)
+        await asyncio.sleep(0.2)  # a person looks at it; the delayed loads run
 
 
 def paint(table) -> None:  # type: ignore[no-untyped-def]
@@ -187,7 +228,7 @@ def main() -> None:
     print(
         f"'a' -> All tracks painted            {ms(med('all_tracks'))}   (ids prefetched after the first paint)"
     )
-    print(f"'s' -> re-sorted by album, painted   {ms(med('sort'))}")
+    print(f"sort menu: Album -> re-sorted, painted {ms(med('sort'))}")
     print(
         f"'G' -> last row painted              {ms(med('jump_last'))}   (target < 100 ms; with Pilot's round trip {ms(med('jump_last_pilot')).strip()})"
     )
@@ -197,6 +238,14 @@ def main() -> None:
     print(
         f"filter keystroke -> view updated     {ms(med('filter_key'))}   (target < 100 ms; {int(runs[0]['filtered_rows']):,} rows; with Pilot's round trip {ms(med('filter_key_pilot')).strip()})"
     )
+    print(
+        "Browse column, j/k, worst of the two keys (targets: highlight < 50 ms, preview < 200 ms):"
+    )
+    for view in VIEWS:
+        print(
+            f"  {view.label:<28} highlight {ms(med(f'browse_highlight:{view.label}'))}"
+            f"   preview {ms(med(f'browse_preview:{view.label}'))}"
+        )
     print(f"floor: ordered ids of all tracks     {ms(floor(db))}")
     if tmp is not None:
         tmp.cleanup()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.worker import get_current_worker
 
@@ -34,7 +34,7 @@ class ArchiverApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "request_quit", "Quit"),
         # Ctrl-C quits too, as in cmus and ncmpcpp (Textual's default only says
         # "press ctrl+q"); in the filter as well, so it is never a surprise.
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -115,11 +115,36 @@ class ArchiverApp(App[None]):
 
     # ------------------------------------------------------------ actions
 
+    def get_system_commands(self, screen: Any) -> Iterable[SystemCommand]:
+        """The command palette: our actions (``archiver.tui.palette``), not Textual's."""
+        from archiver.tui.palette import system_commands
+
+        yield from system_commands(self, screen)
+
     def action_help(self) -> None:
         from archiver.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_request_quit(self) -> None:
+        """`q`: quit at once, or, while a job runs, ask first whether to stop it
+        (ctrl+c quits without asking)."""
+        from archiver.tui.screens.prompt import ConfirmScreen
+
+        if not self.job_kind:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking something: answer that first
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(f"A {self.job_kind} is running. Stop it and quit?"), answered
+        )
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -164,6 +189,87 @@ class ArchiverApp(App[None]):
             name="enrich",
             exit_on_error=False,
         )
+
+    def start_verify(self) -> None:
+        """Re-read every file and check it against its fingerprint (``archiver verify``)."""
+        if self._job_busy():
+            return
+        if self.scan_jobs != 1:
+            _start_forkserver()
+        self.job_kind = "verify"
+        self._stop.clear()
+        self._announce(JobProgress("verify", 0, None, "starting verify…"))
+        self.run_worker(
+            self._verify_worker,
+            thread=True,
+            exclusive=True,
+            group="job",
+            name="verify",
+            exit_on_error=False,
+        )
+
+    def start_analyze(self) -> None:
+        """Decode the files that need it and store what was heard (``archiver analyze``)."""
+        if self._job_busy():
+            return
+        if self.scan_jobs != 1:
+            _start_forkserver()
+        self.job_kind = "analysis"
+        self._stop.clear()
+        self._announce(JobProgress("analyze", 0, None, "starting analysis…"))
+        self.run_worker(
+            self._analyze_worker,
+            thread=True,
+            exclusive=True,
+            group="job",
+            name="analyze",
+            exit_on_error=False,
+        )
+
+    def _analyze_worker(self) -> None:
+        from archiver.audio.run import AnalyzeInterrupted, run_analysis
+
+        worker = get_current_worker()
+
+        def progress(event: Any) -> None:
+            text = f"analysing {event.done:,} of {count(event.total, 'file')}"
+            self.post_message(JobProgress("analyze", event.done, event.total or None, text))
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or worker.is_cancelled
+
+        try:
+            summary = run_analysis(
+                self.db_path, jobs=self.scan_jobs, progress=progress, should_stop=should_stop
+            )
+        except AnalyzeInterrupted as exc:
+            text = _analyze_summary(exc.summary)
+            self.post_message(JobFinished("analyze", text, cancelled=True))
+        except Exception as exc:  # one line for the user, whatever went wrong
+            self.post_message(JobFinished("analyze", "", error=_one_line(exc)))
+        else:
+            self.post_message(JobFinished("analyze", _analyze_summary(summary)))
+
+    def _verify_worker(self) -> None:
+        from archiver.integrity.verify import verify_files
+
+        worker = get_current_worker()
+
+        def progress(event: Any) -> None:
+            if self._stop.is_set() or worker.is_cancelled:
+                raise _Stopped  # verify_files commits what was checked, marks the run interrupted
+            text = f"verifying {event.done:,} of {count(event.total, 'file')}"
+            self.post_message(JobProgress("verify", event.done, event.total or None, text))
+
+        try:
+            result = verify_files(self.db_path, jobs=self.scan_jobs, progress=progress)
+        except _Stopped as exc:
+            partial = getattr(exc, "verify_result", None)
+            self.post_message(JobFinished("verify", _verify_summary(partial), cancelled=True))
+        except Exception as exc:  # one line for the user, whatever went wrong
+            self.post_message(JobFinished("verify", "", error=_one_line(exc)))
+        else:
+            self.post_message(JobFinished("verify", _verify_summary(result)))
 
     def _job_busy(self) -> bool:
         if self.job_kind:
@@ -250,7 +356,9 @@ class ArchiverApp(App[None]):
     def on_job_finished(self, message: JobFinished) -> None:
         self.job_kind = None
         self._stop.clear()
-        kind = "Scan" if message.kind == "scan" else "Enrichment"
+        kind = {"scan": "Scan", "verify": "Verify", "analyze": "Analysis"}.get(
+            message.kind, "Enrichment"
+        )
         if message.error:
             # Errors and summaries may quote paths and tags: never markup.
             self.notify(
@@ -338,6 +446,32 @@ def _scan_summary(summary: Any) -> str:
         if value:
             parts.append(f"{value:,} {word}")
     return ", ".join(parts) or "nothing changed"
+
+
+class _Stopped(Exception):
+    """Raised from the verify progress callback when the user stops the job."""
+
+
+def _analyze_summary(summary: Any) -> str:
+    parts = [f"{summary.analyzed:,} analysed"]
+    for name, word in (("skipped", "unchanged"), ("decode_errors", "decode errors")):
+        value = getattr(summary, name, 0)
+        if value:
+            parts.append(f"{value:,} {word}")
+    if summary.errors:
+        parts.append(count(summary.errors, "error"))
+    return ", ".join(parts)
+
+
+def _verify_summary(result: Any) -> str:
+    if result is None:
+        return ""
+    parts = [f"{result.checked:,} checked", f"{result.ok:,} ok"]
+    for name in ("changed", "modified", "missing", "unreadable"):
+        files = getattr(result, name, None)
+        if files:
+            parts.append(f"{len(files):,} {name}")
+    return ", ".join(parts)
 
 
 def _enrich_summary(result: Any) -> str:

@@ -43,6 +43,41 @@ def count(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
+def shorten_path(path: str, width: int) -> str:
+    """``path`` in at most ``width`` characters, cut in the middle so that both the
+    start and the file name stay: ``/music/…/Artist/01 Track.flac`` (pure)."""
+    if width <= 0:
+        return ""
+    if len(path) <= width:
+        return path
+    parts = path.split("/")
+    if len(parts) >= 3:
+        head = "/".join(parts[:2]) if parts[0] == "" else parts[0]  # "/music" or "music"
+        start = 2 if parts[0] == "" else 1
+        tail: list[str] = []
+        for part in reversed(parts[start:]):
+            candidate = "/".join([part, *tail])
+            if len(head) + 3 + len(candidate) > width:
+                break
+            tail.insert(0, part)
+        if tail:
+            return f"{head}/…/{'/'.join(tail)}"
+        if len(parts[-1]) + 2 <= width:  # the file name matters most: keep it whole
+            return f"…/{parts[-1]}"
+    return middle(path, width)
+
+
+def middle(text: str, width: int) -> str:
+    """``text`` cut in the middle to ``width`` characters with one ``…`` (pure)."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    left = (width - 1) // 2
+    right = width - 1 - left
+    return text[:left] + "…" + (text[-right:] if right else "")
+
+
 def track_number(disc: int | None, track: int | None) -> str:
     if track is None:
         return ""

@@ -1,5 +1,7 @@
-"""Every key the app answers to, described once: the help screen is drawn from
-this table and a test checks it against the bindings actually declared."""
+"""Every key the app answers to, described once: the help screen and the keys
+table of docs/tui.md are drawn from this table (``python -m archiver.tui.keys``
+prints the Markdown), and tests check it against the bindings actually declared
+and against the docs."""
 
 from __future__ import annotations
 
@@ -14,20 +16,28 @@ KEYS: list[tuple[str, str, str]] = [
     ("Tab  shift+Tab", "next / previous column", "browser"),
     ("/", "filter the current view (query language, see docs/query.md)", "browser"),
     ("Esc", "clear the filter and return to the list; close a screen", "everywhere"),
-    ("s  S", "sort All tracks by the next column / reverse the order", "All tracks"),
+    ("s  S", "sort the focused list: pick the column (the same one again reverses)", "lists"),
     ("a", "jump to All tracks", "browser"),
-    ("r", "rescan the library roots (or pick a folder)", "browser, welcome"),
-    ("e", "enrich the selected album (or everything in view) from MusicBrainz", "browser"),
+    ("r", "rescan the library roots (asks first; or pick a folder)", "browser, welcome"),
+    (
+        "e",
+        "enrich the selected album (or everything in view) from MusicBrainz (asks first)",
+        "browser",
+    ),
     ("x", "export the current view to CSV", "browser"),
     ("c", "cancel the running scan or enrichment", "browser, welcome"),
     ("ctrl+r", "reload from the catalog", "browser"),
     ("i", "album covers on / off (off below 100 columns)", "browser, track details"),
     ("ctrl+t", "switch between dark and light themes", "everywhere"),
-    ("ctrl+p", "command palette (themes, keys, quit)", "everywhere"),
-    ("?", "this help", "everywhere"),
+    (
+        "ctrl+p",
+        "command palette: every action by name (Sort by…, Export view…, Rescan…)",
+        "everywhere",
+    ),
+    ("?", "help: every key (Esc closes it)", "everywhere"),
     (
         "q  ctrl+c",
-        "quit (a running job stops, recorded as interrupted)",
+        "quit (q asks first while a job runs; it stops, recorded as interrupted)",
         "everywhere",
     ),
 ]
@@ -56,3 +66,16 @@ BOUND: dict[str, set[str]] = {
     "?": {"question_mark"},
     "q  ctrl+c": {"q", "ctrl+c"},
 }
+
+
+def keys_markdown() -> str:
+    """The keys table of docs/tui.md (pure)."""
+    lines = ["| keys | what | where |", "|---|---|---|"]
+    for keys, what, where in KEYS:
+        shown = " ".join(f"`{k}`" for k in keys.split("  "))
+        lines.append(f"| {shown} | {what} | {where} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(keys_markdown(), end="")

@@ -10,6 +10,7 @@ the missing pages off the UI thread (see ``PagedSource``), so a jump to row
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from array import array
 from collections import OrderedDict
@@ -52,6 +53,26 @@ class ListSource(Generic[T]):
     def dim(self, index: int) -> bool:
         return bool(self._dim and self._dim(self.items[index]))
 
+    def reordered(self, items: Sequence[T], columns: list[Column] | None = None) -> ListSource[T]:
+        """The same formatting over ``items`` (a sorted copy of ``self.items``)."""
+        return ListSource(columns or self.columns, items, self._format, dim=self._dim)
+
+
+def natural_key(text: str) -> tuple:
+    """How a cell sorts: numbers (``1,234``), lengths (``3:07``) and track numbers
+    (``2-01``) by value, words case-blind, empty cells last (pure)."""
+    text = text.strip()
+    if not text or text in ("—", "?"):
+        return (2, 0, "")
+    if re.fullmatch(r"\d[\d,]*", text):
+        return (0, int(text.replace(",", "")), "")
+    if m := re.fullmatch(r"(\d+):(\d\d)(?::(\d\d))?", text):
+        a, b, c = int(m[1]), int(m[2]), int(m[3]) if m[3] else None
+        return (0, a * 3600 + b * 60 + c if c is not None else a * 60 + b, "")
+    if m := re.fullmatch(r"(\d+)-(\d+)", text):
+        return (0, int(m[1]) * 10_000 + int(m[2]), "")
+    return (1, 0, text.casefold())
+
 
 # On a narrow table the low-value columns go first (MB status, format, genre),
 # so that artist, album and title keep readable widths.
@@ -59,7 +80,7 @@ ALL_TRACK_COLUMNS = [
     Column("Artist", flex=3, sort="artist"),
     Column("Album", flex=3, sort="album"),
     Column("#", width=5, align="right", sort="track"),
-    Column("Title", flex=4, sort="title"),
+    Column("Title", flex=5, sort="title"),
     Column("Year", width=4, align="right", sort="year", hide_below=64),
     Column("Genre", flex=1, min_width=5, sort="genre", hide_below=76),
     Column("Format", width=6, sort="format", hide_below=84),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.covers.images import BACK, CORRUPT, FRONT, OTHER, jpeg, png, tagged
 from tests.conftest import run_cli
+from tests.covers.images import BACK, CORRUPT, FRONT, OTHER, jpeg, png, tagged
 
 
 def album(root: Path, folder: str, fmt: str, artist: str, name: str, pictures_per_track) -> None:

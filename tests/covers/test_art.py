@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from archiver.art import safe_filename
-from tests.covers.images import CORRUPT, sha
 from tests.conftest import run_cli
+from tests.covers.images import CORRUPT, sha
 
 # --- safe names: pure ------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from archiver.scan.folder_images import cover_name
-from tests.covers.images import FRONT, png, sha, tagged
 from tests.conftest import run_cli
+from tests.covers.images import FRONT, png, sha, tagged
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,9 @@ async def test_rescan_in_the_background_refreshes_the_view(tmp_path: Path, libra
             "flac",
             {"title": "Peaches", "artist": "Zappa Tribute Band", "album": "Hot Rats"},
         )
-        await pilot.press("r")
+        await pilot.press("r")  # a rescan asks first
+        await pilot.pause(0.5)  # a yes typed with the r would not count
+        await pilot.press("y")
         await pilot.pause(0.05)
         # The UI stays usable while the scan runs.
         await pilot.press("j", "k")
@@ -237,7 +239,7 @@ async def test_enrich_the_selected_album(tmp_path: Path) -> None:
             assert albums.source.cells(0)[1] == "Glass Harbor"
             assert albums.source.cells(0)[-1] == "—"
             await pilot.press("e")
-            await pilot.pause(0.1)
+            await pilot.pause(0.5)  # read the question (a yes typed at once is ignored)
             await pilot.press("y")
             await wait_until(pilot, lambda: app.job_kind is None)
             await settle(pilot)
@@ -251,7 +253,7 @@ async def export_with_x(pilot, out: Path) -> str:  # type: ignore[no-untyped-def
     """Press x, answer the file name; returns the question the prompt asked."""
     app = pilot.app
     await pilot.press("x")
-    await pilot.pause(0.1)
+    await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))  # after a count
     prompt = app.screen
     assert isinstance(prompt, PromptScreen)
     question = prompt.question

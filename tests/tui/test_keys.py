@@ -137,3 +137,12 @@ def test_cli_exits_0_after_q(tmp_path, monkeypatch) -> None:  # type: ignore[no-
     monkeypatch.setattr("archiver.commands.tui.terminal_attached", lambda: True)
     result = CliRunner().invoke(cli, ["--db", str(path), "tui"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_docs_keys_table_is_the_help_table() -> None:
+    from pathlib import Path
+
+    from archiver.tui.keys import keys_markdown
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "tui.md").read_text(encoding="utf-8")
+    assert keys_markdown() in docs, "run `python -m archiver.tui.keys` and paste it in docs/tui.md"

@@ -5,6 +5,7 @@ they show without colour too), credits, pictures and the raw tags as read."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -18,8 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from archiver.catalog import browse
-from archiver.catalog.browse import TrackDetail
+from archiver.catalog.browse import Scope, TrackDetail
 from archiver.tui import format as fmt
+from archiver.tui.messages import CatalogChanged
 from archiver.tui.text import text as literal
 from archiver.tui.widgets.cover import CoverPane
 
@@ -369,12 +371,73 @@ class DetailScreen(Screen[None]):
         Binding("g,home", "top", "Top", show=False),
         Binding("G,end", "bottom", "Bottom", show=False),
         Binding("i", "toggle_covers", "Cover", show=False),
+        Binding("n", "step(1)", "Next track"),
+        Binding("p", "step(-1)", "Previous track"),
+        Binding("e", "enrich", "Enrich"),
     ]
 
-    def __init__(self, file_id: int) -> None:
+    def __init__(self, file_id: int, track_ids: Sequence[int] = ()) -> None:
+        """``track_ids``: the ids of the list it was opened from, in its order (n/p)."""
         super().__init__()
         self.file_id = file_id
+        self.track_ids = track_ids
+        self._position: int | None = -1  # in track_ids (-1: not looked up yet)
         self.detail: TrackDetail | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """n/p only with a list to step through; e only for a track never enriched."""
+        if action == "step":
+            index = self._index()
+            if index is None:
+                return False
+            step = int(parameters[0]) if parameters else 1  # type: ignore[call-overload]
+            return None if not 0 <= index + step < len(self.track_ids) else True
+        if action == "enrich":
+            return self.detail is not None and self.detail.match is None
+        return True
+
+    def _index(self) -> int | None:
+        if self._position == -1:  # looked up once (100,000 ids in All tracks)
+            try:
+                found = self.track_ids.index(self.file_id) if len(self.track_ids) > 1 else None
+            except ValueError:
+                found = None
+            self._position = found
+        return self._position
+
+    def action_step(self, step: int) -> None:
+        """n/p: the next or previous track of the list, without going back to it."""
+        index = self._index()
+        if index is None or not 0 <= index + step < len(self.track_ids):
+            return
+        self._position = index + step
+        self.file_id = int(self.track_ids[index + step])
+        self.detail = None
+        self._show()
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+        self.refresh_bindings()
+
+    def action_enrich(self) -> None:
+        """e: look this never-enriched track up on MusicBrainz (asks first)."""
+        from archiver.tui.screens.prompt import ConfirmScreen
+
+        d = self.detail
+        if d is None or d.match is not None:
+            return
+        app: Any = self.app
+        title = d.tags.get("title") or str(d.file.get("path", "")).rsplit("/", 1)[-1]
+        label = f"the track “{title}”"
+        scope = Scope("albumartist", where="f.id = ?", params=(self.file_id,), include_missing=True)
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                app.start_enrich(scope, label)
+
+        app.push_screen(ConfirmScreen(f"Enrich {label} from MusicBrainz?"), confirmed)
+
+    def on_catalog_changed(self, message: CatalogChanged) -> None:
+        """After a job (an enrichment from here): show the track as it is now."""
+        self._show()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -383,6 +446,10 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._show()
+        self.query_one("#detail").focus()
+
+    def _show(self) -> None:
         # Primary-key lookups, well under a millisecond: read on the UI thread.
         reader = self.app.reader  # type: ignore[attr-defined]
         body = self.query_one("#detail-body", Static)
@@ -398,6 +465,7 @@ class DetailScreen(Screen[None]):
         body.update(render_detail(detail))
         self.query_one(CoverPane).show_track(self.file_id)
         self.query_one("#detail").focus()
+        self.refresh_bindings()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -8,18 +8,21 @@ This screen keeps the layout, the focus, the keys and the filter.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.events import DescendantFocus
+from textual.content import Content
+from textual.events import DescendantFocus, Key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
@@ -28,17 +31,23 @@ from archiver.catalog import browse
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
-from archiver.tui.export import export_in_background
+from archiver.tui.export import count_scope, default_path, export_in_background
 from archiver.tui.filtering import Filter, FilterError, compile_filter
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
 from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.screens.detail import DetailScreen
-from archiver.tui.screens.prompt import ConfirmScreen, PromptScreen
-from archiver.tui.sources import SORT_KEYS, ListSource, TrackPages
+from archiver.tui.screens.prompt import ChoiceScreen, ConfirmScreen, PromptScreen
+from archiver.tui.sources import (
+    ALL_TRACK_COLUMNS,
+    SORT_KEYS,
+    ListSource,
+    TrackPages,
+    natural_key,
+)
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
-from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
+from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, IDS_WHERE, TRACK_COLUMNS
 from archiver.tui.widgets.cover import CoverPane
 from archiver.tui.widgets.job_bar import JobBar
 from archiver.tui.widgets.paged_table import Column, PagedTable
@@ -50,9 +59,13 @@ PREFETCH_DELAY = 0.3  # s after the first paint
 INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
 BIG_CATALOG = 20_000
 IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
+ENTRIES_KEPT = 32  # (view, filter) entry lists kept until the catalog changes
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
+HINT_TIME = 4.0  # s a hint stays in the status bar
+NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
-CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", width=5, align="right", hide_below=20)]
+# The counts are never cut nor hidden: the label gives way.
+CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
 LEVELS = ("categories", "entries", "albums", "tracks")
 ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 
@@ -65,8 +78,7 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "escape", "Clear filter", show=False),
         Binding("a", "all_tracks", "All tracks", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("s,S", "sort", "Sort"),
         Binding("r", "rescan", "Rescan"),
         Binding("e", "enrich", "Enrich"),
         Binding("x", "export", "Export"),
@@ -91,7 +103,14 @@ class MainScreen(Screen[None]):
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
         self._ids_cache: OrderedDict[tuple, Any] = OrderedDict()
+        # The first column of each view (and filter), until the catalog changes: moving
+        # in the left column shows a view already seen (or warmed) at once.
+        self._entries_cache: OrderedDict[tuple, list[Entry]] = OrderedDict()
+        self._cache_version: int | None = None  # data_version the caches were read at
+        # (view, list) -> (column, descending): the order picked with `s` for a list
+        self._list_sort: dict[tuple[str, str], tuple[int, bool]] = {}
         self._drill_when_loaded = False
+        self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
         self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
 
@@ -120,6 +139,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._cache_version = self._catalog_version()
         self.table("categories").border_title = "archiver"
         self._show_categories()
         self.table("categories").move_cursor(self._category_index(self.category))
@@ -130,8 +150,9 @@ class MainScreen(Screen[None]):
         self.set_interval(10, self._load_catalog_status)
 
     def on_resize(self) -> None:
-        # A narrow terminal gives the category column less room (and no counts).
-        self.table("categories").styles.width = 26 if self.size.width >= 100 else 19
+        # A narrow terminal gives the category column less room.
+        self.table("categories").styles.width = 26 if self.size.width >= NARROW else 19
+        self._layout()
 
     def table(self, name: str) -> PagedTable:
         return self.query_one(f"#{name}", PagedTable)
@@ -167,10 +188,16 @@ class MainScreen(Screen[None]):
         panes = self.query_one("#panes")
         panes.set_class(view.all_tracks, "-all")
         panes.set_class(not view.all_tracks and view.depth >= 3 and self.level >= 2, "-deep")
+        # Below NARROW columns All tracks gets the whole screen (h or Tab brings the left
+        # column back).
+        narrow = self.size.width < NARROW
+        panes.set_class(view.all_tracks and narrow and self.level >= 1, "-collapse")
         self.table("entries").border_title = view.label
         # Titles hold tag values and the typed filter: literal content, never markup.
         entry = self.entry.label if self.entry else ""
-        self.table("albums").border_title = plain(view.rows_title(entry))
+        # Without an entry a title such as "Damaged: " would dangle: cut its tail.
+        rows_title = view.rows_title(entry) if entry else view.rows_title("").rstrip(" ·:")
+        self.table("albums").border_title = plain(rows_title)
         self.table("tracks").border_title = plain(view.children_title(self.row))
         all_title = "All tracks"
         if self.filter.text:
@@ -187,6 +214,7 @@ class MainScreen(Screen[None]):
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         widget = event.widget
+        self._show_position()
         if isinstance(widget, PagedTable):
             level = 1 if widget.id == "alltracks" else LEVELS.index(widget.id or "entries")
             if level != self._stats_level:
@@ -206,10 +234,34 @@ class MainScreen(Screen[None]):
 
     def _show(self, name: str, shown: Shown) -> None:
         table = self.table(name)
-        table.set_source(shown.source, cursor=shown.cursor, empty_text=shown.empty_text)
+        source, cursor = self._sorted(name, shown.source, shown.cursor)
+        table.set_source(source, cursor=cursor, empty_text=shown.empty_text)
         table.border_subtitle = shown.subtitle
 
     # ------------------------------------------------------------ actions
+
+    def on_key(self, event: Key) -> None:
+        """A printable key nothing is bound to: say how to filter instead of doing
+        nothing (people used to players that search as you type)."""
+        char = event.character
+        bar = self.query_one(StatusBar)
+        if bar.hint:
+            bar.hint = ""  # any key after a hint clears it
+        if (
+            char is None
+            or not char.isprintable()
+            or char.isspace()
+            or isinstance(self.focused, Input)
+            or event.key in self.active_bindings
+        ):
+            return
+        self.hint(f"“{char}” does nothing here: press / to filter, ? for every key")
+
+    def hint(self, text: str) -> None:
+        """A one-line hint in the status bar, gone after HINT_TIME or the next hint."""
+        bar = self.query_one(StatusBar)
+        bar.hint = text
+        self._later("hint", HINT_TIME, lambda: setattr(bar, "hint", ""))
 
     def action_next_pane(self) -> None:
         deepest = self.depth()
@@ -231,6 +283,9 @@ class MainScreen(Screen[None]):
         self._focus_level(1)
 
     def action_filter(self) -> None:
+        """`/`: editing begins; while the text typed is invalid, the view shows the
+        filter that was active now (none for a fresh filter), never a prefix of it."""
+        self._filter_at_open = self.filter
         self.query_one("#filter-bar").add_class("-active")
         self.query_one("#filter", Input).focus()
 
@@ -244,21 +299,136 @@ class MainScreen(Screen[None]):
         self.query_one("#filter-error", Label).remove_class("-shown")
         self._focus_level(self.level)
 
+    def _sortable(self) -> PagedTable | None:
+        """The list a sort applies to: the focused one (not the left column)."""
+        focused = self.focused
+        if isinstance(focused, PagedTable) and focused.id not in (None, "categories"):
+            return focused
+        return None
+
     def action_sort(self) -> None:
-        if not self.view.all_tracks:
-            self.notify("Sorting applies to All tracks (press a).", timeout=3)
+        """`s`/`S`: a menu of the focused list's columns; picking the column it is
+        sorted by reverses it. The cursor goes to the first row."""
+        table = self._sortable()
+        if table is None:
+            self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
-        index = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
-        self.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
-        self.sort_descending = False
-        self._load_all_ids(keep=True)
+        if table.id == "alltracks":
+            keys = SORT_KEYS
+            titles = [c.title for c in ALL_TRACK_COLUMNS if c.sort]
+            current = keys.index(self.sort_key) if self.sort_key in keys else 0
+            descending = self.sort_descending
+            sorted_by = current
+
+            def picked(index: int | None) -> None:
+                if index is None:
+                    return
+                key = keys[index]
+                self.sort_descending = not self.sort_descending if key == self.sort_key else False
+                self.sort_key = key
+                self._load_all_ids(keep=False)
+
+        else:
+            name = table.id or ""
+            columns = [i for i, c in enumerate(table.source.columns) if c.title]
+            titles = [table.source.columns[i].title for i in columns]
+            spec = self._list_sort.get((self.category, name))
+            current = columns.index(spec[0]) if spec and spec[0] in columns else 0
+            descending = bool(spec and spec[1])
+            sorted_by = current if spec else -1  # the list's own order: no arrow
+
+            def picked(index: int | None) -> None:
+                if index is None:
+                    return
+                column = columns[index]
+                again = spec is not None and spec[0] == column
+                self._list_sort[(self.category, name)] = (column, again and not spec[1])
+                self._resort(table)
+
+        marked = [
+            f"{t} {'▼' if descending else '▲'}" if i == sorted_by else t
+            for i, t in enumerate(titles)
+        ]
+        self.app.push_screen(ChoiceScreen("Sort by", marked, current), picked)
 
     def action_sort_reverse(self) -> None:
-        if not self.view.all_tracks:
-            self.notify("Sorting applies to All tracks (press a).", timeout=3)
+        """Reverse the focused list's order (the palette's "Reverse sort")."""
+        table = self._sortable()
+        if table is None:
+            self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
-        self.sort_descending = not self.sort_descending
-        self._load_all_ids(keep=True)
+        if table.id == "alltracks":
+            self.sort_descending = not self.sort_descending
+            self._load_all_ids(keep=False)
+            return
+        key = (self.category, table.id or "")
+        column, descending = self._list_sort.get(key, (0, False))
+        self._list_sort[key] = (column, not descending)
+        self._resort(table)
+
+    def _resort(self, table: PagedTable) -> None:
+        source, _ = self._sorted(table.id or "", table.source, 0)
+        table.set_source(source, cursor=0)
+
+    def _sorted(self, name: str, source: Any, cursor: int) -> tuple[Any, int]:
+        """``source`` in the order picked for this list of this view (if any), and
+        where the row at ``cursor`` went. Sets the table's header arrow."""
+        spec = self._list_sort.get((self.category, name))
+        table = self.table(name)
+        if spec is None or not isinstance(source, ListSource):
+            table.sort_key = None
+            return source, cursor
+        column, descending = spec
+        table.sort_key, table.sort_descending = f"#{column}", descending
+        columns = [
+            replace(c, sort=f"#{column}") if i == column else c
+            for i, c in enumerate(source.columns)
+        ]
+        items = list(source.items)
+        if column >= len(columns):
+            return source, cursor
+        order = sorted(
+            range(len(items)),
+            key=lambda i: natural_key(str(source.cells(i)[column])),
+            reverse=descending,
+        )
+        keep = order.index(cursor) if 0 <= cursor < len(items) else 0
+        return source.reordered([items[i] for i in order], columns), keep
+
+    def go_to_view(self, key: str) -> None:
+        """The palette's "Go to …": that view, its first column focused."""
+        self.table("categories").move_cursor(self._category_index(key))
+        if self.category != key:
+            self._set_category(key, delay=0)
+        self._focus_level(1)
+
+    def action_review(self) -> None:
+        """The palette's "Review": the Needs review view."""
+        self.go_to_view("review")
+
+    def action_analyze(self) -> None:
+        app: Any = self.app
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                app.start_analyze()
+
+        app.push_screen(
+            ConfirmScreen("Analyze the files not analysed yet? (decodes them: may take long)"),
+            confirmed,
+        )
+
+    def action_verify(self) -> None:
+        app: Any = self.app
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                app.start_verify()
+
+        app.push_screen(
+            ConfirmScreen("Verify every file of the catalog? (reads every file: may take long)"),
+            confirmed,
+        )
 
     def action_reload(self) -> None:
         self.on_catalog_changed(CatalogChanged())
@@ -276,7 +446,31 @@ class MainScreen(Screen[None]):
             )
             return
         if status is not None and status.roots:
-            app.start_scan([])
+            roots = status.roots
+            gone = [r for r in roots if not Path(r).is_dir()]
+            if len(gone) == len(roots):
+                self.notify(
+                    fmt.sanitize(
+                        f"{_names(gone)} no longer {'exists' if len(gone) == 1 else 'exist'} "
+                        "(unmounted or moved?): nothing to rescan. Its files are kept, "
+                        "not marked missing."
+                    ),
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
+                return
+            where = roots[0] if len(roots) == 1 else fmt.count(len(roots), "library root")
+            question = f"Rescan {where}?"
+            if gone:
+                verb = "exists" if len(gone) == 1 else "exist"
+                question += f" ({_names(gone)} no longer {verb}: skipped, its files kept.)"
+
+            def confirmed(ok: bool | None) -> None:
+                if ok:
+                    app.start_scan([])
+
+            app.push_screen(ConfirmScreen(question), confirmed)
             return
 
         def chosen(path: str | None) -> None:
@@ -309,14 +503,38 @@ class MainScreen(Screen[None]):
             self.notify("Nothing to export here: pick an entry first.", timeout=3)
             return
         scope, label = target
+        ids: list[int] | None = None
+        source = self.table("alltracks").source
+        if self.view.all_tracks and isinstance(source, TrackPages):
+            ids = list(source.ids)  # what the screen shows, in its order
+        elif scope.where == IDS_WHERE and scope.params:
+            ids = json.loads(scope.params[0])  # the view's files, in its order
+        if ids is not None:
+            self._ask_export(scope, label, ids, len(ids))
+            return
+        self.loader.load(
+            "export", count_scope, (scope,), lambda n: self._ask_export(scope, label, None, n)
+        )
+
+    def _ask_export(self, scope: Scope, label: str, ids: list[int] | None, count: int) -> None:
+        """The file name, with a full default path; asks before replacing a file."""
 
         def chosen(name: str | None) -> None:
-            if name:
-                export_in_background(self, name, scope, label)
+            if not name:
+                return
+            path = Path(name).expanduser().absolute()
+            if path.is_file():
 
-        self.app.push_screen(
-            PromptScreen(f"Export {label} to CSV file:", "archiver-export.csv"), chosen
-        )
+                def replace_it(ok: bool | None) -> None:
+                    if ok:
+                        export_in_background(self, str(path), scope, label, ids)
+
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), replace_it)
+                return
+            export_in_background(self, str(path), scope, label, ids)
+
+        question = f"Export {label} ({fmt.count(count, 'track')}) to CSV file:"
+        self.app.push_screen(PromptScreen(question, str(default_path())), chosen)
 
     # ------------------------------------------------------------ loading
 
@@ -331,6 +549,7 @@ class MainScreen(Screen[None]):
         self.loader.load("status", _catalog_status, (db_path,), self._show_catalog_status)
 
     def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
+        self._forget_if_changed()
         self.query_one(StatusBar).catalog = status
         self._status = status
         self._show_categories()
@@ -361,6 +580,7 @@ class MainScreen(Screen[None]):
     def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
         self._counts = counts
         self._show_categories()
+        self._later("warm", PREFETCH_DELAY, self._warm_entries)
 
     def _show_categories(self) -> None:
         badges = {v.key: v.badge(self._status, self._counts) for v in VIEWS}
@@ -378,10 +598,77 @@ class MainScreen(Screen[None]):
             self._load_all_ids(keep=True)
             return
         scope = self.base_scope()
-        self.loader.load(
-            "entries", view.load_entries, (scope,), lambda rows: self._show_entries(view, rows)
-        )
+        key = self._entries_key(view, scope)
+        cached = self._entries_cache.get(key)
+        if cached is not None:
+            self.loader.drop("entries")  # an older load must not land after this
+            self._show_entries(view, cached)
+        else:
+
+            def then(rows: list[Entry]) -> None:
+                self._remember_entries(key, rows)
+                self._show_entries(view, rows)
+
+            self.loader.load("entries", view.load_entries, (scope,), then)
         self._load_stats()
+
+    @staticmethod
+    def _entries_key(view: View, scope: Scope) -> tuple:
+        # Whole-catalog views read the same entries whatever the filter.
+        return (view.key, scope if view.follows_filter else None)
+
+    def _remember_entries(self, key: tuple, rows: list[Entry]) -> None:
+        self._entries_cache[key] = rows
+        self._entries_cache.move_to_end(key)
+        while len(self._entries_cache) > ENTRIES_KEPT:
+            self._entries_cache.popitem(last=False)
+
+    def _forget_if_changed(self) -> None:
+        """Drop what was read from the catalog when it changed since (``data_version``)."""
+        version = self._catalog_version()
+        if version != self._cache_version:
+            self._cache_version = version
+            self._entries_cache.clear()
+            self._ids_cache.clear()
+
+    def warmed(self) -> bool:
+        """Every view's first column is in memory (benchmarks, tests)."""
+        scope = self.base_scope()
+        return all(
+            self._entries_key(v, scope.with_(category=v.key)) in self._entries_cache
+            for v in VIEWS
+            if not v.all_tracks
+        )
+
+    def _warm_entries(self) -> None:
+        """Read every view's first column in the background (after the first paint and
+        the left column's counts), so that moving in the left column never waits."""
+        scope = self.base_scope()
+        wanted = []
+        for view in VIEWS:
+            key = self._entries_key(view, scope.with_(category=view.key))
+            if not view.all_tracks and key not in self._entries_cache:
+                wanted.append((key, view, scope.with_(category=view.key)))
+        if not wanted:
+            return
+
+        def read(conn: sqlite3.Connection) -> list[tuple[tuple, list[Entry]]]:
+            got = []
+            for key, view, view_scope in wanted:
+                try:
+                    got.append((key, view.load_entries(conn, view_scope)))
+                except sqlite3.OperationalError as exc:
+                    if "interrupt" in str(exc):
+                        raise
+                except Exception:  # the view shows its own error when opened
+                    continue
+            return got
+
+        def keep(got: list[tuple[tuple, list[Entry]]]) -> None:
+            for key, rows in got:
+                self._remember_entries(key, rows)
+
+        self.loader.load("warm", read, (), keep)
 
     def _show_entries(self, view: View, rows: list[Entry]) -> None:
         if view is not self.view:
@@ -392,7 +679,9 @@ class MainScreen(Screen[None]):
         sel = self.selection()
         no_match = sel.filter_text and view.filter_narrows
         empty = "Nothing matches the filter (Esc clears it)." if no_match else view.empty_text(sel)
-        source = ListSource(view.entry_columns, rows, view.entry_cells)
+        source, index = self._sorted(
+            "entries", ListSource(view.entry_columns, rows, view.entry_cells), index
+        )
         table.set_source(source, cursor=index, empty_text=empty)
         table.border_subtitle = view.entries_subtitle(rows)
         if view.rows_in_entry and rows and self.entry is not None and rows[index] == self.entry:
@@ -415,6 +704,8 @@ class MainScreen(Screen[None]):
         self._drill_when_loaded = False
         self.loaded_once = True
         self.view_updated_at = time.perf_counter()
+        if type(view).load_status is not View.load_status:
+            self._load_stats()  # it describes its entries: now they are here
 
     def _load_albums(self) -> None:
         """The second column: the rows of the highlighted entry."""
@@ -502,7 +793,19 @@ class MainScreen(Screen[None]):
         self.view_updated_at = time.perf_counter()
 
     def _load_stats(self) -> None:
-        scope = self.view.stats_scope(self.selection())
+        view = self.view
+        if type(view).load_status is not View.load_status:  # the view describes itself
+            entries = list(getattr(self.table("entries").source, "items", ()))
+            entry = self.entry
+            self._later(
+                "stats",
+                STATS_DELAY,
+                lambda: self.loader.load(
+                    "stats", view.load_status, (entries, entry), self._show_view_status
+                ),
+            )
+            return
+        scope = view.stats_scope(self.selection())
         # After the view's own query: the figures may come a moment later.
         self._later(
             "stats",
@@ -511,9 +814,27 @@ class MainScreen(Screen[None]):
         )
 
     def _show_stats(self, stats: browse.ViewStats) -> None:
-        self.query_one(StatusBar).stats = stats
+        bar = self.query_one(StatusBar)
+        bar.view_text = ""
+        bar.stats = stats
+
+    def _show_view_status(self, text: str | None) -> None:
+        self.query_one(StatusBar).view_text = text or ""
 
     # ------------------------------------------------------------ events
+
+    @on(PagedTable.Highlighted)
+    def _any_highlighted(self, event: PagedTable.Highlighted) -> None:
+        if event.table is self.focused:
+            self._show_position()
+
+    def _show_position(self) -> None:
+        """``12 of 98,957``: where the cursor of the focused list is."""
+        table = self.focused
+        position = ""
+        if isinstance(table, PagedTable) and table.id != "categories" and table.row_count:
+            position = f"{table.cursor + 1:,} of {table.row_count:,}"
+        self.query_one(StatusBar).position = position
 
     @on(PagedTable.Highlighted, "#categories")
     def _category_highlighted(self, event: PagedTable.Highlighted) -> None:
@@ -523,6 +844,7 @@ class MainScreen(Screen[None]):
 
     def _set_category(self, key: str, delay: float = PREVIEW_DELAY) -> None:
         self.category = key
+        self.query_one(StatusBar).view_text = ""  # the last view's own figures
         self.entry = None
         self.row = None
         entries = self.table("entries")
@@ -531,9 +853,14 @@ class MainScreen(Screen[None]):
         self._show("albums", Shown(ListSource(ALBUM_COLUMNS, [], lambda a: ())))
         self._show("tracks", Shown(ListSource(TRACK_COLUMNS, [], lambda t: ())))
         self._layout()
-        if delay:
+        view = self.view
+        cached = self._entries_key(view, self.base_scope()) in self._entries_cache
+        if delay and not cached and not view.all_tracks:
             self._later("entries", delay, self._load_entries)
         else:
+            timer = self._pending.pop("entries", None)
+            if timer is not None:
+                timer.stop()
             self._load_entries()
 
     @on(PagedTable.Highlighted, "#entries")
@@ -544,6 +871,8 @@ class MainScreen(Screen[None]):
             self.entry = entry
             self.row = None
             self._layout()
+            if type(self.view).load_status is not View.load_status:
+                self._load_stats()
             if entry is not None and self.view.rows_in_entry:
                 self._load_albums()  # the rows came with the entry: no query
             elif entry is not None:
@@ -597,7 +926,7 @@ class MainScreen(Screen[None]):
         else:
             file_id = key
         if file_id is not None:
-            self.app.push_screen(DetailScreen(int(file_id)))
+            self.app.push_screen(DetailScreen(int(file_id), _file_ids(event.table.source)))
 
     @on(PagedTable.Highlighted)
     def _cover_follows(self, event: PagedTable.Highlighted) -> None:
@@ -638,13 +967,16 @@ class MainScreen(Screen[None]):
         error = self.query_one("#filter-error", Label)
         try:
             new = compile_filter(text)
-        except FilterError as exc:
-            error.update(plain(exc))
+        except Exception as exc:  # FilterError, or a bug in someone else's parser
+            position = exc.position if isinstance(exc, FilterError) else None
+            message = str(exc) if isinstance(exc, FilterError) else f"bad query: {exc}"
+            lines = error_text(text, position, message).split("\n")
+            error.update(Content("\n".join(fmt.sanitize(line) for line in lines)))
             error.add_class("-shown")
-            return False
-        except Exception as exc:  # the parser is someone else's code: never crash the UI
-            error.update(plain(f"bad query: {exc}"))
-            error.add_class("-shown")
+            # Never the results of a prefix (`year:19` while `year:19x` is typed):
+            # the filter of the moment `/` was pressed, until the text is valid again.
+            if self.filter != self._filter_at_open:
+                self._apply_filter(self._filter_at_open)
             return False
         error.update("")
         error.remove_class("-shown")
@@ -666,6 +998,8 @@ class MainScreen(Screen[None]):
         """Reload every column, keeping the selection where it still exists."""
         view = self.view
         self._ids_cache.clear()
+        self._entries_cache.clear()
+        self._cache_version = self._catalog_version()
         self._load_catalog_status()
         self._load_integrity_counts()
         self._load_entries()
@@ -673,6 +1007,30 @@ class MainScreen(Screen[None]):
             self._load_albums()
             if self.row is not None:
                 self._load_tracks()
+
+
+def _names(paths: list[str]) -> str:
+    """``/a``, ``/a and /b``, ``/a, /b and /c`` (pure)."""
+    return paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
+
+
+def _file_ids(source: Any) -> Sequence[int]:
+    """The file ids of a list of tracks (or copies), in its order: n/p in the details."""
+    if isinstance(source, TrackPages):
+        return source.ids
+    if isinstance(source, ListSource):
+        ids = [getattr(item, "file_id", getattr(item, "id", None)) for item in source.items]
+        return [i for i in ids if isinstance(i, int)]
+    return ()
+
+
+def error_text(text: str, position: int | None, message: str) -> str:
+    """The error under the filter input: a caret under the bad part (the input
+    starts in the same column), then the parser's sentence (pure)."""
+    lead = len(text) - len(text.lstrip())  # the parser saw the text stripped
+    if position is None or not 0 <= lead + position <= len(text):
+        return message
+    return " " * (lead + position) + "^\n" + message
 
 
 def _catalog_status(conn: sqlite3.Connection, db_path: Any) -> browse.CatalogStatus:

@@ -21,12 +21,15 @@ from archiver.tui.widgets.paged_table import Column
 
 NO_MATCH = "Nothing matches the filter (Esc clears it)."
 
-ENTRY_COLUMNS = [Column("Name", flex=1), Column("Tracks", width=6, align="right", hide_below=22)]
+ENTRY_COLUMNS = [
+    Column("Name", flex=1),
+    Column("Tracks", width=6, align="right", hide_below=22, fit=True),
+]
 ALBUM_COLUMNS = [
     Column("Year", width=4, align="right"),
     Column("Album", flex=3),
-    Column("Artist", flex=2, hide_below=56),  # dropped when browsing by album artist
-    Column("Tr", width=3, align="right"),
+    Column("Artist", flex=2, hide_below=56, hide_same=True),  # and by album artist
+    Column("Tr", width=3, align="right", fit=True),
     Column("Length", width=7, align="right", hide_below=36),
     Column("Format", width=6, hide_below=58),
     Column("MB", width=9, hide_below=46),
@@ -35,7 +38,7 @@ ALBUM_COLUMNS_NO_ARTIST = [c for c in ALBUM_COLUMNS if c.title != "Artist"]
 TRACK_COLUMNS = [
     Column("#", width=5, align="right"),
     Column("Title", flex=3),
-    Column("Artist", flex=2, hide_below=48),
+    Column("Artist", flex=2, hide_below=48, hide_same=True),
     Column("Length", width=7, align="right"),
     Column("Format", width=6, hide_below=64),
     Column("MB", width=9, hide_below=56),
@@ -70,11 +73,14 @@ def track_cells(t: TrackRow) -> tuple[str, ...]:
     )
 
 
+IDS_WHERE = "f.id IN (SELECT value FROM json_each(?))"
+
+
 def ids_scope(ids: list[int]) -> Scope:
-    """Exactly these files (missing ones included), for an export."""
+    """Exactly these files (missing ones included), for an export (in that order)."""
     return Scope(
         "albumartist",
-        where="f.id IN (SELECT value FROM json_each(?))",
+        where=IDS_WHERE,
         params=(json.dumps(ids),),
         include_missing=True,
     )
@@ -162,9 +168,8 @@ class View:
         raise NotImplementedError
 
     def no_rows(self) -> Shown:
-        """The second column when the first is empty (an empty albums column, as ever)."""
-        source = ListSource(ALBUM_COLUMNS, [], album_cells)
-        return Shown(source, empty_text="No albums.", subtitle=fmt.count(0, "album"))
+        """The second column when the first is empty: nothing (the first says why)."""
+        return Shown(ListSource([], [], lambda r: ()))
 
     def row_changed(self, old: Any, new: Any) -> bool:
         return old != new
@@ -198,6 +203,13 @@ class View:
     def stats_scope(self, sel: Selection) -> Scope:
         """What the status bar counts: the whole catalog (with the filter) by default."""
         return sel.scope.with_(category="albumartist")
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str | None:
+        """Worker thread: what the status bar says about this view (None: the tracks,
+        albums, artists, length and size of ``stats_scope``)."""
+        return None
 
     def enrich_target(self, sel: Selection) -> tuple[Scope, str] | None:
         """What `e` enriches (None: nothing here is an album or a track)."""

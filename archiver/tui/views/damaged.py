@@ -4,6 +4,7 @@ grouped by that status; Enter on a file opens its details."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from archiver.catalog import browse
 from archiver.catalog.browse import DamagedTrack, Entry, Scope
@@ -15,7 +16,10 @@ from archiver.tui.views.base import Selection, Shown, View, ids_scope
 from archiver.tui.widgets.paged_table import Column
 from archiver.tui.widgets.status_bar import verify_text
 
-ENTRY_COLUMNS = [Column("Damage", flex=1), Column("Files", width=6, align="right", hide_below=22)]
+ENTRY_COLUMNS = [
+    Column("Damage", flex=1),
+    Column("Files", width=6, align="right", hide_below=22, fit=True),
+]
 COLUMNS = [
     Column("Title", flex=2),
     Column("Artist", flex=2, hide_below=64),
@@ -66,7 +70,15 @@ class DamagedView(View):
         return Shown(source, 0, "No files.", fmt.count(len(rows), "file") + verified)
 
     def open_row(self, entry: Entry, row: DamagedTrack) -> DetailScreen:
-        return DetailScreen(row.id)
+        return DetailScreen(row.id, [d.id for d in entry.extra or []])
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str:
+        total = sum(len(e.extra or []) for e in entries)
+        if not total and not conn.execute("SELECT 1 FROM verify_runs LIMIT 1").fetchone():
+            return "Nothing verified yet"
+        return f"{fmt.count(total, 'damaged file')} at the last verify"
 
     def export_target(self, sel: Selection) -> tuple[Scope, str] | None:
         if sel.entry is None:

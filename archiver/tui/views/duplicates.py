@@ -3,8 +3,10 @@ kind → a group's copies, best first; Enter on a copy opens its details."""
 
 from __future__ import annotations
 
+import json
 import os.path
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from archiver.catalog import browse
@@ -17,16 +19,19 @@ from archiver.tui.text import plain
 from archiver.tui.views.base import Selection, Shown, View, ids_scope
 from archiver.tui.widgets.paged_table import Column
 
-ENTRY_COLUMNS = [Column("Kind", flex=1), Column("Groups", width=6, align="right", hide_below=22)]
+ENTRY_COLUMNS = [
+    Column("Kind", flex=1),
+    Column("Groups", width=6, align="right", hide_below=22, fit=True),
+]
 GROUP_COLUMNS = [
     Column("Artist – Title", flex=3),
-    Column("Copies", width=6, align="right"),
+    Column("Copies", width=6, align="right", fit=True),
     Column("Best copy", width=19, hide_below=48),
     Column("Why best", flex=3, hide_below=72),
 ]
 COPY_COLUMNS = [
     Column("", width=6),
-    Column("Path", flex=3),
+    Column("Path", flex=3, cut="path"),
     Column("Quality", width=19, hide_below=50),
     Column("Tags", width=5, align="right", hide_below=70),
     Column("Length", width=7, align="right", hide_below=78),
@@ -101,6 +106,26 @@ class DuplicatesView(View):
             empty = "No duplicates among the files matched to MusicBrainz (`archiver enrich`)."
         source = ListSource(GROUP_COLUMNS, rows, group_cells)
         return Shown(source, index, empty, fmt.count(len(rows), "group"))
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str:
+        """The highlighted kind's groups, and the bytes its copies beyond the best take."""
+        kind = entry or (entries[0] if entries else None)
+        if kind is None:
+            return "No duplicates."
+        groups = kind.extra or []
+        if not groups:
+            return f"{kind.label}: no duplicates"
+        extra = [c.file_id for g in groups for c in g.copies if c is not g.best]
+        wasted = conn.execute(
+            "SELECT coalesce(sum(size), 0) FROM files WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(extra),),
+        ).fetchone()[0]
+        return (
+            f"{kind.label}: {fmt.count(len(groups), 'group')} · "
+            f"{fmt.size(wasted)} in {fmt.count(len(extra), 'copy', 'copies')} beyond the best"
+        )
 
     def row_changed(self, old: Any, new: Any) -> bool:
         return new is not None and new is not old

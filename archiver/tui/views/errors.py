@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 
 from archiver.catalog import browse
 from archiver.catalog.browse import Entry, ScanErrorRow, Scope
@@ -15,7 +16,7 @@ from archiver.tui.sources import ListSource
 from archiver.tui.views.base import Selection, Shown, View
 from archiver.tui.widgets.paged_table import Column
 
-COLUMNS = [Column("Path", flex=3), Column("Problem", flex=2)]
+COLUMNS = [Column("Path", flex=2, cut="path"), Column("Problem", flex=3)]
 
 
 class ScanErrorsView(View):
@@ -42,6 +43,12 @@ class ScanErrorsView(View):
     def show_rows(self, entry: Entry, rows: list[ScanErrorRow], sel: Selection) -> Shown:
         source = ListSource(COLUMNS, rows, lambda e: (e.path, e.message))
         return Shown(source, 0, "No errors.", fmt.count(len(rows), "file"))
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str:
+        total = sum(e.tracks for e in entries)
+        return f"{fmt.count(total, 'file')} the last scan could not read"
 
     def open_row(self, entry: Entry, row: ScanErrorRow) -> MessageScreen:
         return MessageScreen(

@@ -4,6 +4,7 @@ or their MusicBrainz release → what each misses; Enter shows the whole report.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from archiver.catalog import browse
@@ -19,7 +20,7 @@ from archiver.tui.widgets.paged_table import Column
 
 ENTRY_COLUMNS = [
     Column("Album", flex=1),
-    Column("Missing", width=7, align="right", hide_below=24),
+    Column("Missing", width=7, align="right", hide_below=24, fit=True),
 ]
 COLUMNS = [
     Column("Missing", width=15),
@@ -87,6 +88,14 @@ class IncompleteView(View):
         album = entry.extra
         summary = plain(album_summary(album) if album is not None else "")
         return Shown(ListSource(COLUMNS, rows, missing_cells), 0, "", summary)
+
+    def load_status(
+        self, conn: sqlite3.Connection, entries: Sequence[Entry], entry: Entry | None
+    ) -> str:
+        missing = sum(e.tracks for e in entries)
+        return (
+            f"{fmt.count(len(entries), 'incomplete album')} · {fmt.count(missing, 'track')} missing"
+        )
 
     def open_row(self, entry: Entry, row: MissingRow) -> MessageScreen | None:
         if entry.extra is None:

@@ -13,7 +13,9 @@ a busy catalog never delays a keystroke.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import textwrap
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rich.cells import cell_len, set_cell_size
@@ -26,7 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from archiver.tui.format import sanitize
+from archiver.tui.format import sanitize, shorten_path
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class Column:
     align: str = "left"
     sort: str | None = None  # sort key understood by the source, if sortable
     hide_below: int = 0  # dropped when the table is narrower than this
+    fit: bool = False  # as wide as its widest cell (counts: never cut)
+    cut: str = "end"  # where a value too long is cut: "end", or "path" (in the middle)
+    hide_same: bool = False  # hidden when every row has the same value (the artist of
+    # one artist's albums): the width goes to what varies
 
 
 class RowSource(Protocol):
@@ -92,14 +98,18 @@ class EmptySource:
         return False
 
 
-def fit(text: str, width: int, align: str = "left") -> str:
-    """Pad or cut ``text`` to exactly ``width`` cells, with … when cut."""
+def fit(text: str, width: int, align: str = "left", cut: str = "end") -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, with … when cut (at the end,
+    or in the middle of a path)."""
     if width <= 0:
         return ""
     # Never raw control characters on the terminal: a tag holding ESC [31m
     # would colour the row and move the layout (new lines and tabs read as spaces).
     text = sanitize(text.replace("\n", " ").replace("\t", " "))
     length = cell_len(text)
+    if length > width and cut == "path" and length == len(text):
+        text = shorten_path(text, width)  # one cell a character: cut by characters
+        length = cell_len(text)
     if length > width:
         return set_cell_size(text, width - 1) + "…"
     pad = " " * (width - length)
@@ -129,6 +139,57 @@ def column_widths(columns: list[Column], total: int) -> list[int]:
         last = max(i for i, c in enumerate(columns) if c.width <= 0)
         widths[last] += rest - given
     return widths
+
+
+def wrap_hint(text: str, width: int) -> list[str]:
+    """``text`` in lines of ``width``, a `command in backticks` kept on one line when
+    it fits (pure)."""
+    width = max(8, width)
+    protected = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\u00a0"), text)
+    lines = textwrap.wrap(protected, width, break_long_words=False)
+    if any(len(line) > width for line in lines):  # a command wider than the column
+        return textwrap.wrap(text, width, break_long_words=False)
+    return [line.replace("\u00a0", " ") for line in lines]
+
+
+FIT_ROWS = 50_000  # ``fit`` columns of longer (or paged) sources keep their own width
+
+
+HIDDEN = 1 << 30  # a hide_below no table reaches
+
+
+def fitted_columns(source: RowSource) -> list[Column]:
+    """``source.columns`` with each ``fit`` column as wide as its title and widest cell,
+    and each ``hide_same`` column hidden when all its cells are equal (in-memory
+    sources; a paged one keeps its columns as declared)."""
+    columns = source.columns
+    fits = [i for i, c in enumerate(columns) if c.fit]
+    sames = [i for i, c in enumerate(columns) if c.hide_same]
+    if (
+        not (fits or sames)
+        or isinstance(source, PagedSource)
+        or len(source) > FIT_ROWS
+        or not len(source)
+    ):
+        return columns
+    widths = {i: max(1, cell_len(columns[i].title)) for i in fits}
+    first = source.cells(0) or ()
+    same = {i for i in sames if i < len(first)}
+    for row in range(len(source)):
+        cells = source.cells(row) or ()
+        for i in fits:
+            if i < len(cells):
+                widths[i] = max(widths[i], cell_len(str(cells[i])))
+        if same:
+            same = {i for i in same if i < len(cells) and cells[i] == first[i]}
+    result = []
+    for i, c in enumerate(columns):
+        if i in widths:
+            c = replace(c, width=widths[i])
+        if i in same:
+            c = replace(c, hide_below=HIDDEN)
+        result.append(c)
+    return result
 
 
 class PagedTable(ScrollView, can_focus=True):
@@ -209,6 +270,9 @@ class PagedTable(ScrollView, can_focus=True):
         self._reading: RowSource | None = None  # the source a page worker reads for
         self._read_scheduled = False
         self._read_failed: RowSource | None = None  # not retried until the source changes
+        self._fitted_for: RowSource | None = None
+        self._fitted: list[Column] = []
+        self._wrapped: tuple[tuple[str, int] | None, list[str]] = (None, [])
 
     # ------------------------------------------------------------ data
 
@@ -318,24 +382,26 @@ class PagedTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
-        columns = self.source.columns
-        columns = [c for c in columns if width >= c.hide_below]
+        all_columns = self._columns()
+        columns = [c for c in all_columns if width >= c.hide_below]
         widths = column_widths(columns, width)
         if y == 0:
             style = base + self.get_component_rich_style("paged-table--header")
             titles = []
-            for col in self.source.columns:
+            for col in all_columns:
                 title = col.title
                 if col.sort and col.sort == self.sort_key:
                     title += " ▼" if self.sort_descending else " ▲"
                 titles.append(title)
-            return self._strip(titles, columns, widths, width, style)
+            return self._strip(titles, all_columns, widths, width, style)
         index = y - 1 + round(self.scroll_y)
         count = len(self.source)
         if count == 0:
-            if y == 1 and self.empty_text:
+            # The empty text wraps: a hint keeps the command it tells you to run.
+            lines = self._empty_lines(width)
+            if 1 <= y <= len(lines):
                 style = base + self.get_component_rich_style("paged-table--empty")
-                return Strip([Segment(fit(" " + self.empty_text, width), style)], width)
+                return Strip([Segment(fit(lines[y - 1], width), style)], width)
             return Strip.blank(width, base)
         if index >= count:
             return Strip.blank(width, base)
@@ -349,18 +415,35 @@ class PagedTable(ScrollView, can_focus=True):
         if index == self.cursor:
             name = "paged-table--cursor" if self.has_focus else "paged-table--cursor-blurred"
             style += self.get_component_rich_style(name)
-        return self._strip(cells, columns, widths, width, style)
+        return self._strip(cells, all_columns, widths, width, style)
+
+    def _columns(self) -> list[Column]:
+        """The source's columns, ``fit`` ones as wide as their widest cell (once per source)."""
+        source = self.source
+        if self._fitted_for is not source:
+            self._fitted_for = source
+            self._fitted = fitted_columns(source)
+        return self._fitted
+
+    def _empty_lines(self, width: int) -> list[str]:
+        if not self.empty_text:
+            return []
+        key = (self.empty_text, width)
+        if self._wrapped[0] != key:
+            self._wrapped = (key, [" " + line for line in wrap_hint(self.empty_text, width - 2)])
+        return self._wrapped[1]
 
     def _strip(
         self, cells: Any, columns: list[Column], widths: list[int], width: int, style: Style
     ) -> Strip:
         shown = [
             (cell, col)
-            for cell, col in zip(cells, self.source.columns, strict=False)
+            for cell, col in zip(cells, columns, strict=False)
             if width >= col.hide_below
         ]
         parts = [
-            fit(str(cell), w, col.align) for (cell, col), w in zip(shown, widths, strict=False)
+            fit(str(cell), w, col.align, col.cut)
+            for (cell, col), w in zip(shown, widths, strict=False)
         ]
         text = " ".join(parts)
         return Strip([Segment(fit(text, width), style)], width)

@@ -1,5 +1,5 @@
 """`archiver export`: the catalog (or a query's part of it) as CSV, JSON,
-JSON Lines or a sha256sum manifest, streamed."""
+JSON Lines, Parquet or a sha256sum manifest, streamed."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ _BY_SUFFIX = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".parquet": "parquet",
     ".sha256": "sha256sum",
 }
 
@@ -27,7 +28,7 @@ _BY_SUFFIX = {
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "jsonl", "sha256sum"]),
+    type=click.Choice(["csv", "json", "jsonl", "parquet", "sha256sum"]),
     default=None,
     help="Output format (default: from the --output suffix, else csv).",
 )
@@ -49,6 +50,11 @@ _BY_SUFFIX = {
 @click.option(
     "--root", metavar="PATH", help="sha256sum: the library root the paths are relative to."
 )
+@click.option(
+    "--partition-by",
+    metavar="COLUMN",
+    help="parquet: write a Hive-partitioned folder (--output FOLDER), one folder per value.",
+)
 @pass_app
 def export(
     app: AppContext,
@@ -58,12 +64,15 @@ def export(
     columns: str | None,
     excel: bool,
     root: str | None,
+    partition_by: str | None,
 ) -> None:
     """Export the tracks QUERY selects (all without QUERY), streamed.
 
     CSV has a header with every documented column (or --columns) whatever
     the rows hold; multi-valued tags are joined with "; ", booleans are
     true/false, NULL is empty. JSON is one array, JSONL one object per line.
+    Parquet (needs pip install 'archiver[parquet]') has the same columns,
+    typed: lists, booleans, a timestamp mtime, dates as text.
     sha256sum writes a manifest that `sha256sum -c` accepts when run in the
     library root. Nothing but the export is written to stdout.
 
@@ -75,6 +84,8 @@ def export(
       archiver export 'artist:"miles davis" year:1955..1965' --format json
       archiver export --columns path,artist,title,length lossless:no
       archiver export --format sha256sum --root ~/Music -o ~/Music/SHA256SUMS
+      archiver export -o library.parquet
+      archiver export --format parquet --partition-by format -o library-parquet/
     """
     from archiver import export as core
 
@@ -88,10 +99,17 @@ def export(
         raise UsageError("--root applies to --format sha256sum only")
     if excel and fmt != "csv":
         raise UsageError("--excel applies to --format csv only")
+    if partition_by is not None:
+        if fmt != "parquet":
+            raise UsageError("--partition-by applies to --format parquet only")
+        if output == "-":
+            raise UsageError("--partition-by writes a folder: give it with --output FOLDER")
+    if fmt == "parquet":
+        core._pyarrow()  # a missing extra fails before anything is opened
     names = core.parse_columns(columns) if fmt != "sha256sum" else []  # ExportError: exit 2
     text, compiled = compile_args(query)
     if output != "-":
-        _check_output(output, app.db_path)
+        _check_output(output, app.db_path, folder=partition_by is not None)
     catalog = app.catalog(create=False)
     conn = catalog.conn
     if output != "-":
@@ -103,6 +121,17 @@ def export(
             return core.write_manifest(conn, compiled, manifest_root, out)
         return core.export_tracks(conn, compiled, out, fmt, names, excel=excel)
 
+    if partition_by is not None:
+        try:
+            with core.atomic_folder(output) as folder:
+                count, parts = core.write_parquet_partitioned(
+                    conn, compiled, folder, names, partition_by
+                )
+        except OSError as exc:
+            message = f"{output}: cannot write the export ({exc.strerror or exc}); nothing written"
+            raise ArchiverError(message) from exc
+        click.echo(f"archiver: wrote {count} tracks in {parts} partitions to {output}", err=True)
+        return
     try:
         if output == "-":
             sys.stdout.flush()
@@ -127,7 +156,7 @@ def export(
 _COMPANIONS = ("", "-wal", "-shm", "-journal", "-scan.lock")
 
 
-def _check_output(output: str, db_path: Path) -> None:
+def _check_output(output: str, db_path: Path, *, folder: bool = False) -> None:
     """Refuse an --output that would replace the catalog (or a file SQLite or
     the scan lock keeps beside it): the export would silently destroy the
     library it was made from. A folder gets a clear one-line error."""
@@ -149,7 +178,7 @@ def _check_output(output: str, db_path: Path) -> None:
         raise UsageError(
             f"{output}: that is the catalog (or one of its files); refusing to overwrite it"
         )
-    if os.path.isdir(target):
+    if os.path.isdir(target) and not folder:
         raise ArchiverError(f"{output}: is a folder; give a file name for the export")
 
 

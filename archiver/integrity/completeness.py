@@ -187,14 +187,31 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     if ("unsure",) in suspects:  # an album artist only Python calls blank: read everything
         return albums_from_rows(conn, sql.album_track_rows(conn))
     gap_releases = sql.releases_with_gaps(conn)
-    release_rows = _rows_by_path(sql.rows_of_releases(conn, gap_releases))
-    suspects.update(_release_homes(release_rows).values())
-    wanted = sorted({group for key in suspects for group in groups.get(key, ())}, key=repr)
-    rows = {**release_rows, **_rows_by_path(sql.rows_of_groups(conn, wanted))}
-    more = {r.release_mbid for r in rows.values() if r.release_mbid} - set(gap_releases)
-    rows.update(_rows_by_path(sql.rows_of_releases(conn, sorted(more))))
-    ordered = [row for _, row in sorted(rows.items())]
-    return albums_from_rows(conn, ordered, keep=suspects)
+    homes = _release_homes(_rows_by_path(sql.rows_of_releases(conn, gap_releases)))
+    suspects.update(homes.values())
+    groups = {key: groups[key] for key in suspects if key in groups}
+    by_home: dict[tuple[str, str, str], list[str]] = {}
+    for mbid, home in homes.items():
+        by_home.setdefault(home, []).append(mbid)
+    out: list[IncompleteAlbum] = []
+    keys = sorted(suspects, key=repr)
+    for start in range(0, len(keys), _CHUNK):  # a chunk of albums at a time: flat memory
+        chunk = set(keys[start : start + _CHUNK])
+        wanted = sorted({group for key in chunk for group in groups.get(key, ())}, key=repr)
+        rows = _rows_by_path(sql.rows_of_groups(conn, wanted))
+        releases = {r.release_mbid for r in rows.values() if r.release_mbid}
+        releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
+        rows.update(_rows_by_path(sql.rows_of_releases(conn, sorted(releases))))
+        out += albums_from_rows(conn, [row for _, row in sorted(rows.items())], keep=chunk)
+    out.sort(key=_report_order)
+    return out
+
+
+_CHUNK = 2000  # albums per read (tests lower it)
+
+
+def _report_order(album: IncompleteAlbum) -> tuple[str, str, str]:
+    return ((album.albumartist or "").casefold(), (album.album or "").casefold(), album.folder)
 
 
 def _rows_by_path(pairs) -> dict[tuple[bytes, int], sql.AlbumTrackRow]:
@@ -312,5 +329,5 @@ def albums_from_rows(
                 album.files = sum(1 for r in by_release[mbid] if not r.missing)
         if album.missing_discs or album.gaps or album.release_missing:
             out.append(album)
-    out.sort(key=lambda a: ((a.albumartist or "").casefold(), (a.album or "").casefold(), a.folder))
+    out.sort(key=_report_order)
     return out

@@ -133,6 +133,8 @@ def entries(conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
     category = CATEGORY_BY_KEY[scope.category]
     if not category.exprs:
         return []
+    if category.key == "albumartist" and not scope.where and not scope.include_missing:
+        return _albumartist_entries(conn, category)
     where, params = scope_where(scope.with_(entry=None, album=None))
     cols = ", ".join(f"{e} AS k{i}" for i, e in enumerate(category.exprs))
     keys = ", ".join(f"k{i}" for i in range(len(category.exprs)))
@@ -150,6 +152,16 @@ def entries(conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
         key = tuple(row[:n])
         result.append(Entry(key, _entry_label(category, key), row[n], row[n + 1]))
     return result
+
+
+def _albumartist_entries(conn: sqlite3.Connection, category: Category) -> list[Entry]:
+    """The album artists of the whole catalog from ``albumartist_counts`` (migration
+    0018, kept by triggers): the first view at a million tracks without grouping them."""
+    rows = conn.execute(
+        "SELECT CASE WHEN typeof(k) = 'integer' THEN NULL ELSE k END AS k0, tracks, duration"
+        " FROM albumartist_counts WHERE tracks > 0 ORDER BY k0 IS NULL, k0 COLLATE NOCASE"
+    )
+    return [Entry((k,), _entry_label(category, (k,)), n, d) for k, n, d in rows]
 
 
 def _entry_label(category: Category, key: tuple[Any, ...]) -> str:

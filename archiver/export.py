@@ -209,13 +209,17 @@ LIST_COLUMNS = frozenset(
 # Instants stored as ISO 8601 UTC text; Parquet gets timestamp[us, UTC] (Spark
 # reads microseconds; nanoseconds need a legacy flag there).
 TIMESTAMP_COLUMNS = frozenset({"mtime"})
-PARQUET_ROW_GROUP = 65_536  # rows per row group (DuckDB and Spark read row groups in parallel)
+PARQUET_ROW_GROUP = 32_768  # rows per row group (DuckDB and Spark read row groups in parallel)
 _PARQUET_BATCH = 8_192  # rows converted from Python objects at a time
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 def _pyarrow():
     """pyarrow and pyarrow.parquet, or a one-line error saying what to install."""
+    # The system allocator hands memory back between row groups; Arrow's default
+    # pool (jemalloc/mimalloc) keeps ~20-50 MB more at peak (benchmarks/README.md,
+    # "Scale"). Read once, when pyarrow is first imported; the user's choice wins.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     try:
         import pyarrow
         import pyarrow.compute  # noqa: F401
@@ -256,18 +260,25 @@ def parquet_schema(columns: Sequence[str]):
 def _record_batch(pa, schema, columns: Sequence[str], rows: list[tuple]):
     """One Arrow record batch from raw catalog rows (booleans 0/1, lists joined)."""
     pc = pa.compute
+    pool = pa.system_memory_pool()
     arrays = []
     for name, field_, values in zip(columns, schema, zip(*rows, strict=True), strict=True):
         if name in LIST_COLUMNS:
-            array = pc.split_pattern(pa.array(values, pa.string()), "; ")
+            array = pc.split_pattern(
+                pa.array(values, pa.string(), memory_pool=pool), "; ", memory_pool=pool
+            )
         elif name in TIMESTAMP_COLUMNS:
-            text = pa.array(values, pa.string())
-            array = pc.strptime(text, format="%Y-%m-%dT%H:%M:%SZ", unit="us", error_is_null=True)
-            array = array.cast(field_.type)
+            text = pa.array(values, pa.string(), memory_pool=pool)
+            array = pc.strptime(
+                text, format="%Y-%m-%dT%H:%M:%SZ", unit="us", error_is_null=True, memory_pool=pool
+            )
+            array = array.cast(field_.type, memory_pool=pool)
         elif field_.type == pa.bool_():
-            array = pa.array([None if v is None else bool(v) for v in values], pa.bool_())
+            array = pa.array(
+                [None if v is None else bool(v) for v in values], pa.bool_(), memory_pool=pool
+            )
         else:
-            array = pa.array(values, field_.type)
+            array = pa.array(values, field_.type, memory_pool=pool)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -300,8 +311,14 @@ def _write_row_groups(pa, writer, schema, batches) -> int:
 
 
 def _parquet_writer(pa, where, schema):
+    # The system allocator gives memory back; Arrow's default pool keeps ~35 MB more.
     return pa.parquet.ParquetWriter(
-        where, schema, compression="zstd", write_statistics=True, store_schema=False
+        where,
+        schema,
+        compression="zstd",
+        write_statistics=True,
+        store_schema=False,
+        memory_pool=pa.system_memory_pool(),
     )
 
 

@@ -312,6 +312,29 @@ def track_ids(
     return ids
 
 
+# The filter free words compile to (archiver/catalog/query.py): the search index
+# alone decides it, so it can narrow ids already in display order.
+FREE_TEXT = "f.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+
+
+def narrowed_ids(
+    conn: sqlite3.Connection, ordered: Sequence[int], where: str, params: Sequence[Any]
+) -> array:
+    """The ids of ``ordered`` (an unfiltered view's ids, in display order) that a
+    free-text filter keeps, in the same order. At a million tracks this is the
+    index lookup plus one pass over the ids (~0.05 s) where ordering the matches
+    again took ~0.5 s: equal to :func:`track_ids` of the filtered scope, since
+    every id of ``ordered`` is a track of the scope and the search index has one
+    row per file."""
+    if where != FREE_TEXT:
+        raise ValueError("narrowed_ids takes a free-text filter only")
+    keep = {
+        r[0]
+        for r in conn.execute("SELECT rowid FROM search_index WHERE search_index MATCH ?", params)
+    }
+    return array("q", [i for i in ordered if i in keep])
+
+
 def tracks_by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TrackRow]:
     """Rows for ``ids``, in the order given (ids not found are skipped)."""
     if not ids:

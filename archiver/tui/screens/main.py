@@ -463,6 +463,13 @@ class MainScreen(Screen[None]):
             self.loader.drop("all")  # drop older loads
             self._show_all(cached, old_id)
             return
+        scope = key[0]
+        unfiltered = self._ids_cache.get((scope.with_(where="", params=()), *key[1:]))
+        if unfiltered is not None and scope.where == browse.FREE_TEXT:  # words: narrow, no re-sort
+            args = (unfiltered, scope.where, scope.params)
+            then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
+            self.loader.load("all", browse.narrowed_ids, args, then)
+            return
         self.loader.load("all", browse.track_ids, key, lambda ids: self._show_all(ids, old_id, key))
 
     def _prefetch_all_ids(self) -> None:

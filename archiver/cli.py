@@ -39,9 +39,12 @@ COMMANDS: dict[str, str] = {
     "ls": "archiver.commands.ls:ls",
     "stats": "archiver.commands.stats:stats",
     "verify": "archiver.commands.verify:verify",
+    "analyze": "archiver.commands.analyze:analyze",
     "duplicates": "archiver.commands.duplicates:duplicates",
     "missing": "archiver.commands.missing:missing",
     "tui": "archiver.commands.tui:tui",
+    "review": "archiver.commands.review:review",
+    "match": "archiver.commands.match:match",
 }
 
 

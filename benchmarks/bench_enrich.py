@@ -11,6 +11,14 @@ Albums are invented: 40% carry a release id (1 request), 20% recording ids
 (2 requests), 40% nothing (a release search with two candidates, then the
 winner's lookup: 2 requests). ``--messy`` takes away track numbers and
 perturbs titles and lengths, so every album needs the full assignment.
+
+``--editions`` enriches popular albums without MusicBrainz ids instead: each
+album is one of the scenarios of ``tests/musicbrainz/editions.py`` (a release
+group of many editions, a compilation and a live album of the same title; the
+files carry a date, a barcode, a catalog number, remastered lengths, bonus
+tracks, a media tag, a status or type tag, or nothing) and prints the share
+decided, left open with the recordings stored, and wrong (must be 0), with
+requests per album. Run with ``--prefer-country US`` as a user would.
 """
 
 from __future__ import annotations
@@ -126,6 +134,55 @@ def build(catalog, fake: FakeMusicBrainz, albums: int, per_album: int, messy: bo
         )
 
 
+def build_editions(catalog, fake: FakeMusicBrainz, albums: int) -> list[tuple]:
+    """One editions family per album, cycling through the scenarios; returns
+    (family, scenario) per album in album order."""
+    from tests.musicbrainz.editions import PREFERENCE, SCENARIOS, Family, insert_rows, scenario_rows
+
+    kinds = [*SCENARIOS.values(), PREFERENCE]
+    plan, rows = [], []
+    for n in range(albums):
+        scenario = kinds[n % len(kinds)]
+        # With --prefer-country US, an album left open must have no US edition.
+        family = Family(n + 1, with_us=scenario.status != "open")
+        family.serve(fake)
+        rows.extend(scenario_rows(family, scenario, root="/bench"))
+        plan.append((family, scenario))
+    with catalog.write() as conn:
+        insert_rows(conn, rows, utc_now())
+    return plan
+
+
+def check_editions(catalog, plan: list[tuple]) -> dict[str, int]:
+    """decided / open (recordings stored) / ambiguous (nothing stored) / wrong."""
+    counts = {"decided": 0, "open": 0, "ambiguous": 0, "wrong": 0, "missed": 0}
+    for family, scenario in plan:
+        folder = f"/bench/The Vesper Lines/{family.title} [{scenario.name}]"
+        status, release = catalog.conn.execute(
+            "SELECT status, release_mbid FROM album_matches WHERE folder = ?", (folder,)
+        ).fetchone()
+        recordings = {
+            r[0]
+            for r in catalog.conn.execute(
+                "SELECT m.recording_mbid FROM matches m JOIN files f ON f.id = m.file_id "
+                "WHERE f.path LIKE ? AND m.recording_mbid IS NOT NULL",
+                (folder + "/%",),
+            )
+        }
+        edition = family.edition_of(release)
+        tracks = family.editions[scenario.recordings_of].tracks
+        held = {family.recording_id(k) for k, _, _ in tracks}
+        if status == "matched":
+            counts["decided" if edition == scenario.expect else "wrong"] += 1
+        elif recordings:  # open: right when the files hold those recordings
+            counts["open" if status == "ambiguous" and recordings <= held else "wrong"] += 1
+        elif status == "ambiguous":
+            counts["ambiguous"] += 1
+        else:
+            counts["missed"] += 1
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--albums", type=int, default=1000)
@@ -136,15 +193,36 @@ def main() -> None:
         help="No track numbers, retitled files, lengths off by 3.5 s: every album "
         "goes through the full distance matrix and the Hungarian assignment.",
     )
+    parser.add_argument(
+        "--editions",
+        action="store_true",
+        help="Popular albums of many editions without ids (tests/musicbrainz/editions.py): "
+        "share decided / left open with recordings / wrong, requests per album.",
+    )
+    parser.add_argument(
+        "--prefer-country",
+        default="US",
+        metavar="CODES",
+        help="Preferred countries for --editions (default US; '' for none).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, FakeMusicBrainz() as fake:
         catalog = open_catalog(Path(tmp) / "bench.db")
-        build(catalog, fake, args.albums, args.tracks, args.messy)
+        plan = None
+        prefs = None
+        if args.editions:
+            from archiver.musicbrainz.match import Preferences
+
+            plan = build_editions(catalog, fake, args.albums)
+            countries = tuple(c for c in args.prefer_country.split(",") if c)
+            prefs = Preferences(countries=countries)
+        else:
+            build(catalog, fake, args.albums, args.tracks, args.messy)
         settings = ClientSettings(server=fake.url, rate_limit=0.0, timeout=10.0)
         for label in ("cold (HTTP to the fake server)", "warm (cache only)"):
             client = Client(catalog.conn, settings)
             started = time.perf_counter()
-            stats = enrich_catalog(catalog, client)
+            stats = enrich_catalog(catalog, client, preferences=prefs)
             seconds = time.perf_counter() - started
             print(
                 f"{label:32s} {stats.albums} albums ({stats.files} files) in {seconds:6.2f} s: "
@@ -153,7 +231,39 @@ def main() -> None:
                 f"unmatched {stats.unmatched}, errors {stats.errors}"
             )
         print(f"server saw {fake.count} requests in all")
+        if plan is not None:
+            counts = check_editions(catalog, plan)
+            total = max(len(plan), 1)
+            print(
+                "editions: "
+                + ", ".join(f"{k} {v} ({100 * v / total:.1f} %)" for k, v in counts.items())
+            )
+            by_kind: dict[str, list[int]] = {}
+            keys = [s.name for _, s in plan]
+            for name, seen in zip(keys, _requests_per_album(fake, plan), strict=True):
+                by_kind.setdefault(name, []).append(seen)
+            print(
+                "requests per album by scenario (cold): "
+                + ", ".join(f"{k} {max(v)}" for k, v in by_kind.items())
+            )
         catalog.close()
+
+
+def _requests_per_album(fake: FakeMusicBrainz, plan: list[tuple]) -> list[int]:
+    """Requests the server saw for each album (its family's search, lookups, browses)."""
+    per: dict[str, int] = {}
+    for key in fake.keys():
+        per[key] = per.get(key, 0) + 1
+    out = []
+    for family, _ in plan:
+        ids = {family.release_id(k) for k in family.editions}
+        ids |= {family.group_id(g) for g in ("studio", "compilation", "live")}  # browses
+        searches = {
+            f"search/release/{family.title.lower()}",
+            f"search/release/{family.title.lower()} (deluxe edition)",
+        }
+        out.append(sum(v for k, v in per.items() if k in searches or k.split("/")[-1] in ids))
+    return out
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def fold(text: str) -> str:
     return text.translate(_fold_table())
 
 
-def _register_functions(conn: sqlite3.Connection) -> None:
+def register_functions(conn: sqlite3.Connection) -> None:
     """SQL functions the schema (the search triggers) and queries rely on.
 
     ``fold`` is registered as a C-level callable (``str.translate`` through
@@ -234,7 +234,7 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
         raise _translate(path, exc) from exc
     try:
         _check_is_catalog(path, conn)
-        _register_functions(conn)
+        register_functions(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -296,7 +296,7 @@ def _open_read_only(path: Path) -> Catalog:
         try:
             conn = sqlite3.connect(f"{base}?{mode}", uri=True, isolation_level=None)
             _check_is_catalog(path, conn)
-            _register_functions(conn)
+            register_functions(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             break
         except sqlite3.Error as exc:

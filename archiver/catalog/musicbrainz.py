@@ -74,7 +74,10 @@ FILE_COLUMNS = (
     "files.id AS file_id, files.path AS path, files.duration AS duration, "
     "tags.title, tags.artist, tags.album, tags.albumartist, tags.tracknumber, tags.totaltracks, "
     "tags.discnumber, tags.totaldiscs, tags.date, tags.isrc, tags.musicbrainz_albumid, "
-    "tags.musicbrainz_recordingid, tags.musicbrainz_trackid"
+    "tags.musicbrainz_recordingid, tags.musicbrainz_trackid, "
+    # edition clues (archiver.musicbrainz.match.edition_penalties)
+    "tags.originaldate, tags.label, tags.catalognumber, tags.barcode, tags.compilation, "
+    "tags.musicbrainz_releasegroupid, tags.raw, files.bits_per_sample, files.sample_rate"
 )
 
 
@@ -256,7 +259,8 @@ def store_album_match(
         "albumartist = excluded.albumartist, album = excluded.album, folder = excluded.folder, "
         "status = excluded.status, method = excluded.method, release_mbid = excluded.release_mbid, "
         "score = excluded.score, candidates = excluded.candidates, error = excluded.error, "
-        "matched_at = excluded.matched_at, enrich_run_id = excluded.enrich_run_id",
+        "matched_at = excluded.matched_at, enrich_run_id = excluded.enrich_run_id "
+        "WHERE album_matches.source = 'auto'",  # a user's decision is never replaced (0015)
         (
             album_key,
             albumartist,
@@ -289,7 +293,8 @@ def store_file_match(
     run_id: int | None,
 ) -> bool:
     """Insert or update a file's match; an unchanged decision writes nothing,
-    so match_history (filled by triggers) only grows when something changed.
+    so match_history (filled by triggers) only grows when something changed,
+    and a user's decision (``source = 'user'``) is never replaced.
     Returns True when a row was written."""
     score = None if score is None else round(score, 4)
     cur = conn.execute(
@@ -300,11 +305,12 @@ def store_file_match(
         "track_mbid = excluded.track_mbid, recording_mbid = excluded.recording_mbid, "
         "album_key = excluded.album_key, error = excluded.error, matched_at = excluded.matched_at, "
         "enrich_run_id = excluded.enrich_run_id "
-        "WHERE matches.status IS NOT excluded.status OR matches.method IS NOT excluded.method "
+        "WHERE matches.source = 'auto' AND (matches.status IS NOT excluded.status "
+        "OR matches.method IS NOT excluded.method "
         "OR matches.score IS NOT excluded.score OR matches.release_mbid IS NOT excluded.release_mbid "
         "OR matches.track_mbid IS NOT excluded.track_mbid "
         "OR matches.recording_mbid IS NOT excluded.recording_mbid "
-        "OR matches.album_key IS NOT excluded.album_key OR matches.error IS NOT excluded.error",
+        "OR matches.album_key IS NOT excluded.album_key OR matches.error IS NOT excluded.error)",
         (
             file_id,
             status,
@@ -322,6 +328,28 @@ def store_file_match(
     return cur.rowcount > 0
 
 
+def store_release_group(conn: sqlite3.Connection, group: Any) -> None:
+    """Upsert a release group (a ``parse.ReleaseGroup``) on its own: an album
+    whose edition stays open keeps its group without any release."""
+    conn.execute(
+        "INSERT INTO mb_release_groups (mbid, title, primary_type, first_release_date) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(mbid) DO UPDATE SET title = excluded.title, "
+        "primary_type = excluded.primary_type, first_release_date = excluded.first_release_date",
+        (group.mbid, group.title, group.primary_type, group.first_release_date),
+    )
+
+
+def set_album_release_group(
+    conn: sqlite3.Connection, album_key: str, release_group_mbid: str | None
+) -> None:
+    """The release group of an album's match (schema 0016), NULL when unknown."""
+    conn.execute(
+        "UPDATE album_matches SET release_group_mbid = ? WHERE album_key = ? "
+        "AND release_group_mbid IS NOT ?",
+        (release_group_mbid, album_key, release_group_mbid),
+    )
+
+
 def album_status(conn: sqlite3.Connection, album_key: str) -> str | None:
     row = conn.execute(
         "SELECT status FROM album_matches WHERE album_key = ?", (album_key,)
@@ -334,7 +362,8 @@ def note_album_error(
 ) -> None:
     """Record a failed attempt on an album without touching its earlier decision."""
     conn.execute(
-        "UPDATE album_matches SET error = ?, enrich_run_id = ? WHERE album_key = ?",
+        "UPDATE album_matches SET error = ?, enrich_run_id = ? "
+        "WHERE album_key = ? AND source = 'auto'",
         (error, run_id, album_key),
     )
 

@@ -17,6 +17,7 @@ from archiver.commands._common import (
     query_argument,
     quiet_option,
 )
+from archiver.commands._editions import edition_preferences, preference_options
 from archiver.commands._job import long_job
 
 MAX_LISTED_ERRORS = 10
@@ -39,7 +40,8 @@ JSON_KEYS = (
     "--server",
     metavar="URL",
     default=None,
-    help="MusicBrainz server (default https://musicbrainz.org). Env: ARCHIVER_MUSICBRAINZ_URL.",
+    help="MusicBrainz server (default https://musicbrainz.org). Env: ARCHIVER_MUSICBRAINZ_URL; "
+    "config: [musicbrainz] server.",
 )
 @click.option(
     "--rate-limit",
@@ -66,6 +68,26 @@ JSON_KEYS = (
     metavar="N",
     help="Enrich at most N albums.",
 )
+@preference_options
+@click.option(
+    "--acoustid",
+    "use_acoustid",
+    is_flag=True,
+    help="Look up files their tags leave unmatched by acoustic fingerprint on AcoustID "
+    "(needs `archiver analyze` first; sends fingerprints to acoustid.org).",
+)
+@click.option(
+    "--acoustid-key",
+    metavar="KEY",
+    default=None,
+    help="AcoustID application API key for --acoustid. Env: ARCHIVER_ACOUSTID_KEY.",
+)
+@click.option(
+    "--acoustid-server",
+    metavar="URL",
+    default=None,
+    help="AcoustID server for --acoustid (default https://api.acoustid.org).",
+)
 @quiet_option()
 @json_option
 @pass_app
@@ -78,8 +100,16 @@ def enrich(
     offline: bool,
     refresh: bool,
     limit: int | None,
+    use_acoustid: bool,
+    acoustid_key: str | None,
+    acoustid_server: str | None,
     quiet: bool,
     as_json: bool,
+    prefer_country: tuple[str, ...] | None,
+    prefer_format: tuple[str, ...] | None,
+    prefer_type: tuple[str, ...] | None,
+    prefer_status: tuple[str, ...] | None,
+    prefer_original: bool | None,
 ) -> None:
     """Match albums and loose tracks in the catalog against MusicBrainz.
 
@@ -87,7 +117,12 @@ def enrich(
     whose files carry a MusicBrainz release id costs one request; recording
     ids or ISRCs lead to the release; otherwise one search picks a clearly
     best candidate (checked against the tracklist) or records the album as
-    ambiguous or unmatched. Results (releases, tracks, ISRCs, labels,
+    ambiguous or unmatched. Editions of one album are told apart by every
+    clue in the files (dates, barcode, catalog number, label, media, track
+    lengths, ...), then by your preferred editions (--prefer-*, or [match] in
+    the config file); when the files fit several editions equally, their
+    common recordings (ISRCs, credits) are stored and the edition is left
+    for review. Results (releases, tracks, ISRCs, labels,
     credits) are stored beside your tags; your files are never written.
     Every answer is cached in the catalog: a second run makes no requests.
     QUERY selects files with the query language of `archiver ls`.
@@ -102,7 +137,10 @@ def enrich(
       archiver enrich artist:radiohead --json
       archiver enrich --server http://127.0.0.1:5000 --rate-limit 0
       archiver enrich --offline
+      archiver enrich --prefer-country GB,US --prefer-format CD --prefer-original
+      archiver enrich --acoustid    # after `archiver analyze`; key in ARCHIVER_ACOUSTID_KEY
     """
+    from archiver.commands._acoustid import acoustid_client, acoustid_settings, acoustid_summary
     from archiver.commands._query import compile_args
     from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
     from archiver.musicbrainz.client import parse_server
@@ -122,8 +160,13 @@ def enrich(
         parse_server(settings.server)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--server") from None
+    # usage errors (exit 2) before the catalog is opened
+    ac_settings = acoustid_settings(
+        use_acoustid, acoustid_key or app.config.acoustid_key, acoustid_server, settings
+    )
     catalog = app.catalog(create=False)
     client = Client(catalog.conn, settings)
+    acoustid = acoustid_client(catalog, ac_settings)
 
     with long_job(
         "enrich",
@@ -140,11 +183,23 @@ def enrich(
             query_text=text or None,
             limit=limit,
             on_progress=job.progress,
+            preferences=edition_preferences(
+                app.config.match,
+                prefer_country=prefer_country,
+                prefer_format=prefer_format,
+                prefer_type=prefer_type,
+                prefer_status=prefer_status,
+                prefer_original=prefer_original,
+            ),
+            acoustid=acoustid,
         )
 
     result = {key: getattr(stats, key) for key in JSON_KEYS}
     result["skipped"] = stats.skipped
+    result["settled"] = stats.settled  # albums left alone: the user decided them
     result["run_id"] = stats.run_id
+    if acoustid is not None:
+        result["acoustid"] = acoustid_summary(catalog, acoustid, stats.run_id)
     if as_json:
         result["failures"] = _failures(catalog, stats.run_id)
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -177,6 +232,12 @@ def _print_summary(result: dict, offline: bool) -> None:
         table.add_row(key.replace("_", " "), str(result[key]))
     if offline or result["skipped"]:
         table.add_row("not cached (offline)", str(result["skipped"]))
+    if result.get("settled"):
+        table.add_row("settled by you (left alone)", str(result["settled"]))
+    if "acoustid" in result:
+        table.add_row("matched by AcoustID", str(result["acoustid"]["matched"]))
+        table.add_row("AcoustID requests", str(result["acoustid"]["requests"]))
+        table.add_row("AcoustID cached", str(result["acoustid"]["cache_hits"]))
     table.add_row("elapsed", format_seconds(result["seconds"]))
     out.print(table)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import errno
 import json
 import time
@@ -71,6 +72,7 @@ def scan(
         result = exc.summary.as_dict()
         result["interrupted"] = True
         result["error_list"] = _errors(app, exc.summary.scan_id, MAX_JSON_ERRORS)
+        result["skipped_list"] = _skipped(app, exc.summary.scan_id)
         return result
 
     def kept(exc) -> str | None:
@@ -112,10 +114,12 @@ def scan(
     errors = _errors(app, summary.scan_id, MAX_JSON_ERRORS if as_json else MAX_LISTED_ERRORS)
     if as_json:
         result["error_list"] = errors
+        result["skipped_list"] = _skipped(app, summary.scan_id)
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     if not quiet:
         _print_summary(result, errors)
+        _print_skipped(_skipped(app, summary.scan_id))
 
 
 def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
@@ -123,6 +127,24 @@ def _errors(app: AppContext, scan_id: int, limit: int) -> list[dict]:
 
     with app.catalog() as catalog:
         return store.scan_errors(catalog, scan_id, limit)
+
+
+def _skipped(app: AppContext, scan_id: int) -> list[dict]:
+    """Every file the run passed over as not audio: path and kind (all of them:
+    nothing is counted but unlisted)."""
+    from archiver.catalog.skipped import skipped_by_scan
+
+    with app.catalog() as catalog:
+        return skipped_by_scan(catalog, scan_id)
+
+
+def _print_skipped(skipped: list[dict]) -> None:
+    """One line: how many skipped files of each kind (``archiver stats`` counts them too)."""
+    if not skipped:
+        return
+    kinds = collections.Counter(s["kind"] for s in skipped)
+    parts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    console().print(f"skipped (not audio): {parts}", highlight=False, soft_wrap=True)
 
 
 def _checksum(

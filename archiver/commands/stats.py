@@ -24,9 +24,10 @@ def stats(app: AppContext, query: tuple[str, ...], as_json: bool) -> None:
     """Figures about the tracks QUERY selects (all without QUERY).
 
     Tracks, albums, artists, total length and size, formats and codecs,
-    lossless share, tag completeness, MusicBrainz enrichment, missing
-    files, scan errors, last scan and last verify. --json keys are listed
-    in docs/stats.md.
+    lossless share, tag completeness, MusicBrainz enrichment, decode
+    results and quality verdicts (archiver analyze), missing files, scan
+    errors, skipped non-audio files, last scan and last verify. --json keys
+    are listed in docs/stats.md.
 
     \b
     Example:
@@ -104,6 +105,8 @@ def _render(f: dict) -> None:
         if verify
         else "never",
     )
+    overview.add_row("Albums settled by you", f"{f['review']['settled_by_user']:,}")
+    overview.add_row("Albums to review", f"{f['review']['needs_review']:,}")
     console.print(overview)
 
     def counts(name: str, data: dict[str, int]) -> Table:
@@ -120,7 +123,61 @@ def _render(f: dict) -> None:
     console.print(counts("MusicBrainz enrichment", f["enrichment"]))
     tags = Table(title="Tag completeness", title_justify="left")
     tags.add_column("Field")
+    tags.add_column("Tracks", justify="right")
     tags.add_column("Set", justify="right")
-    for key, share in f["tag_completeness"].items():
-        tags.add_row(key, _pct(share))
+    for key, value in f["tag_completeness"].items():
+        tags.add_row(key, f"{value['tracks']:,}", _pct(value["share"]))
     console.print(tags)
+    _render_analysis(console, f["analysis"], tracks)
+    skipped = f["skipped_files"]
+    if skipped["total"]:
+        table = Table(title="Skipped files", title_justify="left")
+        table.add_column("Not audio")
+        table.add_column("Files", justify="right")
+        for kind, n in skipped["kinds"].items():
+            table.add_row(kind, f"{n:,}")
+        console.print(table)
+
+
+def _render_analysis(console, a: dict, tracks: int) -> None:
+    """Decode results and quality verdicts; a hint when analysis is absent or behind."""
+    from rich.table import Table
+
+    from archiver.commands._common import plural
+
+    if not tracks:
+        return
+    todo = a["not_analyzed"] + a["outdated"]
+    if not a["analyzed"]:
+        console.print(
+            "No audio analysis yet: run `archiver analyze` to check that every file decodes "
+            "and to tell genuine lossless from transcodes.",
+            soft_wrap=True,
+        )
+        return
+    table = Table(title="Audio analysis (archiver analyze)", title_justify="left")
+    table.add_column("")
+    table.add_column("Tracks", justify="right")
+    table.add_column("Share", justify="right")
+    analyzed = a["analyzed"]
+
+    def row(label: str, n: int, whole: int) -> None:
+        table.add_row(label, f"{n:,}", _pct(n / whole if whole else 0))
+
+    row("analysed", analyzed, tracks)
+    row("changed since", a["outdated"], tracks)
+    row("not analysed", a["not_analyzed"], tracks)
+    table.add_section()
+    for key, n in a["decode"].items():
+        row(f"decode {key}", n, analyzed)
+    if a["failed"]:
+        row("could not be analysed", a["failed"], analyzed)
+    table.add_section()
+    for key, n in a["quality"].items():
+        row(f"quality {key}" if key != "none" else "no quality verdict", n, analyzed)
+    console.print(table)
+    if todo:
+        console.print(
+            f"{plural(todo, 'track')} not analysed yet (or changed since): run `archiver analyze`",
+            soft_wrap=True,
+        )

@@ -77,6 +77,10 @@ RECORDING_INCLUDES = (
 # Finding the release of a tagged recording or ISRC: just its releases.
 RECORDING_RELEASES_INCLUDES = ("releases",)
 ISRC_INCLUDES = ("releases",)  # `artist-credits` is rejected client-side for ISRCs
+# Every edition of a release group with its tracklist in one request (editions
+# left close by clues and preferences); recording-level relations (credits) are
+# not available on a browse, so the edition kept still gets one release lookup.
+BROWSE_INCLUDES = ("recordings", "artist-credits", "labels", "release-groups", "isrcs")
 
 # The largest body accepted. Real ws/2 answers are far smaller (a release lookup
 # with every include we ask for, recording-level relations too, is under 2 MB even
@@ -438,6 +442,17 @@ class Client:
         else:
             raise ValueError(f"unsupported entity {entity!r}")
         return self._get(key, call, expect=f"{entity}-list") or {f"{entity}-list": []}
+
+    def browse_releases(
+        self, release_group: str, includes: tuple[str, ...] = BROWSE_INCLUDES, limit: int = 25
+    ) -> dict | None:
+        """``/ws/2/release?release-group=<mbid>&inc=...``: the group's releases
+        (one page); None on 404."""
+        key = f"release?release-group={release_group}&inc={'+'.join(includes)}&limit={limit}"
+        call = lambda: musicbrainzngs.browse_releases(  # noqa: E731
+            release_group=release_group, includes=list(includes), limit=limit
+        )
+        return self._get(key, call, expect="release-list")
 
     # -- internals --------------------------------------------------------
 

@@ -8,7 +8,12 @@ Per album (see docs/enrich.md):
    lookup (``recording-id`` / ``isrc``);
 3. otherwise one raw-Lucene release search, candidates scored without a
    tracklist; the best, if clearly ahead, gets one release lookup and must
-   then pass the full score with the track alignment (``search``);
+   then pass the full score with the track alignment (``search``). Close
+   candidates that are editions of one release group are told apart by the
+   edition clues, then the user's preferences, then (one browse of the
+   group) their tracklists; when the files fit several equally well and they
+   hold the same recordings, those are stored with the release group and the
+   edition is left open (``ambiguous``) for review;
 4. loose tracks (no album tag): a recording lookup (id) or ISRC lookup, else
    a recording search on title + artist + duration, then one recording lookup
    for credits (``recording-id`` / ``isrc`` / ``recording-search``).
@@ -23,14 +28,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from archiver.catalog import musicbrainz as mbdb
 from archiver.catalog.db import Catalog
+from archiver.catalog.review import join_formats, user_settled
 from archiver.integrity import runlock
 from archiver.musicbrainz import match as m
 from archiver.musicbrainz.client import (
+    BROWSE_INCLUDES,
     ISRC_INCLUDES,
     RECORDING_INCLUDES,
     RECORDING_RELEASES_INCLUDES,
@@ -43,7 +50,9 @@ from archiver.musicbrainz.client import (
 from archiver.musicbrainz.parse import (
     Recording,
     Release,
+    ReleaseGroup,
     ReleaseRef,
+    Track,
     recording_from_lookup,
     recordings_from_isrc,
     recordings_from_search,
@@ -51,8 +60,17 @@ from archiver.musicbrainz.parse import (
     releases_from_search,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from archiver.musicbrainz.acoustid import AcoustIDClient
+
 MAX_ID_LOOKUPS = 3  # recording/ISRC lookups spent narrowing down an album's release
 SEARCH_LIMIT = 10
+MAX_EDITION_LOOKUPS = 3  # close editions looked up when a browse of their group lacks them
+BROWSE_LIMIT = 25  # editions per browse page (one page is asked)
+# A chosen edition whose "lengths" clue is above LENGTHS_DOUBT is checked against the
+# other close editions; one still above LENGTHS_REJECT (~5 s a track) is never taken.
+LENGTHS_DOUBT = 0.2
+LENGTHS_REJECT = 0.5
 
 
 @dataclass
@@ -68,6 +86,9 @@ class AlbumResult:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     assignment: m.Assignment | None = None
     error: str | None = None
+    # Edition open, recordings known: file id -> a track of one of the editions.
+    open_tracks: dict[int, Track] | None = None
+    release_group: ReleaseGroup | None = None
 
 
 @dataclass
@@ -81,6 +102,7 @@ class EnrichStats:
     cache_hits: int = 0
     seconds: float = 0.0
     skipped: int = 0  # --offline and not cached (also counted in unmatched)
+    settled: int = 0  # decided by the user (`archiver match`): left alone, not counted in albums
     files: int = 0
     run_id: int | None = None
     status: str = "running"
@@ -112,6 +134,10 @@ def _candidate(release: Release, distance: m.Distance, stage: str) -> dict[str, 
         "date": release.date,
         "country": release.country,
         "track_count": release.track_count,
+        "label": "; ".join(x.name for x in release.labels if x.name) or None,
+        "catalog_number": "; ".join(x.catalog_number for x in release.labels if x.catalog_number)
+        or None,
+        "format": join_formats(release.formats),
         "score": round(distance.score, 4),
         "penalties": distance.rounded(),
         "stage": stage,
@@ -191,7 +217,9 @@ def _release_from_ids(client: Client, album: m.Album) -> AlbumResult | None:
     return _matched_release(album, release, method or "recording-id")
 
 
-def _release_from_search(client: Client, album: m.Album) -> AlbumResult:
+def _release_from_search(
+    client: Client, album: m.Album, prefs: m.Preferences | None = None
+) -> AlbumResult:
     """Strategy 3: one release search, stage-1 scores, one lookup of a clear winner."""
     message = client.search("release", m.release_query(album), limit=SEARCH_LIMIT)
     found = [r for r in releases_from_search(message) if r.mbid]
@@ -201,6 +229,8 @@ def _release_from_search(client: Client, album: m.Album) -> AlbumResult:
     candidates = [_candidate(r, d, "search") for r, d in zip(found, distances, strict=True)]
     candidates.sort(key=lambda c: -c["score"])
     decision = m.decide([d.score for d in distances], m.SEARCH_THRESHOLD)
+    if decision.status == "ambiguous" or m.edition_rival(found, distances):
+        return _settle_editions(client, album, found, distances, prefs or m.Preferences())
     if decision.status != "matched" or decision.best is None:
         return AlbumResult(status=decision.status, method="search", candidates=candidates)
     release = _lookup_release(client, found[decision.best].mbid)
@@ -226,6 +256,167 @@ def _release_from_search(client: Client, album: m.Album) -> AlbumResult:
         assignment=assignment,
         candidates=candidates,
     )
+
+
+# -- editions ---------------------------------------------------------------
+
+
+def _edition_result(
+    album: m.Album, release: Release, reason: str | None, candidates: list[dict[str, Any]]
+) -> AlbumResult:
+    """The chosen edition, stored like any search match; the reason rides on its candidate."""
+    distance, assignment = m.release_distance(album, release)
+    full = _candidate(release, distance, "full")
+    if reason:
+        full["reason"] = reason
+    rest = [c for c in candidates if c["release_mbid"] != release.mbid]
+    if distance.penalties.get("lengths", 0.0) > LENGTHS_REJECT:
+        # Titles fit but every track runs seconds off: likely other recordings
+        # of the songs (a live album the tags do not call live); review decides.
+        full["reason"] = "rejected: lengths"
+        return AlbumResult(
+            status="ambiguous", method="search", candidates=[full] + rest, score=distance.score
+        )
+    if distance.score < m.MATCH_THRESHOLD:
+        return AlbumResult(
+            status="unmatched", method="search", candidates=[full] + rest, score=distance.score
+        )
+    return AlbumResult(
+        status="matched",
+        method="search",
+        release=release,
+        score=distance.score,
+        assignment=assignment,
+        candidates=[full] + rest,
+    )
+
+
+def _edition_tracklists(client: Client, found: list[Release], order: list[int]) -> list[Release]:
+    """The close editions with their tracklists: one browse of their release
+    group, then a lookup for each one the browse did not hold (at most
+    MAX_EDITION_LOOKUPS), in ``order``."""
+    group = found[order[0]].release_group
+    browsed: dict[str, Release] = {}
+    if group is not None:
+        message = client.browse_releases(group.mbid, BROWSE_INCLUDES, BROWSE_LIMIT)
+        browsed = {r.mbid: r for r in releases_from_search(message or {}) if r.tracks}
+    out: list[Release] = []
+    lookups = 0
+    for i in order:
+        release = browsed.get(found[i].mbid)
+        if release is None and lookups < MAX_EDITION_LOOKUPS:
+            lookups += 1
+            release = _lookup_release(client, found[i].mbid)
+        if release is not None:
+            out.append(release)
+    return out
+
+
+def _settle_editions(
+    client: Client,
+    album: m.Album,
+    found: list[Release],
+    distances: list[m.Distance],
+    prefs: m.Preferences,
+) -> AlbumResult:
+    """Close search candidates: an edition by clues or preferences (one lookup),
+    else every close edition's tracklist (one browse) decides on full scores,
+    else their common recordings are kept with the edition open."""
+    candidates = sorted(
+        (_candidate(r, d, "search") for r, d in zip(found, distances, strict=True)),
+        key=lambda c: -c["score"],
+    )
+    decision = m.decide_edition(found, distances, prefs, m.SEARCH_THRESHOLD)
+    if decision.status not in ("matched", "open"):
+        return AlbumResult(status=decision.status, method="search", candidates=candidates)
+    order = m.lookup_order(found, decision.close)
+    if decision.status == "matched" and decision.best is not None:
+        release = _lookup_release(client, found[decision.best].mbid)
+        if release is not None:
+            distance, _ = m.release_distance(album, release)
+            doubt = distance.penalties.get("lengths", 0.0) > LENGTHS_DOUBT and len(order) > 1
+            if not doubt:
+                return _edition_result(album, release, decision.reason, candidates)
+        order = [decision.best] + [i for i in order if i != decision.best]
+    looked = [(r, *m.release_distance(album, r)) for r in _edition_tracklists(client, found, order)]
+    if not looked:
+        return AlbumResult(status="ambiguous", method="search", candidates=candidates)
+    releases = [r for r, _, _ in looked]
+    full = m.decide_edition(releases, [d for _, d, _ in looked], prefs, m.MATCH_THRESHOLD)
+    looked_mbids = {r.mbid for r in releases}
+    ranked = sorted((_candidate(r, d, "full") for r, d, _ in looked), key=lambda c: -c["score"])
+    scored = ranked + [c for c in candidates if c["release_mbid"] not in looked_mbids]
+    if full.status == "matched" and full.best is not None:
+        # The winner's lookup carries the credits a browse does not.
+        release = _lookup_release(client, releases[full.best].mbid) or releases[full.best]
+        return _edition_result(album, release, full.reason, scored)
+    if full.status != "open":
+        return AlbumResult(status=full.status, method="search", candidates=scored)
+    close = [looked[i] for i in full.close]
+    if m.same_recordings([a for _, _, a in close]) is None or not m.same_group(
+        [r for r, _, _ in close]
+    ):
+        return AlbumResult(status="ambiguous", method="search", candidates=scored)
+    # The preferred of the equals, looked up for its recordings' credits and works.
+    first = _lookup_release(client, close[0][0].mbid) or close[0][0]
+    distance, assignment = m.release_distance(album, first)
+    tracks = m.same_recordings([assignment] + [a for _, _, a in close])
+    if tracks is None:
+        return AlbumResult(status="ambiguous", method="search", candidates=scored)
+    scored.sort(key=lambda c: (c["release_mbid"] != first.mbid, c["stage"] != "full", -c["score"]))
+    scored[0]["reason"] = "edition open: same recordings"
+    return AlbumResult(
+        status="ambiguous",
+        method="search",
+        score=distance.score,
+        candidates=scored,
+        assignment=assignment,
+        open_tracks=tracks,
+        release_group=first.release_group,
+    )
+
+
+def _store_open_edition(conn, album: m.Album, result: AlbumResult, run_id: int | None) -> None:
+    """Edition open, recordings known: each file gets its recording (ISRCs,
+    credits, works), the album its release group; no release, status ambiguous."""
+    assert result.open_tracks is not None
+    for track in result.open_tracks.values():
+        mbdb.store_recording(conn, track.recording)
+    group = result.release_group
+    if group is not None:
+        mbdb.store_release_group(conn, group)
+    mbdb.store_album_match(
+        conn,
+        album_key=album.key,
+        albumartist=album.albumartist,
+        album=album.album,
+        folder=album.folder,
+        status="ambiguous",
+        method=result.method,
+        release_mbid=None,
+        score=result.score,
+        candidates=result.candidates,
+        error=None,
+        run_id=run_id,
+    )
+    mbdb.set_album_release_group(conn, album.key, group.mbid if group else None)
+    pairs = result.assignment.pairs if result.assignment is not None else {}
+    for f in album.files:
+        track = result.open_tracks.get(f.file_id)
+        pair = pairs.get(f.file_id)
+        mbdb.store_file_match(
+            conn,
+            file_id=f.file_id,
+            status="ambiguous",
+            method=result.method,
+            score=None if pair is None else 1.0 - pair[1],
+            release_mbid=None,
+            track_mbid=None,
+            recording_mbid=track.recording.mbid if track is not None else None,
+            album_key=album.key,
+            error=None,
+            run_id=run_id,
+        )
 
 
 def _recording_candidate(rec: Recording, distance: m.Distance) -> dict[str, Any]:
@@ -291,7 +482,7 @@ def _match_loose(client: Client, album: m.Album) -> AlbumResult:
     )
 
 
-def match_album(client: Client, album: m.Album) -> AlbumResult:
+def match_album(client: Client, album: m.Album, prefs: m.Preferences | None = None) -> AlbumResult:
     """Run the strategies in order; raises MusicBrainzError on request failures."""
     if album.loose:
         return _match_loose(client, album)
@@ -303,7 +494,115 @@ def match_album(client: Client, album: m.Album) -> AlbumResult:
     result = _release_from_ids(client, album)
     if result is not None:
         return result
-    return _release_from_search(client, album)
+    return _release_from_search(client, album, prefs)
+
+
+# -- AcoustID: fingerprints for what the tags did not match (enrich --acoustid) --
+
+
+def _fingerprint_candidate(album: m.Album) -> bool:
+    """An album (or loose track) whose files carry no MusicBrainz id at all."""
+    return not any(f.release_id or f.recording_id or f.track_id for f in album.files)
+
+
+def acoustid_preflight(catalog: Catalog, acoustid: AcoustIDClient, albums: list[m.Album]) -> None:
+    """Check the API key and the server with the first lookup the run may need,
+    before anything else is done: an invalid key or an unreachable server raises
+    :class:`AcoustIDFatal` here. That answer is cached and used later if its file
+    stays unmatched by its tags. Nothing is sent when every answer is cached."""
+    from archiver.catalog import acoustid as aciddb
+    from archiver.musicbrainz.acoustid import AcoustIDError, AcoustIDFatal
+
+    if acoustid.settings.offline:
+        return
+
+    # Prefer a file its tags cannot match (a loose track without title or ISRC)
+    # so that no file matched by its tags is sent just to check the key.
+    def hopeless(a: m.Album) -> bool:
+        return a.loose and not a.files[0].title and not a.files[0].isrc
+
+    for album in sorted(albums, key=lambda a: not hopeless(a)):  # stable: else in order
+        if not _fingerprint_candidate(album):
+            continue
+        found = aciddb.fingerprints_for(catalog.conn, [f.file_id for f in album.files])
+        for f in album.files:
+            if f.file_id not in found:
+                continue
+            fingerprint, seconds = found[f.file_id]
+            duration = f.duration or seconds
+            if acoustid.is_cached(fingerprint, duration):
+                continue
+            try:
+                acoustid.lookup(fingerprint, duration)
+            except AcoustIDFatal:
+                raise
+            except AcoustIDError:
+                pass  # that file's problem, met again (and recorded) in its album
+            return
+
+
+def match_by_fingerprint(
+    client: Client,
+    acoustid: AcoustIDClient,
+    catalog: Catalog,
+    album: m.Album,
+    result: AlbumResult,
+) -> AlbumResult:
+    """After the tags: an unmatched or ambiguous album without MusicBrainz ids is
+    looked up by its files' fingerprints; the recordings AcoustID names (score at
+    least ``acoustid.SCORE_THRESHOLD``) stand in for recording-id tags and go
+    through the recording-id strategy (2, or 4 for a loose track). Method
+    ``acoustid``. Returns ``result`` unchanged when fingerprints lead nowhere;
+    raises :class:`AcoustIDFatal` (bad key, server unreachable) to stop the run."""
+    from archiver.catalog import acoustid as aciddb
+    from archiver.musicbrainz.acoustid import (
+        AcoustIDError,
+        AcoustIDFatal,
+        AcoustIDOfflineMiss,
+        best_recording,
+        select_recordings,
+    )
+
+    if result.status not in ("unmatched", "ambiguous") or not _fingerprint_candidate(album):
+        return result
+    found = aciddb.fingerprints_for(catalog.conn, [f.file_id for f in album.files])
+    if not found:
+        return result
+    try:
+        files, scores = [], {}
+        for f in album.files:
+            if f.file_id in found:
+                fingerprint, seconds = found[f.file_id]
+                results = acoustid.lookup(fingerprint, f.duration or seconds)
+                best = best_recording(select_recordings(results), f.duration, f.title)
+                if best is not None:
+                    scores[f.file_id] = best.score
+                    f = replace(f, recording_id=best.mbid)
+            files.append(f)
+        if not scores:
+            return result
+        by_fingerprint = replace(album, files=files)
+        if album.loose:
+            found_result = _match_loose(client, by_fingerprint)
+            if found_result.status != "matched" or found_result.method != "recording-id":
+                return result
+            found_result.score = scores[files[0].file_id]
+        else:
+            found_result = _release_from_ids(client, by_fingerprint)
+            if found_result is None:
+                return result
+        found_result.method = "acoustid"
+        return found_result
+    except AcoustIDFatal:
+        raise
+    except (AcoustIDOfflineMiss, OfflineMiss):
+        return result
+    except (AcoustIDError, MusicBrainzError) as exc:
+        return AlbumResult(status="error", method="acoustid", error=str(exc))
+    except Exception as exc:  # a surprise in one album's data must not stop the run
+        return AlbumResult(
+            status="error", method="acoustid", error=f"internal error: {type(exc).__name__}: {exc}"
+        )
 
 
 # -- storing ----------------------------------------------------------------
@@ -317,6 +616,9 @@ def store_result(conn, album: m.Album, result: AlbumResult, run_id: int | None) 
     """
     if result.status == "error" and mbdb.album_status(conn, album.key) == "matched":
         mbdb.note_album_error(conn, album.key, result.error, run_id)
+        return
+    if result.open_tracks is not None:
+        _store_open_edition(conn, album, result, run_id)
         return
     if result.release is not None:
         mbdb.store_release(conn, result.release)
@@ -337,6 +639,8 @@ def store_result(conn, album: m.Album, result: AlbumResult, run_id: int | None) 
         error=result.error,
         run_id=run_id,
     )
+    group = result.release.release_group if result.release else None
+    mbdb.set_album_release_group(conn, album.key, group.mbid if group else None)
     for f in album.files:
         status, score, track_mbid, recording_mbid = result.status, None, None, None
         if result.status == "matched" and result.recording is not None:
@@ -381,6 +685,8 @@ def enrich(
     limit: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    preferences: m.Preferences | None = None,
+    acoustid: AcoustIDClient | None = None,
 ) -> EnrichStats:
     """Enrich every album selected; returns the run's summary.
 
@@ -394,6 +700,11 @@ def enrich(
     albums = load_albums(catalog, where, params)
     if limit is not None:
         albums = albums[: max(0, limit)]
+    if acoustid is not None:
+        open_albums = [
+            a for a in albums if not user_settled(catalog.conn, a.key, [f.file_id for f in a.files])
+        ]
+        acoustid_preflight(catalog, acoustid, open_albums)
     with catalog.write() as conn:
         # Runs left 'running' by a killed enrich become 'interrupted' (a live one
         # holds its run lock and is left alone; see archiver.integrity.runlock).
@@ -425,8 +736,12 @@ def enrich(
         for done, album in enumerate(albums, start=1):
             if should_stop is not None and should_stop():
                 break
+            if user_settled(catalog.conn, album.key, [f.file_id for f in album.files]):
+                stats.settled += 1  # the user's decision stands: no request, no write
+                report(done, album, "settled")
+                continue
             try:
-                result = match_album(client, album)
+                result = match_album(client, album, preferences)
             except OfflineMiss:
                 result = AlbumResult(status="skipped")
             except ServerUnreachable as exc:  # the run stops: albums done so far stay committed
@@ -442,6 +757,8 @@ def enrich(
                 result = AlbumResult(
                     status="error", error=f"internal error: {type(exc).__name__}: {exc}"
                 )
+            if acoustid is not None:
+                result = match_by_fingerprint(client, acoustid, catalog, album, result)
             stats.albums += 1
             stats.files += len(album.files)
             if result.status == "skipped":

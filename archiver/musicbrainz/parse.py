@@ -108,6 +108,7 @@ class ReleaseGroup:
     title: str | None = None
     primary_type: str | None = None
     first_release_date: str | None = None
+    secondary_types: tuple[str, ...] = ()  # Live, Compilation, Remix, ...
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,9 @@ def parse_release(data: dict) -> Release:
             title=_text(group.get("title")),
             primary_type=_text(group.get("primary-type")) or _text(group.get("type")),
             first_release_date=_text(group.get("first-release-date")),
+            secondary_types=tuple(
+                t for t in group.get("secondary-type-list") or [] if isinstance(t, str) and t
+            ),
         )
     labels = []
     for info in data.get("label-info-list") or []:

@@ -28,13 +28,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from archiver.catalog import files as store
+from archiver.catalog import skipped as skipped_store
 from archiver.catalog.db import Catalog, utc_now
 from archiver.errors import ArchiverError, Interrupted
 from archiver.procs import die_with_parent, interrupts_blocked
-from archiver.scan.plan import Action, Known, decide, gone
+from archiver.scan.plan import Action, Known, decide, gone, is_within
 from archiver.scan.read import read_file
 from archiver.scan.record import display_path, mtime_ns_of
-from archiver.scan.walk import WalkError, WalkStats, walk
+from archiver.scan.walk import Skipped, WalkError, WalkStats, rejected_kind, walk
 
 DEFAULT_FILE_TIMEOUT = 60.0  # seconds one file may take to read in a worker
 # Fault injection for the tests of the pool's recovery: "crash:<text>" makes
@@ -495,6 +496,8 @@ def run_scan(
     stop = should_stop or (lambda: False)
     pool: _Pool | None = None
     leftovers: list[tuple[Scope, dict[bytes, Known], list[bytes]]] = []
+    skipped_log = skipped_store.SkippedLog(catalog, scan_id)  # non-audio files, named
+    skipped_left: list[tuple[dict[bytes, Known], list[bytes]]] = []
 
     def add_error(path: bytes, kind: str, message: str) -> None:
         writer.add_error(path, kind, message)
@@ -512,10 +515,18 @@ def run_scan(
         def discover() -> Iterator[tuple[bytes, int, bool, int]]:
             for scope in scopes:
                 known = store.known_files(catalog, scope.root_id, scope.top)
+                known_skipped = skipped_store.known_skipped(catalog, scope.top)
                 stats = WalkStats()
                 for item in walk(scope.top, stats):
                     if isinstance(item, WalkError):
                         add_error(item.path_bytes, item.kind, item.message)
+                        continue
+                    if isinstance(item, Skipped):
+                        known_skipped.pop(item.path_bytes, None)
+                        skipped_log.add(
+                            item.path_bytes, item.kind, item.size, item.mtime_ns, scope.root_id
+                        )
+                        skipped_log.maybe_flush()
                         continue
                     counts["files_found"] += 1
                     k = known.pop(item.path_bytes, None)
@@ -542,6 +553,7 @@ def run_scan(
                             raise KeyboardInterrupt
                 counts["skipped"] += stats.skipped + stats.special
                 leftovers.append((scope, known, stats.unlisted_dirs))
+                skipped_left.append((known_skipped, stats.unlisted_dirs))
             state["discovering"] = False
             emit(ScanProgress("discover", counts["files_found"], 0, None))
 
@@ -561,6 +573,7 @@ def run_scan(
                 if rows is None:
                     counts["skipped"] += 1
                     counts["files_found"] -= 1
+                    _skip_rejected(skipped_log, path, scopes)
                     continue
                 changed = action == Action.CHANGED
                 writer.add_rows(rows, replace=changed)
@@ -578,9 +591,12 @@ def run_scan(
             pool.close()
             pool = None
         writer.flush()
+        skipped_log.flush()
 
         # 3. Finish: files not found are marked missing; moves are recognised.
         emit(ScanProgress("finish", 0, 0))
+        for remaining, unlisted in skipped_left:
+            skipped_store.mark_gone(catalog, gone(remaining, unlisted), scan_id)
         vanished: list[int] = []
         for scope, remaining, unlisted in leftovers:
             ids = gone(remaining, unlisted)
@@ -604,6 +620,7 @@ def run_scan(
             pool.close(cancel=True)
             pool = None
         writer.flush()
+        skipped_log.flush()
         summary.status = "interrupted"
         _fill(summary, counts, started)
         store.finish_run(catalog, scan_id, counts, status="interrupted", seconds=summary.seconds)
@@ -620,6 +637,17 @@ def run_scan(
     _fill(summary, counts, started)
     store.finish_run(catalog, scan_id, counts, status="finished", seconds=summary.seconds)
     return summary
+
+
+def _skip_rejected(log: skipped_store.SkippedLog, path: bytes, scopes: Sequence[Scope]) -> None:
+    """Record a file the reader turned down as not audio (rare: one stat here)."""
+    try:
+        st = os.stat(path)
+        size, mtime_ns = st.st_size, mtime_ns_of(st)
+    except OSError:
+        size = mtime_ns = None
+    root_id = next((s.root_id for s in scopes if is_within(path, s.top)), None)
+    log.add(path, rejected_kind(path), size, mtime_ns, root_id)
 
 
 def _fill(summary: ScanSummary, counts: dict[str, int], started: float) -> None:

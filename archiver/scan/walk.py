@@ -1,5 +1,8 @@
 """Discovery: walk folders with ``os.scandir`` and say which files are audio.
 
+Files that are not audio are yielded too (:class:`Skipped`, with a kind from
+:func:`skipped_kind`), so a scan can name every file it passed over.
+
 Everything works on bytes paths so that names that are not valid UTF-8 keep
 their exact bytes. The walk never opens a file except to sniff the first
 128 bytes of a regular file whose extension is neither a known audio nor a
@@ -24,12 +27,28 @@ AUDIO_EXTENSIONS: frozenset[bytes] = frozenset(
 
 # Extensions that are certainly not audio: skipped (and counted) without a look.
 NON_AUDIO_EXTENSIONS: frozenset[bytes] = frozenset(
-    b"jpg jpeg png gif bmp tif tiff webp heic ico svg psd txt log cue nfo m3u m3u8 pls "
+    b"jpg jpeg jpe png gif bmp tif tiff webp heic heif avif jxl ico svg psd "
+    b"txt log cue nfo m3u m3u8 pls wpl asx "
     b"xspf pdf doc docx odt rtf md html htm xml json yaml yml ini cfg conf toml csv tsv "
     b"sfv md5 sha1 sha256 ffp accurip db sqlite sqlite3 zip rar 7z tar gz bz2 xz zst "
     b"iso exe dll so py sh bat lrc srt sub url lnk ds_store thumbs torrent par2 "
     b"mkv avi mov wmv webm flv mpg mpeg vob sf2 nsf spc cdg".split()
 )
+
+# What a skipped file is, by extension (see ``skipped_kind``).
+_KIND_BY_EXTENSION: dict[bytes, str] = {
+    **dict.fromkeys(
+        b"jpg jpeg jpe png gif bmp tif tiff webp heic heif avif jxl ico svg psd".split(), "image"
+    ),
+    b"cue": "cue",
+    **dict.fromkeys(b"log accurip".split(), "log"),
+    **dict.fromkeys(b"m3u m3u8 pls xspf wpl asx".split(), "playlist"),
+    **dict.fromkeys(
+        b"mkv avi mov wmv webm flv mpg mpeg vob m4v ogv ogm 3gp m2ts mts divx".split(), "video"
+    ),
+}
+# Every kind a skipped file can have; "special": a FIFO, socket or device (never opened).
+SKIPPED_KINDS: tuple[str, ...] = ("image", "cue", "log", "playlist", "video", "other", "special")
 
 SNIFF_BYTES = 128
 APE_FOOTER = b"APETAGEX"  # an APEv2 tag ends a file with a 32-byte footer
@@ -43,6 +62,17 @@ class Found:
     size: int
     mtime_ns: int
     sniffed: bool = False  # True when picked by content, not by extension
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file the walk passed over as not audio. ``size``/``mtime_ns`` are None
+    when it could not be stat'ed (a dangling symlink, a file deleted meanwhile)."""
+
+    path_bytes: bytes
+    kind: str  # one of SKIPPED_KINDS
+    size: int | None
+    mtime_ns: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +99,22 @@ def extension(name: bytes) -> bytes:
     if dot <= 0:  # no dot, or a dotfile such as ".hidden"
         return b""
     return name[dot + 1 :].lower()
+
+
+def skipped_kind(name: bytes) -> str:
+    """What a non-audio file is, from its name: image, cue, log (rip logs),
+    playlist, video or other. Pure; unit-tested."""
+    return _KIND_BY_EXTENSION.get(extension(os.path.basename(name)), "other")
+
+
+def rejected_kind(name: bytes) -> str:
+    """The kind of a file the reader turned down. Only a file whose content is
+    certainly not audio (a video-only Ogg: the reader's ``not_audio``) is turned
+    down under an audio extension: that is a video; a file picked by its
+    content that mutagen then did not recognise is named by its extension."""
+    if extension(os.path.basename(name)) in AUDIO_EXTENSIONS:
+        return "video"
+    return skipped_kind(name)
 
 
 def _mpeg_frame(head: bytes, at: int = 0) -> bool:
@@ -142,25 +188,23 @@ def _error(path: bytes, exc: OSError) -> WalkError:
 
 def classify(
     path_bytes: bytes, st: os.stat_result, stats: WalkStats, name: bytes | None = None
-) -> Found | None:
+) -> Found | Skipped:
     """Decide whether a regular file is audio: by extension, else by a cheap sniff.
     ``name``: the file name when the caller has it (saves a basename per file)."""
     if not stat.S_ISREG(st.st_mode):
         stats.special += 1
-        return None
-    ext = extension(os.path.basename(path_bytes) if name is None else name)
+        return Skipped(path_bytes, "special", st.st_size, mtime_ns_of(st))
+    name = os.path.basename(path_bytes) if name is None else name
+    ext = extension(name)
     if ext in AUDIO_EXTENSIONS:
         return Found(path_bytes, st.st_size, mtime_ns_of(st))
-    if ext in NON_AUDIO_EXTENSIONS or st.st_size < 4:
-        stats.skipped += 1
-        return None
-    if sniff(path_bytes):
+    if ext not in NON_AUDIO_EXTENSIONS and st.st_size >= 4 and sniff(path_bytes):
         return Found(path_bytes, st.st_size, mtime_ns_of(st), sniffed=True)
     stats.skipped += 1
-    return None
+    return Skipped(path_bytes, skipped_kind(name), st.st_size, mtime_ns_of(st))
 
 
-def _stat_failed(entry: os.DirEntry, exc: OSError, stats: WalkStats) -> WalkError | None:
+def _stat_failed(entry: os.DirEntry, exc: OSError, stats: WalkStats) -> WalkError | Skipped | None:
     """An entry that cannot be stat'ed: a broken or looping symlink (an error only
     when its name says audio), a file that vanished meanwhile (likewise), or anything
     else, e.g. a path longer than PATH_MAX: an error, and a folder's files are
@@ -174,30 +218,29 @@ def _stat_failed(entry: os.DirEntry, exc: OSError, stats: WalkStats) -> WalkErro
     if is_link:  # dangling, or a chain of links that loops (ELOOP)
         if not audio:
             stats.skipped += 1
-            return None
+            return Skipped(entry.path, skipped_kind(entry.name), None, None)
         if isinstance(exc, FileNotFoundError):
             return WalkError(entry.path, "unreadable", "broken symbolic link")
         return _error(entry.path, exc)
     if isinstance(exc, FileNotFoundError) and not audio and not is_dir:
         stats.skipped += 1  # a non-audio file deleted while we walked
-        return None
+        return Skipped(entry.path, skipped_kind(entry.name), None, None)
     if is_dir:
         stats.unlisted_dirs.append(entry.path)
     return _error(entry.path, exc)
 
 
-def walk(top: bytes, stats: WalkStats) -> Iterator[Found | WalkError]:
+def walk(top: bytes, stats: WalkStats) -> Iterator[Found | Skipped | WalkError]:
     """Yield every audio file under ``top`` (a folder or one file), in sorted order,
-    and a :class:`WalkError` for whatever cannot be looked at."""
+    every file passed over as a :class:`Skipped`, and a :class:`WalkError` for
+    whatever cannot be looked at."""
     try:
         st = os.stat(top)
     except OSError as exc:
         yield _error(top, exc)
         return
     if not stat.S_ISDIR(st.st_mode):
-        found = classify(top, st, stats)
-        if found:
-            yield found
+        yield classify(top, st, stats)
         return
     visited: set[tuple[int, int]] = {(st.st_dev, st.st_ino)}
     stack = [top]
@@ -216,9 +259,9 @@ def walk(top: bytes, stats: WalkStats) -> Iterator[Found | WalkError]:
             try:
                 est = entry.stat(follow_symlinks=True)
             except OSError as exc:
-                error = _stat_failed(entry, exc, stats)
-                if error:
-                    yield error
+                failed = _stat_failed(entry, exc, stats)
+                if failed:
+                    yield failed
                 continue
             if stat.S_ISDIR(est.st_mode):
                 key = (est.st_dev, est.st_ino)
@@ -227,8 +270,6 @@ def walk(top: bytes, stats: WalkStats) -> Iterator[Found | WalkError]:
                 visited.add(key)
                 subdirs.append(path)
                 continue
-            found = classify(path, est, stats, entry.name)
-            if found:
-                yield found
+            yield classify(path, est, stats, entry.name)
         # Depth-first in name order: push reversed so the first name pops first.
         stack.extend(reversed(subdirs))

@@ -7,7 +7,8 @@ repeating). Keys:
 - ``release/<mbid>``, ``recording/<mbid>``, ``isrc/<isrc>`` for lookups;
 - ``search/release/<phrase>`` and ``search/recording/<phrase>`` for searches,
   where ``<phrase>`` is the normalized (lower-case, unescaped) text of the
-  query's ``release:"..."`` / ``recording:"..."`` term.
+  query's ``release:"..."`` / ``recording:"..."`` term;
+- ``browse/release/<release-group mbid>`` for a browse of a group's releases.
 
 Unknown lookups get a 404 with an MMD error body; unknown searches an empty
 result list. Every request is recorded (path, query, server-side monotonic
@@ -72,6 +73,8 @@ def route_key(path: str, query: dict[str, list[str]]) -> str:
     if not ident and "query" in query:
         found = _TERM.search(query["query"][0])
         return f"search/{entity}/{_phrase(found.group(2)) if found else ''}"
+    if not ident and "release-group" in query:
+        return f"browse/{entity}/{query['release-group'][0]}"
     return f"{entity}/{ident}"
 
 

@@ -37,6 +37,8 @@ from archiver.tui.views.duplicates import DuplicatesView
 from archiver.tui.views.errors import ScanErrorsView
 from archiver.tui.views.incomplete import IncompleteView
 from archiver.tui.views.library import AllTracksView, LibraryView
+from archiver.tui.views.quality import QualityView
+from archiver.tui.views.review import ReviewView
 
 # In the order of the left column.
 VIEWS: tuple[View, ...] = (
@@ -47,9 +49,10 @@ VIEWS: tuple[View, ...] = (
     LibraryView("genre"),
     LibraryView("year"),
     LibraryView("format"),
-    LibraryView("review"),
+    ReviewView(),
     LibraryView("missing"),
     DamagedView(),
+    QualityView(),
     DuplicatesView(),
     IncompleteView(),
     ScanErrorsView(),

@@ -208,7 +208,7 @@ LIST_COLUMNS = frozenset(
 )
 # Instants stored as ISO 8601 UTC text; Parquet gets timestamp[us, UTC] (Spark
 # reads microseconds; nanoseconds need a legacy flag there).
-TIMESTAMP_COLUMNS = frozenset({"mtime"})
+TIMESTAMP_COLUMNS = frozenset({"mtime", "analyzed_at"})
 PARQUET_ROW_GROUP = 32_768  # rows per row group (DuckDB and Spark read row groups in parallel)
 _PARQUET_BATCH = 8_192  # rows converted from Python objects at a time
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
@@ -238,6 +238,7 @@ def parquet_schema(columns: Sequence[str]):
         "text": pa.string(),
         "date": pa.string(),
         "status": pa.string(),
+        "choice": pa.string(),
         "int": pa.int64(),
         "kbps": pa.int64(),
         "size": pa.int64(),
@@ -269,10 +270,10 @@ def _record_batch(pa, schema, columns: Sequence[str], rows: list[tuple]):
             )
         elif name in TIMESTAMP_COLUMNS:
             text = pa.array(values, pa.string(), memory_pool=pool)
-            array = pc.strptime(
-                text, format="%Y-%m-%dT%H:%M:%SZ", unit="us", error_is_null=True, memory_pool=pool
-            )
-            array = array.cast(field_.type, memory_pool=pool)
+            try:  # ISO 8601 UTC as archiver writes it, with or without fractions
+                array = text.cast(field_.type, memory_pool=pool)
+            except pa.ArrowInvalid:  # something else stored by hand: null, not a failure
+                array = pa.array([_instant(v) for v in values], field_.type, memory_pool=pool)
         elif field_.type == pa.bool_():
             array = pa.array(
                 [None if v is None else bool(v) for v in values], pa.bool_(), memory_pool=pool
@@ -281,6 +282,17 @@ def _record_batch(pa, schema, columns: Sequence[str], rows: list[tuple]):
             array = pa.array(values, field_.type, memory_pool=pool)
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _instant(text: str | None):
+    """An ISO 8601 instant, or None when ``text`` is not one."""
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _parquet_batches(pa, schema, columns: Sequence[str], rows: Iterator[tuple]):

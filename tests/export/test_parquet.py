@@ -29,7 +29,7 @@ def expected_value(name: str, value):
     kind = COLUMNS[name].kind
     if kind == "bool":
         return bool(value)
-    if name == "mtime":
+    if name in ("mtime", "analyzed_at"):
         return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     return value
 
@@ -182,6 +182,18 @@ def test_partition_values_with_slashes_and_nulls(cli, tmp_path):
         ).fetchall()
     }
     assert {"Abbey Road", "Help!", "Line\nBreak", None} <= albums
+
+
+def test_instants_with_fractions_and_junk(catalog, catalog_path, tmp_path):
+    add_track(catalog.conn, "/music/a.flac", mtime="2026-12-06T21:51:11.123456Z")
+    add_track(catalog.conn, "/music/b.flac", mtime="not a time")
+    catalog.conn.commit()
+    out = tmp_path / "t.parquet"
+    assert run_cli(catalog_path, "export", "--columns", "path,mtime", "-o", str(out)).exit_code == 0
+    assert pq.read_table(out).column("mtime").to_pylist() == [
+        dt.datetime(2026, 12, 6, 21, 51, 11, 123456, tzinfo=dt.UTC),
+        None,
+    ]
 
 
 def test_hive_segment():

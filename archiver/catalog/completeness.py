@@ -125,20 +125,31 @@ def missing_files(conn: sqlite3.Connection) -> Iterator[AlbumTrackRow]:
 
 def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
     """Matched releases with a stored track no present file is matched to (by track id,
-    or by disc and track number for matches without a track id)."""
+    or by disc and track number for matches without a track id). Each test is one
+    lookup in ``matches_release`` (release, track id)."""
+    present = (
+        "SELECT 1 FROM matches m JOIN files f ON f.id = m.file_id"
+        " WHERE m.release_mbid = trk.release_mbid AND +m.status = 'matched'"
+        " AND f.missing = 0 AND m.track_mbid = trk.mbid"
+    )
+    by_position = (
+        "SELECT 1 FROM matches m JOIN files f ON f.id = m.file_id"
+        " JOIN tags t ON t.file_id = m.file_id"
+        " WHERE m.release_mbid = trk.release_mbid AND +m.status = 'matched'"
+        " AND m.track_mbid {} AND f.missing = 0"
+        " AND coalesce(nullif(t.discnumber, 0), 1) = trk.disc_number"
+        " AND t.tracknumber = trk.position"
+    )
+    untracked_empty = by_position.format("= ''")
     return [
         row[0]
         for row in conn.execute(
             "SELECT DISTINCT trk.release_mbid FROM mb_tracks trk"
             " WHERE trk.release_mbid IN (SELECT release_mbid FROM matches"
             "   WHERE status = 'matched' AND release_mbid IS NOT NULL AND release_mbid != '')"
-            " AND NOT EXISTS (SELECT 1 FROM matches m JOIN files f ON f.id = m.file_id"
-            "   JOIN tags t ON t.file_id = m.file_id"
-            "   WHERE m.release_mbid = trk.release_mbid AND m.status = 'matched'"
-            "   AND coalesce(f.missing, 0) = 0"
-            "   AND (m.track_mbid = trk.mbid OR (coalesce(m.track_mbid, '') = ''"
-            "     AND coalesce(nullif(t.discnumber, 0), 1) = trk.disc_number"
-            "     AND t.tracknumber = trk.position)))"
+            f" AND NOT EXISTS ({present})"
+            f" AND NOT EXISTS ({by_position.format('IS NULL')})"
+            f" AND NOT EXISTS ({untracked_empty})"
         )
     ]
 
@@ -162,7 +173,7 @@ def rows_of_releases(
     """(path bytes, row) of every file matched to one of these releases."""
     sql = (
         f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM matches m JOIN files f ON f.id = m.file_id"
-        " JOIN tags t ON t.file_id = m.file_id WHERE m.release_mbid = ? AND m.status = 'matched'"
+        " JOIN tags t ON t.file_id = m.file_id WHERE m.release_mbid = ? AND +m.status = 'matched'"
     )
     for mbid in release_mbids:
         for row in conn.execute(sql, (mbid,)):

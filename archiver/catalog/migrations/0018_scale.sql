@@ -5,7 +5,7 @@
 CREATE INDEX tags_album_disc ON tags(albumartist, album, discnumber, tracknumber, totaltracks, totaldiscs);
 DROP INDEX tags_album;
 -- ... and looks up the files matched to a release.
-CREATE INDEX matches_release ON matches(release_mbid);
+CREATE INDEX matches_release ON matches(release_mbid, track_mbid);
 
 -- The TUI's first view (album artists with their track counts and durations)
 -- without grouping every track: one row per album artist (the track artist

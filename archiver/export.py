@@ -1,4 +1,4 @@
-"""Streaming writers: CSV, JSON, JSON Lines and sha256sum manifests.
+"""Streaming writers: CSV, JSON, JSON Lines, Parquet and sha256sum manifests.
 
 Rows flow from the catalog cursor straight to the output, so memory stays
 flat however large the catalog. Output to a file goes through
@@ -14,6 +14,10 @@ Formats (docs/export.md):
   with ``= + - @``, tab or carriage return with ``'`` (formula injection).
 - json: one array of objects, streamed; jsonl: one object per line. Numbers
   are numbers, booleans booleans, NULL null.
+- parquet (pyarrow, the ``parquet`` extra): the same columns typed: multi-valued
+  tags as lists of strings, booleans as booleans, ``mtime`` as a UTC timestamp,
+  partial dates as text; written in row groups of :data:`PARQUET_ROW_GROUP` rows
+  so memory stays flat; or a Hive-partitioned folder (one file per value).
 - sha256sum: ``<sha256>  <path relative to the root>`` lines, raw path bytes,
   GNU escaping for names with ``\\`` or newline, accepted by ``sha256sum -c``
   run in the root folder.
@@ -46,6 +50,7 @@ __all__ = [
     "NoChecksumsError",
     "PlaylistResult",
     "Root",
+    "atomic_folder",
     "atomic_output",
     "export_tracks",
     "parse_columns",
@@ -54,9 +59,11 @@ __all__ = [
     "write_json",
     "write_m3u8",
     "write_manifest",
+    "write_parquet",
+    "write_parquet_partitioned",
 ]
 
-FORMATS = ("csv", "json", "jsonl", "sha256sum", "m3u8")
+FORMATS = ("csv", "json", "jsonl", "parquet", "sha256sum", "m3u8")
 _EXCEL_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -167,8 +174,10 @@ def export_tracks(
 ) -> int:
     """Export the tracks ``query`` selects to the binary stream ``out`` in ``fmt``; return the row count."""
     columns = list(columns) if columns is not None else list(EXPORT_COLUMNS)
+    if fmt == "parquet":
+        return write_parquet(conn, query, out, columns)
     if fmt not in ("csv", "json", "jsonl"):
-        raise ExportError(f"unknown format {fmt!r} for tracks (csv, json, jsonl)")
+        raise ExportError(f"unknown format {fmt!r} for tracks (csv, json, jsonl, parquet)")
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
     rows = iter_tracks(conn, query, columns, text_booleans=fmt == "csv")
     try:
@@ -181,6 +190,236 @@ def export_tracks(
         rows.close()
         text.detach()
     return count
+
+
+# ---------------------------------------------------------------------------
+# Parquet
+
+# Columns whose stored value is a "; "-joined list: Parquet gets list<string>.
+LIST_COLUMNS = frozenset(
+    {
+        "genre",
+        "composer",
+        "label",
+        "catalognumber",
+        "isrc",
+        "mb_label",
+        "mb_catalognumber",
+        "mb_isrcs",
+        "producers",
+        "performers",
+    }
+)
+# Instants stored as ISO 8601 UTC text; Parquet gets timestamp[us, UTC] (Spark
+# reads microseconds; nanoseconds need a legacy flag there).
+TIMESTAMP_COLUMNS = frozenset({"mtime", "analyzed_at"})
+PARQUET_ROW_GROUP = 32_768  # rows per row group (DuckDB and Spark read row groups in parallel)
+_PARQUET_BATCH = 8_192  # rows converted from Python objects at a time
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _pyarrow():
+    """pyarrow and pyarrow.parquet, or a one-line error saying what to install."""
+    # The system allocator hands memory back between row groups; Arrow's default
+    # pool (jemalloc/mimalloc) keeps ~20-50 MB more at peak (benchmarks/README.md,
+    # "Scale"). Read once, when pyarrow is first imported; the user's choice wins.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    try:
+        import pyarrow
+        import pyarrow.compute  # noqa: F401
+        import pyarrow.parquet
+    except ImportError:
+        raise ArchiverError(
+            "Parquet export needs pyarrow: pip install 'archiver[parquet]'"
+        ) from None
+    return pyarrow
+
+
+def parquet_schema(columns: Sequence[str]):
+    """The Arrow schema of a Parquet export of ``columns`` (docs/export.md, "Parquet")."""
+    pa = _pyarrow()
+    simple = {
+        "text": pa.string(),
+        "date": pa.string(),
+        "status": pa.string(),
+        "choice": pa.string(),
+        "int": pa.int64(),
+        "kbps": pa.int64(),
+        "size": pa.int64(),
+        "real": pa.float64(),
+        "length": pa.float64(),
+        "bool": pa.bool_(),
+    }
+    fields = []
+    for name in columns:
+        if name in LIST_COLUMNS:
+            kind = pa.list_(pa.string())
+        elif name in TIMESTAMP_COLUMNS:
+            kind = pa.timestamp("us", tz="UTC")
+        else:
+            kind = simple[SELECTABLE[name].kind]
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
+def _record_batch(pa, schema, columns: Sequence[str], rows: list[tuple]):
+    """One Arrow record batch from raw catalog rows (booleans 0/1, lists joined)."""
+    pc = pa.compute
+    pool = pa.system_memory_pool()
+    arrays = []
+    for name, field_, values in zip(columns, schema, zip(*rows, strict=True), strict=True):
+        if name in LIST_COLUMNS:
+            array = pc.split_pattern(
+                pa.array(values, pa.string(), memory_pool=pool), "; ", memory_pool=pool
+            )
+        elif name in TIMESTAMP_COLUMNS:
+            text = pa.array(values, pa.string(), memory_pool=pool)
+            try:  # ISO 8601 UTC as archiver writes it, with or without fractions
+                array = text.cast(field_.type, memory_pool=pool)
+            except pa.ArrowInvalid:  # something else stored by hand: null, not a failure
+                array = pa.array([_instant(v) for v in values], field_.type, memory_pool=pool)
+        elif field_.type == pa.bool_():
+            array = pa.array(
+                [None if v is None else bool(v) for v in values], pa.bool_(), memory_pool=pool
+            )
+        else:
+            array = pa.array(values, field_.type, memory_pool=pool)
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _instant(text: str | None):
+    """An ISO 8601 instant, or None when ``text`` is not one."""
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _parquet_batches(pa, schema, columns: Sequence[str], rows: Iterator[tuple]):
+    """Record batches of at most _PARQUET_BATCH rows from a row iterator."""
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _PARQUET_BATCH:
+            yield _record_batch(pa, schema, columns, batch)
+            batch = []
+    if batch:
+        yield _record_batch(pa, schema, columns, batch)
+
+
+def _write_row_groups(pa, writer, schema, batches) -> int:
+    """Gather batches into row groups of PARQUET_ROW_GROUP rows; return the row count."""
+    pending, pending_rows, count = [], 0, 0
+    for batch in batches:
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        count += batch.num_rows
+        if pending_rows >= PARQUET_ROW_GROUP:
+            writer.write_table(pa.Table.from_batches(pending, schema), pending_rows)
+            pending, pending_rows = [], 0
+    if pending:
+        writer.write_table(pa.Table.from_batches(pending, schema), pending_rows)
+    return count
+
+
+def _parquet_writer(pa, where, schema):
+    # The system allocator gives memory back; Arrow's default pool keeps ~35 MB more.
+    return pa.parquet.ParquetWriter(
+        where,
+        schema,
+        compression="zstd",
+        write_statistics=True,
+        store_schema=False,
+        memory_pool=pa.system_memory_pool(),
+    )
+
+
+def write_parquet(
+    conn: sqlite3.Connection, query: CompiledQuery, out: BinaryIO, columns: Sequence[str]
+) -> int:
+    """Write the selected tracks to the binary stream ``out`` as one Parquet file; return the row count."""
+    pa = _pyarrow()
+    schema = parquet_schema(columns)
+    rows = iter_tracks(conn, query, columns)
+    try:
+        writer = _parquet_writer(pa, pa.PythonFile(out, mode="w"), schema)
+        try:
+            count = _write_row_groups(
+                pa, writer, schema, _parquet_batches(pa, schema, columns, rows)
+            )
+        finally:
+            writer.close()
+    finally:
+        rows.close()
+    return count
+
+
+def hive_segment(column: str, value: object) -> str:
+    """``column=value`` as a Hive partition folder name: the value percent-encoded
+    (so ``/`` and ``=`` cannot split it), NULL as Hive's default partition."""
+    from urllib.parse import quote
+
+    if value is None:
+        return f"{column}={HIVE_NULL}"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{column}={quote(str(value), safe='')}"
+
+
+def write_parquet_partitioned(
+    conn: sqlite3.Connection,
+    query: CompiledQuery,
+    folder: str | os.PathLike,
+    columns: Sequence[str],
+    partition_by: str,
+) -> tuple[int, int]:
+    """Write a Hive-partitioned folder: ``folder/COLUMN=value/part-0.parquet`` per value.
+
+    Rows are read ordered by the partition column, so one file is open at a
+    time and memory stays flat. The partition column is not stored in the
+    files (Hive convention: readers take it from the folder name). Returns
+    (rows, partitions).
+    """
+    from itertools import groupby
+
+    pa = _pyarrow()
+    if partition_by not in SELECTABLE:
+        raise ExportError(
+            f"--partition-by: unknown column {partition_by!r}; columns: {', '.join(SELECTABLE)}"
+        )
+    if partition_by in LIST_COLUMNS:
+        raise ExportError(
+            f"--partition-by: {partition_by!r} holds lists; pick a single-valued column"
+        )
+    stored = [name for name in columns if name != partition_by]
+    if not stored:
+        raise ExportError("--partition-by: keep at least one column besides the partition column")
+    schema = parquet_schema(stored)
+    # Partition value first, rows in path order within a partition.
+    rows = iter_tracks(conn, query, [partition_by, *stored], [partition_by])
+    root = Path(folder)
+    is_bool = SELECTABLE[partition_by].kind == "bool"
+    count = partitions = 0
+    try:
+        for value, group in groupby(rows, key=lambda row: row[0]):
+            if is_bool and value is not None:
+                value = "true" if value else "false"
+            part = root / hive_segment(partition_by, value)
+            part.mkdir(parents=True, exist_ok=True)
+            writer = _parquet_writer(pa, str(part / "part-0.parquet"), schema)
+            try:
+                batches = _parquet_batches(pa, schema, stored, (row[1:] for row in group))
+                count += _write_row_groups(pa, writer, schema, batches)
+            finally:
+                writer.close()
+            partitions += 1
+    finally:
+        rows.close()
+    return count, partitions
 
 
 # ---------------------------------------------------------------------------
@@ -414,4 +653,30 @@ def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
             os.unlink(tmp_name)
         except FileNotFoundError:
             pass
+        raise
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """A new folder that appears at ``path`` only if the block finishes without error.
+
+    ``path`` must not exist or be an empty folder (a partitioned export never
+    merges into, or replaces, files it did not write).
+    """
+    import shutil
+
+    target = Path(os.path.abspath(path))
+    if target.exists() or target.is_symlink():
+        if not target.is_dir() or any(target.iterdir()):
+            raise ArchiverError(
+                f"{path}: already exists; a partitioned export needs a new or empty folder"
+            )
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        if target.is_dir():
+            target.rmdir()
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -294,12 +294,13 @@ def mark_missing(catalog: Catalog, ids: Sequence[int], scan_id: int) -> int:
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         with catalog.write() as conn:
-            before = conn.total_changes
-            conn.executemany(
+            # rowcount: the rows this UPDATE changed, not what triggers on files
+            # change besides (total_changes counts those too: albumartist_counts, 0018).
+            cursor = conn.executemany(
                 "UPDATE files SET missing = 1, missing_since = ? WHERE id = ? AND missing = 0",
                 [(now, i) for i in chunk],
             )
-            done += conn.total_changes - before
+            done += cursor.rowcount
     return done
 
 

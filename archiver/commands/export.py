@@ -1,5 +1,5 @@
 """`archiver export`: the catalog (or a query's part of it) as CSV, JSON,
-JSON Lines or a sha256sum manifest, streamed."""
+JSON Lines, Parquet or a sha256sum manifest, streamed."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ _BY_SUFFIX = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".parquet": "parquet",
     ".sha256": "sha256sum",
     ".m3u8": "m3u8",
     ".m3u": "m3u8",
@@ -29,7 +30,7 @@ _BY_SUFFIX = {
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "jsonl", "sha256sum", "m3u8"]),
+    type=click.Choice(["csv", "json", "jsonl", "parquet", "sha256sum", "m3u8"]),
     default=None,
     help="Output format (default: from the --output suffix, else csv).",
 )
@@ -53,6 +54,11 @@ _BY_SUFFIX = {
     metavar="PATH",
     help="sha256sum: the library root the paths are relative to; m3u8: the folder they are relative to.",
 )
+@click.option(
+    "--partition-by",
+    metavar="COLUMN",
+    help="parquet: write a Hive-partitioned folder (--output FOLDER), one folder per value.",
+)
 @pass_app
 def export(
     app: AppContext,
@@ -62,12 +68,15 @@ def export(
     columns: str | None,
     excel: bool,
     root: str | None,
+    partition_by: str | None,
 ) -> None:
     """Export the tracks QUERY selects (all without QUERY), streamed.
 
     CSV has a header with every documented column (or --columns) whatever
     the rows hold; multi-valued tags are joined with "; ", booleans are
     true/false, NULL is empty. JSON is one array, JSONL one object per line.
+    Parquet (needs pip install 'archiver[parquet]') has the same columns,
+    typed: lists, booleans, a timestamp mtime, dates as text.
     sha256sum writes a manifest that `sha256sum -c` accepts when run in the
     library root. m3u8 writes an extended M3U playlist (absolute paths, or
     relative to --root); files not on disk are left out and counted. Nothing but the export is written to stdout.
@@ -81,6 +90,8 @@ def export(
       archiver export --columns path,artist,title,length lossless:no
       archiver export --format sha256sum --root ~/Music -o ~/Music/SHA256SUMS
       archiver export 'genre:jazz year:1965..1969' -o ~/Music/jazz.m3u8 --root ~/Music
+      archiver export -o library.parquet
+      archiver export --format parquet --partition-by format -o library-parquet/
     """
     from archiver import export as core
 
@@ -99,12 +110,19 @@ def export(
         raise UsageError("--root applies to --format sha256sum and m3u8 only")
     if excel and fmt != "csv":
         raise UsageError("--excel applies to --format csv only")
+    if partition_by is not None:
+        if fmt != "parquet":
+            raise UsageError("--partition-by applies to --format parquet only")
+        if output == "-":
+            raise UsageError("--partition-by writes a folder: give it with --output FOLDER")
+    if fmt == "parquet":
+        core._pyarrow()  # a missing extra fails before anything is opened
     names = (
         core.parse_columns(columns) if fmt not in ("sha256sum", "m3u8") else []
     )  # ExportError: exit 2
     text, compiled = compile_args(query)
     if output != "-":
-        _check_output(output, app.db_path)
+        _check_output(output, app.db_path, folder=partition_by is not None)
     catalog = app.catalog(create=False)
     conn = catalog.conn
     if output != "-":
@@ -118,6 +136,17 @@ def export(
             return core.write_m3u8(conn, compiled, out, root)
         return core.export_tracks(conn, compiled, out, fmt, names, excel=excel)
 
+    if partition_by is not None:
+        try:
+            with core.atomic_folder(output) as folder:
+                count, parts = core.write_parquet_partitioned(
+                    conn, compiled, folder, names, partition_by
+                )
+        except OSError as exc:
+            message = f"{output}: cannot write the export ({exc.strerror or exc}); nothing written"
+            raise ArchiverError(message) from exc
+        click.echo(f"archiver: wrote {count} tracks in {parts} partitions to {output}", err=True)
+        return
     try:
         if output == "-":
             sys.stdout.flush()
@@ -144,7 +173,7 @@ def export(
 _COMPANIONS = ("", "-wal", "-shm", "-journal", "-scan.lock")
 
 
-def _check_output(output: str, db_path: Path) -> None:
+def _check_output(output: str, db_path: Path, *, folder: bool = False) -> None:
     """Refuse an --output that would replace the catalog (or a file SQLite or
     the scan lock keeps beside it): the export would silently destroy the
     library it was made from. A folder gets a clear one-line error."""
@@ -166,7 +195,7 @@ def _check_output(output: str, db_path: Path) -> None:
         raise UsageError(
             f"{output}: that is the catalog (or one of its files); refusing to overwrite it"
         )
-    if os.path.isdir(target):
+    if os.path.isdir(target) and not folder:
         raise ArchiverError(f"{output}: is a folder; give a file name for the export")
 
 

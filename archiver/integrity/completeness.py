@@ -175,8 +175,107 @@ def _album_artist(rows: list[sql.AlbumTrackRow]) -> str | None:
 
 
 def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
-    """Every incomplete album, by album artist and album (for the CLI and the TUI)."""
-    rows = sql.album_track_rows(conn)
+    """Every incomplete album, by album artist and album (for the CLI and the TUI).
+
+    Reads the rows of only the albums SQLite's summaries point at: those with a
+    disc or track-number gap in some (album artist, album, disc) group, and those
+    holding most files of a release with a track that has no file; plus every row
+    of every release matched by one of their files, so each release finds the
+    same home album as in a full read. Memory stays flat in the catalog's size.
+    """
+    suspects, groups = _suspect_albums(conn)
+    if ("unsure",) in suspects:  # an album artist only Python calls blank: read everything
+        return albums_from_rows(conn, sql.album_track_rows(conn))
+    gap_releases = sql.releases_with_gaps(conn)
+    homes = _release_homes(_rows_by_path(sql.rows_of_releases(conn, gap_releases)))
+    suspects.update(homes.values())
+    groups = {key: groups[key] for key in suspects if key in groups}
+    by_home: dict[tuple[str, str, str], list[str]] = {}
+    for mbid, home in homes.items():
+        by_home.setdefault(home, []).append(mbid)
+    out: list[IncompleteAlbum] = []
+    keys = sorted(suspects, key=repr)
+    for start in range(0, len(keys), _CHUNK):  # a chunk of albums at a time: flat memory
+        chunk = set(keys[start : start + _CHUNK])
+        wanted = sorted({group for key in chunk for group in groups.get(key, ())}, key=repr)
+        rows = _rows_by_path(sql.rows_of_groups(conn, wanted))
+        releases = {r.release_mbid for r in rows.values() if r.release_mbid}
+        releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
+        rows.update(_rows_by_path(sql.rows_of_releases(conn, sorted(releases))))
+        out += albums_from_rows(conn, [row for _, row in sorted(rows.items())], keep=chunk)
+    out.sort(key=_report_order)
+    return out
+
+
+_CHUNK = 2000  # albums per read (tests lower it)
+
+
+def _report_order(album: IncompleteAlbum) -> tuple[str, str, str]:
+    return ((album.albumartist or "").casefold(), (album.album or "").casefold(), album.folder)
+
+
+def _rows_by_path(pairs) -> dict[tuple[bytes, int], sql.AlbumTrackRow]:
+    return {(path_bytes, row.file_id): row for path_bytes, row in pairs}
+
+
+def _release_homes(rows: dict) -> dict[str, tuple[str, str, str]]:
+    """Each release's home album: the album key most of its files have (exact when
+    ``rows`` holds every file of the release)."""
+    by_release: dict[str, list[sql.AlbumTrackRow]] = {}
+    for _, row in sorted(rows.items()):
+        if row.release_mbid:
+            by_release.setdefault(row.release_mbid, []).append(row)
+    return {mbid: _home(mbid, members) for mbid, members in by_release.items()}
+
+
+def _home(mbid: str, members: list[sql.AlbumTrackRow]) -> tuple[str, str, str]:
+    keys = [album_key(r) for r in members if r.album and r.album.strip()]
+    return max(set(keys), key=keys.count) if keys else ("release", mbid, "")
+
+
+def _suspect_albums(
+    conn: sqlite3.Connection,
+) -> tuple[set[tuple[str, str, str]], dict[tuple[str, str, str], set[tuple[str | None, str]]]]:
+    """Album keys with a possible gap against the tags, and every album key's
+    (album artist, album) groups as tagged. A superset: an album whose discs and
+    tracks are all present is never a suspect's cause, so no gap is lost."""
+    suspects: set[tuple[str, str, str]] = set()
+    groups: dict[tuple[str, str, str], set[tuple[str | None, str]]] = {}
+    discs: dict[tuple[str, str, str], tuple[int, set[int]]] = {}
+    for group in sql.disc_groups(conn):
+        if not group.album.strip():
+            continue
+        artist = group.albumartist
+        if artist and artist.strip():
+            key = ("artist", artist.strip().casefold(), group.album.strip().casefold())
+        elif group.folder is None:  # blank to Python (Unicode spaces), not to SQLite's trim
+            suspects.add(("unsure",))
+            continue
+        else:
+            key = ("folder", album_folder(group.folder + "_"), group.album.strip().casefold())
+        groups.setdefault(key, set()).add((artist, group.album))
+        if not group.tracks_complete:
+            suspects.add(key)
+        most, present = discs.get(key, (0, set()))
+        present.add(group.disc or 1)
+        discs[key] = (max(most, group.totaldiscs or 0), present)
+    # An album with a file marked missing: its summary counted the file as there.
+    for row in sql.missing_files(conn):
+        if row.album and row.album.strip():
+            suspects.add(album_key(row))
+    for key, (most, present) in discs.items():
+        if any(d not in present for d in range(1, most + 1)):
+            suspects.add(key)
+    return suspects, groups
+
+
+def albums_from_rows(
+    conn: sqlite3.Connection,
+    rows: list[sql.AlbumTrackRow],
+    keep: set[tuple[str, str, str]] | None = None,
+) -> list[IncompleteAlbum]:
+    """The incomplete albums among ``rows`` (in path order); with ``keep``, only those
+    album keys (the others may have only part of their rows here)."""
     albums: dict[tuple[str, str, str], list[sql.AlbumTrackRow]] = {}
     for row in rows:
         if row.album and row.album.strip():
@@ -193,8 +292,7 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     # Each release is reported with the album holding most of its files.
     release_home: dict[str, tuple[str, str, str]] = {}
     for mbid, members in by_release.items():
-        keys = [album_key(r) for r in members if r.album and r.album.strip()]
-        home = max(set(keys), key=keys.count) if keys else ("release", mbid, "")
+        home = _home(mbid, members)
         release_home[mbid] = home
         albums.setdefault(home, [])
     homes: dict[tuple[str, str, str], list[str]] = {}
@@ -202,6 +300,8 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
         homes.setdefault(home, []).append(mbid)
     out: list[IncompleteAlbum] = []
     for key, members in albums.items():
+        if keep is not None and key not in keep:
+            continue
         missing_discs, gaps, expected = tag_gaps(members) if members else ([], {}, None)
         releases = sorted(homes.get(key, []))
         first = members[0] if members else None
@@ -229,5 +329,5 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
                 album.files = sum(1 for r in by_release[mbid] if not r.missing)
         if album.missing_discs or album.gaps or album.release_missing:
             out.append(album)
-    out.sort(key=lambda a: ((a.albumartist or "").casefold(), (a.album or "").casefold(), a.folder))
+    out.sort(key=_report_order)
     return out

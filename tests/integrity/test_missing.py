@@ -153,3 +153,84 @@ def test_a_second_copy_of_a_track_fills_no_gap(library: Library, album) -> None:
     assert (found["present"], found["expected"], found["files"]) == (4, 5, 5)
     table = CliRunner().invoke(cli, ["--db", str(library.db), "missing"])
     assert "(4 of 5 tracks, 5 files)" in " ".join(table.output.split()), table.output
+
+
+def _random_catalog(path, seed: int) -> None:
+    """Albums with every oddity the summaries must not miss: case and accent variants
+    of one album, blank album artists (folder albums, disc folders), duplicates,
+    numbers past the total, missing files, discs without files, matched releases."""
+    import random
+
+    from archiver.catalog.db import open_catalog
+    from tests.conftest import add_match, add_root, add_track
+
+    rng = random.Random(seed)
+    catalog = open_catalog(path)
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    artists = ["Band", "BAND", "Björk", "BJÖRK", None, "", " ", "\t", "Ünïcode"]
+    albums = ["LP", "lp", " LP ", "Straße", "STRASSE", "Other"]
+    n = 0
+    for _ in range(40):
+        artist, album = rng.choice(artists), rng.choice(albums)
+        folder = f"/m/{rng.randrange(6)}/{album}"
+        total, discs = rng.choice([None, 3, 4]), rng.choice([None, 1, 2, 3])
+        release = f"rel{rng.randrange(8)}" if rng.random() < 0.4 else None
+        for _track in range(rng.randrange(1, 6)):
+            n += 1
+            disc = rng.choice([None, 0, 1, 1, 2, 3])
+            sub = f"/CD{disc}" if disc and rng.random() < 0.3 else ""
+            file_id = add_track(
+                conn,
+                f"{folder}{sub}/{n:03}.flac",
+                albumartist=artist,
+                artist=rng.choice(["X", "Y"]),
+                album=album,
+                tracknumber=rng.choice([None, 1, 2, 3, 4, 5, 1]),
+                totaltracks=total if rng.random() < 0.8 else rng.choice([None, 2, 5]),
+                discnumber=disc,
+                totaldiscs=discs,
+                missing=1 if rng.random() < 0.1 else 0,
+            )
+            if release:
+                add_match(
+                    conn,
+                    file_id,
+                    release_mbid=release,
+                    track_mbid=rng.choice([None, f"{release}-t{rng.randrange(1, 5)}"]),
+                )
+    for r in range(8):
+        conn.execute(
+            "INSERT INTO mb_releases (mbid, title, artist_credit, fetched_at) VALUES (?, ?, 'A', 'now')",
+            (f"rel{r}", f"Release {r}"),
+        )
+        conn.execute("INSERT OR IGNORE INTO mb_recordings (mbid, title) VALUES ('rec', 'R')")
+        for pos in range(1, rng.randrange(2, 6)):
+            conn.execute(
+                "INSERT INTO mb_tracks (mbid, release_mbid, disc_number, position, number,"
+                " title, recording_mbid) VALUES (?, ?, ?, ?, ?, 'T', 'rec')",
+                (f"rel{r}-t{pos}", f"rel{r}", 1 + (pos > 3), pos, str(pos)),
+            )
+    conn.commit()
+    catalog.close()
+
+
+def test_summaries_find_every_album_a_full_read_finds(tmp_path, monkeypatch) -> None:
+    """The fast path (SQLite summaries, then the rows of suspect albums only, a few
+    albums at a time) reports exactly what reading every row reports, on random
+    catalogs full of edge cases."""
+    from archiver.catalog.db import open_catalog
+    from archiver.integrity import completeness
+    from archiver.integrity.completeness import albums_from_rows
+
+    monkeypatch.setattr(completeness, "_CHUNK", 3)
+
+    found = 0
+    for seed in range(30):
+        path = tmp_path / f"c{seed}.db"
+        _random_catalog(path, seed)
+        with open_catalog(path) as catalog:
+            full = albums_from_rows(catalog.conn, sql.album_track_rows(catalog.conn))
+            assert incomplete_albums(catalog.conn) == full, seed
+            found += len(full)
+    assert found > 100  # the random catalogs do have incomplete albums

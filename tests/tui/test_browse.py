@@ -235,3 +235,25 @@ def test_missing_rows_merge_tags_and_musicbrainz() -> None:
         ("missing: disc 2 '(the whole disc)'", "tags"),
         ("missing: file gone '09 Her Majesty.flac'", "catalog"),
     ]
+
+
+@pytest.mark.parametrize("text", ["beatles", "miles", "a", "nothing-at-all", "björk"])
+@pytest.mark.parametrize("sort", ["artist", "album", "title", "duration"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_free_text_narrows_ordered_ids_as_a_fresh_query_orders_them(
+    conn: sqlite3.Connection, text: str, sort: str, descending: bool
+) -> None:
+    """The TUI narrows All tracks' ids already in display order instead of sorting
+    the matches again (issue 17): same ids, same order as the filtered query."""
+    base = Scope("all")
+    ordered = browse.track_ids(conn, base, sort, descending)
+    scope = _filtered("all", text)
+    assert scope.where == browse.FREE_TEXT
+    narrowed = browse.narrowed_ids(conn, ordered, scope.where, scope.params)
+    assert list(narrowed) == list(browse.track_ids(conn, scope, sort, descending))
+
+
+def test_narrowed_ids_refuses_other_filters(conn: sqlite3.Connection) -> None:
+    scope = _filtered("all", "artist:beatles")
+    with pytest.raises(ValueError):
+        browse.narrowed_ids(conn, [], scope.where, scope.params)

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archiver.audio.run import run_analysis  # noqa: E402
 from archiver.catalog import open_catalog  # noqa: E402
+from archiver.integrity.duplicates import find_duplicates  # noqa: E402
 from archiver.scan import scan  # noqa: E402
 
 QUALITIES = ["lossless", "transcode", "upsampled", "padded-bits", "lossy", "unknown", "-"]
@@ -85,8 +86,12 @@ def cpu_seconds(*, self_too: bool = False) -> float:
     return total
 
 
+GROUPS: list[list[str]] = []  # acoustic duplicate groups of the last `ours` run (file names)
+
+
 def ours(root: Path, jobs: int, where: str | None = None) -> tuple[dict[str, tuple], float]:
-    """Analyse into a fresh catalog: file name -> (decode, quality, cutoff, detail), seconds."""
+    """Analyse into a fresh catalog: file name -> (decode, quality, cutoff, detail), seconds.
+    Also fills GROUPS with what `archiver duplicates --by acoustic` finds there."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "c.db"
         scan(db, [root], jobs=jobs)
@@ -101,6 +106,11 @@ def ours(root: Path, jobs: int, where: str | None = None) -> tuple[dict[str, tup
                 " a.fingerprint_seconds"
                 " FROM analysis a JOIN files f ON f.id = a.file_id"
             ).fetchall()
+            if where is None:
+                GROUPS[:] = [
+                    sorted(Path(c.path).name for c in g.copies)
+                    for g in find_duplicates(catalog.conn, "acoustic")
+                ]
     return {Path(r[0]).name: (r[1] or "-", r[2] or "-", *r[3:]) for r in rows}, seconds
 
 
@@ -129,6 +139,26 @@ def fingerprint_separation(truth: dict, answers: dict) -> None:
             f"across songs min {min(other):.3f}; excerpts and truncated copies differ "
             f"from their song by >= {min(parts):.1f} s of duration"
         )
+
+
+def acoustic_groups_against_truth(truth: dict) -> None:
+    """`duplicates --by acoustic` on the analysed set against the true groups."""
+    true_groups = collections.defaultdict(list)
+    for name, row in truth.items():
+        true_groups[row["group"]].append(name)
+    expected = sorted(sorted(g) for g in true_groups.values() if len(g) > 1)
+    found = sorted(GROUPS)
+    exact = sum(1 for g in found if g in expected)
+    print(
+        f"\nacoustic duplicate groups: {len(found)} found, {len(expected)} true, "
+        f"{exact} exactly right{'' if found == expected else ' (MISMATCH)'}"
+    )
+    for g in found:
+        if g not in expected:
+            print(f"  found but not true: {g}")
+    for g in expected:
+        if g not in found:
+            print(f"  true but not found: {g}")
 
 
 def flac_detective(exe: str, files: list[Path], jobs: int) -> tuple[dict[str, tuple], float]:
@@ -233,6 +263,7 @@ def main() -> None:
         print(f"  {kind:28s} {dict(counter)}{hz}")
 
     fingerprint_separation(truth, answers)
+    acoustic_groups_against_truth(truth)
 
     if args.fd and not args.no_fd and Path(args.fd).is_file():
         fd, fd_seconds = flac_detective(args.fd, flacs, args.jobs)

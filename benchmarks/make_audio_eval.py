@@ -16,8 +16,9 @@ treble up to the Nyquist frequency):
   it as FLAC (an excerpt: acoustic group of its own).
 
 Writes ``truth.csv`` (file, quality, decode, group, kind) beside the files;
-``group`` is the acoustic group (every full-length copy of a song is the same
-recording; excerpts and truncated copies are ``<song>-part``).
+``group`` is the acoustic group (every copy of a song is the same recording,
+truncated ones included: they state the song's full length and are the song,
+damaged; an excerpt is ``<song>-part``, a recording of its own).
 
     python benchmarks/make_audio_eval.py /tmp/audio-eval --songs 4 --seconds 30
 """
@@ -116,7 +117,6 @@ def make_song(out: Path, i: int, seconds: float, seed: int) -> list[tuple[str, s
         "-",
         "error",
         "truncated flac",
-        f"{song}-part",
     )
     mp3 = synth.encode(wav, out / f"{song}-copy.mp3", "mp3", "192k")
     _tag(mp3, f"Track {i} (mp3 copy)", "Someone Else")
@@ -129,7 +129,6 @@ def make_song(out: Path, i: int, seconds: float, seed: int) -> list[tuple[str, s
         "-",
         "error",
         "truncated mp3",
-        f"{song}-part",
     )
     _tag(flac, f"Track {i}", "The Band")
     excerpt = out / f"{song}-excerpt.flac"

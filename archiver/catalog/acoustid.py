@@ -11,6 +11,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable
 
+from archiver.catalog import analysis
 from archiver.catalog.db import utc_now
 
 # -- cache --------------------------------------------------------------------
@@ -43,36 +44,20 @@ def cache_put(conn: sqlite3.Connection, fingerprint: str, duration: int, body: s
 # the analysis module's own readers when both live in one tree.
 
 
-def fingerprint_count(conn: sqlite3.Connection) -> int | None:
-    """Files with a stored fingerprint; None when the catalog has no analysis table."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analysis'"
-    ).fetchone()
-    if not exists:
-        return None
-    row = conn.execute(
-        "SELECT count(*) FROM analysis WHERE fingerprint IS NOT NULL AND fingerprint != ''"
-    ).fetchone()
-    return int(row[0])
+def fingerprint_count(conn: sqlite3.Connection) -> int:
+    """Present files with a current fingerprint (``archiver analyze``)."""
+    return analysis.fingerprint_count(conn)
 
 
 def fingerprints_for(
     conn: sqlite3.Connection, file_ids: Iterable[int]
 ) -> dict[int, tuple[str, float]]:
-    """file_id -> (fingerprint, seconds fingerprinted) for the given files that have one."""
-    ids = list(file_ids)
-    found: dict[int, tuple[str, float]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = conn.execute(
-            "SELECT file_id, fingerprint, fingerprint_seconds FROM analysis "
-            f"WHERE file_id IN ({', '.join('?' * len(chunk))}) "
-            "AND fingerprint IS NOT NULL AND fingerprint != '' AND fingerprint_seconds > 0",
-            chunk,
-        )
-        for file_id, fingerprint, seconds in rows:
-            found[int(file_id)] = (str(fingerprint), float(seconds))
-    return found
+    """file_id -> (fingerprint, seconds fingerprinted) for the given files with a current one."""
+    return {
+        r.file_id: (str(r.fingerprint), float(r.fingerprint_seconds))
+        for r in analysis.fingerprints(conn, file_ids)
+        if r.fingerprint_seconds and r.fingerprint_seconds > 0
+    }
 
 
 # -- reporting ----------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,26 @@ COLUMNS = (
 )
 QUALITIES = ("lossless", "transcode", "upsampled", "padded-bits", "lossy", "unknown")
 DECODES = ("ok", "error", "unsupported")
+
+
+# When an analysis row (alias ``an``) still describes its file (alias ``f``): the
+# file's size and mtime_ns as the catalog knows them are those analysed, and the
+# catalog's sha256, when taken at that size and mtime, is the one analysed (when
+# both are known). Anything else is a stale row that reads as "not analysed":
+# every reader (the query language's join, stats, duplicates, AcoustID) uses this.
+def current_sql(alias: str = "an") -> str:
+    """SQL true when the analysis row ``alias`` was made against file ``f`` as catalogued
+    (same size and mtime, and same sha256 where both are known): the one definition of a
+    current analysis, for every query that joins the table."""
+    a = alias
+    return (
+        f"{a}.size = f.size AND {a}.mtime_ns = f.mtime_ns"
+        f" AND ({a}.sha256 IS NULL OR f.sha256 IS NULL OR f.hashed_size IS NOT f.size"
+        f" OR f.hashed_mtime_ns IS NOT f.mtime_ns OR {a}.sha256 = f.sha256)"
+    )
+
+
+CURRENT = current_sql("an")
 
 
 @dataclass(frozen=True)
@@ -113,6 +134,20 @@ def get(conn: sqlite3.Connection, file_id: int) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
+def get_current(conn: sqlite3.Connection, file_id: int) -> dict[str, Any] | None:
+    """A file's analysis as :func:`get` gives it plus ``current`` (False: the file
+    changed since, the row is stale and reads as not analysed), or None."""
+    row = get(conn, file_id)
+    if row is None:
+        return None
+    (current,) = conn.execute(
+        f"SELECT count(*) FROM analysis an JOIN files f ON f.id = an.file_id AND {CURRENT}"
+        " WHERE an.file_id = ?",
+        (file_id,),
+    ).fetchone()
+    return {**row, "current": bool(current)}
+
+
 @dataclass(frozen=True)
 class AcousticRow:
     """What acoustic duplicate grouping and AcoustID lookups need per file."""
@@ -127,41 +162,73 @@ class AcousticRow:
 def fingerprints(
     conn: sqlite3.Connection, file_ids: Iterable[int] | None = None
 ) -> Iterator[AcousticRow]:
-    """Every present file with a fingerprint (or those in ``file_ids``), by file id."""
+    """Every present file with a current fingerprint (or those in ``file_ids``), by file id."""
     sql = (
-        "SELECT a.file_id, a.fingerprint, a.fingerprint_seconds, a.quality, a.decode"
-        " FROM analysis a JOIN files f ON f.id = a.file_id"
-        " WHERE a.fingerprint IS NOT NULL AND f.missing = 0"
+        "SELECT an.file_id, an.fingerprint, an.fingerprint_seconds, an.quality, an.decode"
+        f" FROM analysis an JOIN files f ON f.id = an.file_id AND {CURRENT}"
+        " WHERE an.fingerprint IS NOT NULL AND an.fingerprint != '' AND f.missing = 0"
     )
     bind: list[Any] = []
     if file_ids is not None:
-        import json
-
-        sql += " AND a.file_id IN (SELECT value FROM json_each(?))"
+        sql += " AND an.file_id IN (SELECT value FROM json_each(?))"
         bind.append(json.dumps(sorted(set(int(i) for i in file_ids))))
-    sql += " ORDER BY a.file_id"
+    sql += " ORDER BY an.file_id"
     for r in conn.execute(sql, bind):
         yield AcousticRow(r[0], r[1], r[2], r[3], r[4])
 
 
+_FINGERPRINTED = (
+    f"FROM analysis an JOIN files f ON f.id = an.file_id AND {CURRENT}"
+    " JOIN tags t ON t.file_id = f.id"
+    " WHERE f.missing = 0 AND an.fingerprint IS NOT NULL AND an.fingerprint != ''"
+)
+
+
+def fingerprint_copies(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """For acoustic duplicates: every present file with a current fingerprint, by
+    file id, as ``(fingerprint, fingerprint_seconds, quality, decode, *copy)`` where ``copy``
+    is :class:`archiver.catalog.duplicates.CopyRow`'s columns after its key."""
+    from archiver.catalog.duplicates import _COPY_COLS
+
+    sql = (
+        f"SELECT an.fingerprint, an.fingerprint_seconds, an.quality, an.decode, {_COPY_COLS}"
+        f" {_FINGERPRINTED} ORDER BY f.id"
+    )
+    yield from conn.execute(sql)
+
+
+def fingerprint_count(conn: sqlite3.Connection) -> int:
+    """Present files with a current fingerprint."""
+    return conn.execute(f"SELECT count(*) {_FINGERPRINTED}").fetchone()[0]
+
+
+def unfingerprintable_count(conn: sqlite3.Connection) -> int:
+    """Present files analysed as they are that have no fingerprint all the same (their
+    audio did not decode, or Chromaprint was missing): running analyze again won't help."""
+    return conn.execute(
+        f"SELECT count(*) FROM analysis an JOIN files f ON f.id = an.file_id AND {CURRENT}"
+        " WHERE f.missing = 0 AND (an.fingerprint IS NULL OR an.fingerprint = '')"
+    ).fetchone()[0]
+
+
 def counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
-    """Present files by decode result and by quality verdict (for stats):
+    """Present files by decode result and by quality verdict, current analyses only (for stats):
     ``{"decode": {...}, "quality": {...}, "analyzed": n, "not_analyzed": n, "errors": n}``."""
     decode = dict(
         conn.execute(
-            "SELECT a.decode, count(*) FROM analysis a JOIN files f ON f.id = a.file_id"
-            " WHERE f.missing = 0 AND a.decode IS NOT NULL GROUP BY a.decode"
+            "SELECT an.decode, count(*) FROM analysis an JOIN files f ON f.id = an.file_id"
+            f" AND {CURRENT} WHERE f.missing = 0 AND an.decode IS NOT NULL GROUP BY an.decode"
         ).fetchall()
     )
     quality = dict(
         conn.execute(
-            "SELECT a.quality, count(*) FROM analysis a JOIN files f ON f.id = a.file_id"
-            " WHERE f.missing = 0 AND a.quality IS NOT NULL GROUP BY a.quality"
+            "SELECT an.quality, count(*) FROM analysis an JOIN files f ON f.id = an.file_id"
+            f" AND {CURRENT} WHERE f.missing = 0 AND an.quality IS NOT NULL GROUP BY an.quality"
         ).fetchall()
     )
     analyzed, errors = conn.execute(
-        "SELECT count(*), count(a.error) FROM analysis a JOIN files f ON f.id = a.file_id"
-        " WHERE f.missing = 0"
+        "SELECT count(*), count(an.error) FROM analysis an JOIN files f ON f.id = an.file_id"
+        f" AND {CURRENT} WHERE f.missing = 0"
     ).fetchone()
     total = count_files(conn)
     return {

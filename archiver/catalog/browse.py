@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.catalog import checksums, moves, query, verify_runs
+from archiver.catalog import analysis, checksums, moves, query, verify_runs
 from archiver.catalog.musicbrainz import album_match, mb_data_for_file
 
 # The light join for unfiltered views; a filter may name MusicBrainz fields, so
@@ -69,6 +69,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     # Preservation views: Damaged below, the others in integrity/browse.py.
     Category("damaged", "Damaged"),
+    Category("quality", "Quality"),
     Category("duplicates", "Duplicates"),
     Category("incomplete", "Incomplete albums"),
     Category("errors", "Scan errors"),
@@ -414,17 +415,31 @@ class ViewStats:
     artists: int
     duration: float
     size: int
+    # Missing files the view leaves out (the query language, `ls`, `export` and
+    # `stats` count them): tracks + hidden_missing is what `ls QUERY` lists.
+    hidden_missing: int = 0
 
 
 def view_stats(conn: sqlite3.Connection, scope: Scope) -> ViewStats:
-    """Tracks, albums, artists, total duration and size of a view."""
+    """Tracks, albums, artists, total duration and size of a view, and how many
+    missing files it hides."""
     where, params = scope_where(scope)
     sql = (
         f"SELECT count(*), count(DISTINCT {ALBUM_KEY}), "
         f"count(DISTINCT t.artist), total(f.duration), total(f.size) {tracks_from(scope)} WHERE {where}"
     )
     n, albums_, artists, duration, size = conn.execute(sql, params).fetchone()
-    return ViewStats(n, albums_, artists, duration, int(size))
+    return ViewStats(n, albums_, artists, duration, int(size), hidden_missing(conn, scope))
+
+
+def hidden_missing(conn: sqlite3.Connection, scope: Scope) -> int:
+    """Missing files that ``scope`` would hold if it included them (0 when it does)."""
+    if scope.include_missing or scope.category == "missing":
+        return 0
+    everything = scope.with_(include_missing=True)
+    where, params = scope_where(everything)
+    sql = f"SELECT count(*) {tracks_from(everything)} WHERE f.missing = 1 AND {where}"
+    return conn.execute(sql, params).fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -495,6 +510,7 @@ class TrackDetail:
     verify_finding: str | None = None  # the last verify's finding, for a damaged file
     fingerprints: list[dict[str, Any]] = field(default_factory=list)  # oldest first
     moves: list[dict[str, Any]] = field(default_factory=list)
+    analysis: dict[str, Any] | None = None  # archiver analyze's row, with "current"
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
@@ -546,6 +562,7 @@ def track_detail(conn: sqlite3.Connection, file_id: int) -> TrackDetail | None:
         detail.verify_finding = found[0].detail if found else None
     detail.fingerprints = checksums.fingerprint_history(conn, file_id)
     detail.moves = moves.file_moves(conn, file_id)
+    detail.analysis = analysis.get_current(conn, file_id)
     return detail
 
 

@@ -32,6 +32,9 @@ The language (see docs/query.md):
   ``bitrate:320..`` (kbps), ``date:2001-01..2001-06``, ``size:10MB..``.
 - ``missing:yes|no``, ``lossless:yes|no``,
   ``status:matched|ambiguous|unmatched|error|none``, ``has:FIELD``.
+- ``decode:ok|error|unsupported|none``, ``quality:transcode|...|none``,
+  ``cutoff:..17000``, ``analyzed:yes|no`` (``archiver analyze``; a stale
+  analysis, of a file changed since, reads as none).
 - ``-term`` or ``NOT term`` negates; ``OR`` between terms (AND binds tighter).
 
 Values are always bound parameters; free words become quoted FTS5 strings, so
@@ -46,6 +49,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from archiver.catalog import cover_sql
+from archiver.catalog.analysis import CURRENT as _CURRENT_ANALYSIS
+from archiver.catalog.analysis import DECODES, QUALITIES
 from archiver.catalog.db import fold
 from archiver.errors import UsageError
 
@@ -103,6 +108,8 @@ TRACKS_FROM = (
     " LEFT JOIN mb_recordings AS mbrec ON mbrec.mbid = m.recording_mbid"
     " LEFT JOIN mb_tracks AS mbtrk ON mbtrk.mbid = m.track_mbid"
     " LEFT JOIN mb_releases AS mbrel ON mbrel.mbid = m.release_mbid"
+    # Only an analysis of the file as catalogued: a stale one reads as none.
+    f" LEFT JOIN analysis AS an ON an.file_id = f.id AND {_CURRENT_ANALYSIS}"
 )
 
 
@@ -122,7 +129,7 @@ _PERFORMER = (
 class Column:
     """One exported column. ``kind`` drives both the query semantics and the
     writers: text, date (text with ranges), int, real, length (seconds),
-    kbps, size (bytes), bool, status."""
+    kbps, size (bytes), bool, status, choice (one of a few words)."""
 
     name: str
     sql: str
@@ -249,6 +256,27 @@ _COLUMN_LIST = [
         "text",
         "SHA-256 of the whole file when checksummed (as sha256sum prints it)",
     ),
+    Column(
+        "decode",
+        "an.decode",
+        "choice",
+        "`archiver analyze`'s decode check: ok, error, unsupported; empty if not analysed",
+    ),
+    Column("decode_detail", "an.decode_detail", "text", "the first decode problem and where"),
+    Column(
+        "quality",
+        "an.quality",
+        "choice",
+        "lossless, transcode, upsampled, padded-bits, lossy, unknown; empty if no verdict",
+    ),
+    Column("quality_detail", "an.quality_detail", "text", "why, e.g. the likely lossy source"),
+    Column("cutoff_hz", "an.cutoff_hz", "int", "where the spectrum's content ends, in Hz"),
+    Column(
+        "analyzed_at",
+        "an.analyzed_at",
+        "date",
+        "when the file was analysed, ISO 8601 UTC; empty if never or changed since",
+    ),
 ]
 COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMN_LIST}
 
@@ -273,6 +301,12 @@ EXTRA_COLUMNS: dict[str, Column] = {
     ),
     "year": Column("year", "t.year", "int", "year of the release date"),
     "ext": Column("ext", _EXT, "text", "file name extension, lower case, without the dot"),
+    "analyzed": Column(
+        "analyzed",
+        "(an.file_id IS NOT NULL)",
+        "bool",
+        "true when `archiver analyze` analysed the file as it is catalogued",
+    ),
 }
 _EXTRA_FIELDS = EXTRA_COLUMNS
 _ALIASES = {
@@ -281,6 +315,8 @@ _ALIASES = {
     "track": "tracknumber",
     "disc": "discnumber",
     "score": "match_score",
+    "cutoff": "cutoff_hz",
+    "analysed": "analyzed",
 }
 _SPECIAL = {"has", "no"}  # has:FIELD / no:FIELD -> the field is set / empty
 
@@ -497,6 +533,8 @@ _FTS_IN = "f.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
 _TRUE_WORDS = {"yes", "true", "1", "y"}
 _FALSE_WORDS = {"no", "false", "0", "n"}
 _STATUSES = ("matched", "ambiguous", "unmatched", "error", "none")
+# Values of "choice" columns ("none": no value); "status" columns take _STATUSES.
+_CHOICES = {"decode": (*DECODES, "none"), "quality": (*QUALITIES, "none")}
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?$")
 _NUM_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _LENGTH_RE = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)$")
@@ -598,6 +636,8 @@ class _Compiler:
                 else f"({sql} IS NULL OR {sql} = '')"
             )
         col = _column(name)
+        if col.kind == "choice":
+            return self.status_term(col, value.removeprefix("="), vpos)
         if tok.exact and col.kind in ("text", "date", "status"):
             return self.text_match(col, value, exact=True)
         if tok.exact:
@@ -668,8 +708,9 @@ class _Compiler:
 
     def status_term(self, col: Column, value: str, pos: int) -> str:
         word = value.lower()
-        if word not in _STATUSES:
-            raise self.error(f"{col.name}: takes one of {', '.join(_STATUSES)}", pos)
+        choices = _CHOICES.get(col.name, _STATUSES)
+        if word not in choices:
+            raise self.error(f"{col.name}: takes one of {', '.join(choices)}", pos)
         if word == "none":
             return f"{col.sql} IS NULL"
         self.params.append(word)

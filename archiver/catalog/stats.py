@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from archiver.catalog.analysis import DECODES, QUALITIES
+from archiver.catalog.analysis import DECODES, QUALITIES, current_sql
 from archiver.catalog.browse import ALBUM_KEY
 from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 from archiver.catalog.review import review_counts
@@ -146,11 +146,7 @@ def _skipped(conn: sqlite3.Connection) -> dict:
 # An analysis is current when it was made against the file as the catalog knows it:
 # the rule of ``archiver.audio.run.needs_analysis`` (same size and mtime, and the
 # same sha256 where both are known). The alias is ours, apart from the query's.
-_CURRENT = (
-    "sa.size IS f.size AND sa.mtime_ns IS f.mtime_ns AND NOT COALESCE("
-    "sa.sha256 != CASE WHEN f.hashed_size IS f.size AND f.hashed_mtime_ns IS f.mtime_ns "
-    "THEN f.sha256 END, 0)"
-)
+_CURRENT = current_sql("sa")
 
 
 def _analysis(conn: sqlite3.Connection, where: str, params: list) -> dict:

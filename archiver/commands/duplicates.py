@@ -45,9 +45,12 @@ def duplicates(app: AppContext, by: str, as_json: bool) -> None:
         groups = _find(catalog.conn, by)
         covered, total = duplicate_coverage(catalog.conn, by)
         if by == "acoustic":
+            from archiver.catalog.analysis import unfingerprintable_count
             from archiver.integrity.acoustic import fingerprinted_count
 
             covered = fingerprinted_count(catalog.conn)
+            # files analysed without a fingerprint (undecodable) are not "to analyze"
+            total -= unfingerprintable_count(catalog.conn)
     if as_json:
         payload = {
             "by": by,

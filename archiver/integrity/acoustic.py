@@ -42,8 +42,9 @@ The duration tolerance is AcoustID's: 7 s, whatever the length. A proportional a
 (5 % of 10 minutes is 30 s) would let an edit or an excerpt of a long track join it; a
 transcode, a re-rip or a different pregap changes the duration by well under 7 s.
 
-Everything here is pure except :func:`fingerprint_rows` (the one SQL read, against the
-``analysis`` table of ``archiver analyze``) and :func:`acoustic_groups`, its caller.
+Everything here is pure except :func:`fingerprint_rows` (the one read, of the current
+analyses of ``archiver analyze``: its SQL is in :mod:`archiver.catalog.analysis`) and
+:func:`acoustic_groups`, its caller.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from archiver.catalog import duplicates as sql
+from archiver.catalog import analysis
 from archiver.catalog.duplicates import CopyRow
 from archiver.errors import ArchiverError
 from archiver.integrity.duplicates import Copy, DuplicateGroup, rank_copies
@@ -410,33 +411,17 @@ class FingerprintRow:
     fingerprint: str
     fingerprint_seconds: float | None
     quality: str | None  # the analysis verdict: lossless, transcode, ...
+    decode: str | None  # the decode check: ok, error, unsupported
     copy: tuple  # the columns of archiver.catalog.duplicates.CopyRow after its key
 
 
-def fingerprint_rows(conn: sqlite3.Connection, *, count: bool = False):
-    """Every present file with a stored fingerprint (or, with ``count``, how many); None
-    when the catalog has no analysis table yet. The only SQL of acoustic duplicates:
-    point it at the analysis table of ``archiver analyze`` here."""
-    columns = (
-        "count(*)"
-        if count
-        else f"a.fingerprint, a.fingerprint_seconds, a.quality, {sql._COPY_COLS}"
-    )
-    query = (
-        f"SELECT {columns} FROM analysis a JOIN files f ON f.id = a.file_id"
-        " JOIN tags t ON t.file_id = f.id"
-        " WHERE f.missing = 0 AND a.fingerprint IS NOT NULL AND a.fingerprint != ''"
-        + ("" if count else " ORDER BY f.id")
-    )
-    try:
-        cursor = conn.execute(query)
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return None
-        raise
-    if count:
-        return cursor.fetchone()[0]
-    return [FingerprintRow(r[0], r[1], r[2], tuple(r[3:])) for r in cursor]
+def fingerprint_rows(conn: sqlite3.Connection) -> list[FingerprintRow]:
+    """Every present file with a current fingerprint (the SQL is in
+    :mod:`archiver.catalog.analysis`: a file changed since its analysis takes no part)."""
+    return [
+        FingerprintRow(r[0], r[1], r[2], r[3], tuple(r[4:]))
+        for r in analysis.fingerprint_copies(conn)
+    ]
 
 
 def acoustic_groups(conn: sqlite3.Connection) -> list:  # -> list[DuplicateGroup]
@@ -444,9 +429,13 @@ def acoustic_groups(conn: sqlite3.Connection) -> list:  # -> list[DuplicateGroup
     each ranked best first as the other ``duplicates`` modes rank (for the CLI and TUI)."""
     copies: dict[int, Copy] = {}
     items: list[tuple[int, float, np.ndarray]] = []
-    for row in fingerprint_rows(conn) or []:
-        copy = replace(Copy.from_row(CopyRow("", *row.copy)), verdict=row.quality)
-        duration = row.fingerprint_seconds if row.fingerprint_seconds else copy.duration
+    for row in fingerprint_rows(conn):
+        copy = replace(
+            Copy.from_row(CopyRow("", *row.copy)), verdict=row.quality, decode=row.decode
+        )
+        # The length the file states (as AcoustID compares it), not the decoded length:
+        # a truncated copy is still the whole song, and an excerpt stays apart from it.
+        duration = copy.duration if copy.duration else row.fingerprint_seconds
         raw = decode_fingerprint(row.fingerprint)
         if raw is None or not duration:
             continue
@@ -461,8 +450,8 @@ def acoustic_groups(conn: sqlite3.Connection) -> list:  # -> list[DuplicateGroup
 
 
 def fingerprinted_count(conn: sqlite3.Connection) -> int:
-    """Present files with a stored fingerprint (0 without an analysis table)."""
-    return fingerprint_rows(conn, count=True) or 0
+    """Present files with a current fingerprint."""
+    return analysis.fingerprint_count(conn)
 
 
 def _label(best) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from archiver.catalog import duplicates, verify_runs
+from archiver.catalog import analysis, duplicates, verify_runs
 from archiver.catalog.browse import Entry
 from archiver.integrity.completeness import IncompleteAlbum, incomplete_albums
 from archiver.integrity.duplicates import find_duplicates
@@ -17,14 +17,19 @@ DUPLICATE_LABELS = {
     "audio": "Same audio",
     "recording": "Same recording",  # the same MusicBrainz recording
     "tags": "Same artist/title",  # and durations within 2 s
+    "acoustic": "Same recording (by ear)",  # acoustic fingerprints (archiver analyze)
 }
 
 
 def duplicate_kinds(conn: sqlite3.Connection) -> list[Entry]:
-    """The three ways of finding duplicates with their group counts; ``extra`` holds
-    the groups (each ranked best copy first)."""
+    """The ways of finding duplicates with their group counts (by ear only once
+    `archiver analyze` stored fingerprints); ``extra`` holds the groups (each ranked
+    best copy first)."""
+    kinds = list(duplicates.DUPLICATE_KINDS)
+    if analysis.fingerprint_count(conn):
+        kinds.append("acoustic")
     result = []
-    for by in duplicates.DUPLICATE_KINDS:
+    for by in kinds:
         groups = find_duplicates(conn, by)
         result.append(Entry((by,), DUPLICATE_LABELS.get(by, by), len(groups), 0.0, extra=groups))
     return result

@@ -47,6 +47,7 @@ class Copy:
     title: str | None = None
     album: str | None = None
     verdict: str | None = None  # ``analyze``'s quality verdict, where known (acoustic mode)
+    decode: str | None = None  # ``analyze``'s decode check, where known (acoustic mode)
 
     @classmethod
     def from_row(cls, row: sql.CopyRow) -> Copy:
@@ -76,6 +77,16 @@ class Copy:
     def genuine_lossless(self) -> bool:
         return bool(self.lossless) and not self.transcode
 
+    @property
+    def inflated(self) -> bool:
+        """Lossless, but less than it declares: upsampled, or 16 bits padded into 24."""
+        return bool(self.lossless) and self.verdict in ("upsampled", "padded-bits")
+
+    @property
+    def broken(self) -> bool:
+        """Its audio does not decode cleanly (damaged or truncated)."""
+        return self.decode == "error"
+
     def quality(self) -> str:
         """Short human description: "flac 16-bit/44.1 kHz" or "mp3 320 kbps"."""
         name = self.codec or self.format or "?"
@@ -86,10 +97,11 @@ class Copy:
             if self.sample_rate:
                 parts.append(f"{self.sample_rate / 1000:g} kHz")
             text = f"{name} {'/'.join(parts)}".strip()
-            return f"{text} transcode" if self.transcode else text
-        if self.bitrate:
-            return f"{name} {round(self.bitrate / 1000)} kbps"
-        return name
+            if self.transcode or self.inflated:
+                text = f"{text} {self.verdict}"
+            return f"{text} (decode error)" if self.broken else text
+        text = f"{name} {round(self.bitrate / 1000)} kbps" if self.bitrate else name
+        return f"{text} (decode error)" if self.broken else text
 
 
 @dataclass
@@ -123,19 +135,29 @@ class DuplicateGroup:
                     "tag_score": c.tag_score,
                     "artist": c.artist,
                     "title": c.title,
+                    "quality_verdict": c.verdict,
+                    "decode": c.decode,
                 }
                 for i, c in enumerate(self.copies)
             ],
         }
 
 
+def _quality_rank(c: Copy) -> tuple:
+    """Audio quality alone, higher is better: genuine lossless (by resolution), then
+    inflated lossless (upsampled / padded bits), then lossy by bitrate; a transcode's
+    bitrate is its lossless container's, not its source's, so it ranks as unknown lossy."""
+    if c.genuine_lossless and not c.inflated:
+        return (2, c.bits_per_sample or 0, c.sample_rate or 0)
+    if c.inflated:
+        return (1, c.bits_per_sample or 0, c.sample_rate or 0)
+    return (0, 0 if c.transcode else c.bitrate or 0, 0)
+
+
 def _rank(c: Copy) -> tuple:
-    """Higher is better; the parts mirror the module doc's order."""
-    if c.genuine_lossless:
-        quality = (1, c.bits_per_sample or 0, c.sample_rate or 0)
-    else:  # a transcode's bitrate is its lossless container's, not its source's
-        quality = (0, 0 if c.transcode else c.bitrate or 0, 0)
-    return (*quality, c.tag_score, -c.file_id)
+    """Higher is better; the parts mirror the module doc's order. A copy that does not
+    decode cleanly comes after every copy that does."""
+    return (not c.broken, *_quality_rank(c), c.tag_score, -c.file_id)
 
 
 def rank_copies(copies: list[Copy]) -> tuple[list[Copy], str]:
@@ -144,6 +166,12 @@ def rank_copies(copies: list[Copy]) -> tuple[list[Copy], str]:
     if len(ordered) < 2:
         return ordered, "only copy"
     best, second = ordered[0], ordered[1]
+    if second.broken and not best.broken:
+        return ordered, f"decodes cleanly ({best.quality()}) over {second.quality()}"
+    if second.inflated and not best.inflated and _quality_rank(best)[0] == 2:
+        return ordered, (
+            f"genuine lossless ({best.quality()}) over {second.verdict} ({second.quality()})"
+        )
     if second.transcode and not best.transcode:
         kind = "genuine lossless" if best.lossless else "lossy"
         return ordered, (

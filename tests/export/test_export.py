@@ -22,8 +22,57 @@ DOCUMENTED = [
     "isrc", "length", "bitrate", "sample_rate", "channels", "bits_per_sample", "lossless", "size", "mtime",
     "missing", "match_status", "match_score", "match_source", "mb_recording_id", "mb_release_id", "mb_artist", "mb_title",
     "mb_album", "mb_date", "mb_label", "mb_catalognumber", "mb_barcode", "mb_isrcs", "producers", "performers",
-    "path_bytes_hex", "sha256",
+    "path_bytes_hex", "sha256", "decode", "decode_detail", "quality", "quality_detail", "cutoff_hz",
+    "analyzed_at",
 ]  # fmt: skip
+ANALYSIS_COLUMNS = (
+    "decode",
+    "decode_detail",
+    "quality",
+    "quality_detail",
+    "cutoff_hz",
+    "analyzed_at",
+)
+
+
+def add_analyses(catalog_path) -> None:
+    """A current analysis (a transcode), a stale one (the file changed since) and a
+    failed one, so the round trip covers the analysis columns."""
+    conn = sqlite3.connect(catalog_path)
+    ids = [r[0] for r in conn.execute("SELECT id, size, mtime_ns FROM files ORDER BY id")]
+    rows = conn.execute("SELECT id, size, mtime_ns FROM files ORDER BY id LIMIT 3").fetchall()
+    (a, size_a, mt_a), (b, size_b, mt_b), (c, size_c, mt_c) = rows
+    ins = (
+        "INSERT INTO analysis (file_id, size, mtime_ns, decode, decode_detail, quality,"
+        " quality_detail, cutoff_hz, error, analyzer_version, analyzed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+    )
+    conn.execute(
+        ins,
+        (
+            a,
+            size_a,
+            mt_a,
+            "ok",
+            None,
+            "transcode",
+            "mp3 ~128k",
+            16000,
+            None,
+            "2026-12-01T10:00:00Z",
+        ),
+    )
+    conn.execute(
+        ins,
+        (b, size_b + 1, mt_b, "error", "truncated", None, None, None, None, "2026-12-01T10:00:01Z"),
+    )
+    conn.execute(
+        ins,
+        (c, size_c, mt_c, None, None, None, None, None, "timeout: 60 s", "2026-12-01T10:00:02Z"),
+    )
+    conn.commit()
+    conn.close()
+    assert ids
 
 
 def read_csv(data: bytes) -> list[list[str]]:
@@ -55,6 +104,10 @@ def catalog_rows(catalog_path) -> dict[str, dict]:
             "SELECT role, artist_name, attributes FROM mb_credits WHERE recording_mbid = ? ORDER BY id",
             (d["rec"],),
         ).fetchall()
+        an = conn.execute("SELECT * FROM analysis WHERE file_id = ?", (d["id"],)).fetchone()
+        if an is not None and (an["size"], an["mtime_ns"]) != (d["size"], d["mtime_ns"]):
+            an = None  # stale: the file changed since it was analysed
+        analysis = {k: an[k] if an else None for k in ANALYSIS_COLUMNS}
         raw = bytes(d["path_bytes"])
         try:
             raw.decode("utf-8")
@@ -63,6 +116,7 @@ def catalog_rows(catalog_path) -> dict[str, dict]:
             hexed = raw.hex().upper()
         out[d["fpath"]] = {
             **{k: d[k] for k in DOCUMENTED if k in d and k not in ("path", "length", "bitrate")},
+            **analysis,
             "path": d["fpath"],
             "length": d["duration"],
             "bitrate": None if d["bitrate"] is None else round(d["bitrate"] / 1000),
@@ -105,6 +159,7 @@ def test_documented_columns_are_the_export_columns():
 
 
 def test_csv_round_trip_every_cell(cli, catalog_path):
+    add_analyses(catalog_path)
     result = cli("export")
     assert result.exit_code == 0, result.stderr
     rows = read_csv(result.stdout_bytes)

@@ -122,7 +122,8 @@ def test_unknown_field_lists_valid_fields_and_suggests_quotes():
 def test_every_export_column_is_a_field():
     for name in EXPORT_COLUMNS:
         assert FIELDS[name] == name
-        compile_query(f"{name}:{'matched' if name == 'match_status' else '1'}")
+        value = {"match_status": "matched", "decode": "ok", "quality": "lossless"}.get(name, "1")
+        compile_query(f"{name}:{value}")
     assert (
         FIELDS["year"] == "year"
         and FIELDS["duration"] == "length"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archiver.catalog import analysis
 from archiver.cli import cli
 from archiver.integrity.duplicates import Copy, rank_copies
 from tests.integrity.conftest import Library
@@ -74,12 +75,17 @@ def test_two_transcodes_fall_back_to_tags() -> None:
 
 # --- the command on a real catalog ---------------------------------------------------------------
 
-# For the lead: migration 0011 (archiver analyze) is not in this branch; the test makes the
-# table with the columns acoustic duplicates read. Drop this once 0011 creates it.
-ANALYSIS_DDL = (
-    "CREATE TABLE IF NOT EXISTS analysis (file_id INTEGER PRIMARY KEY REFERENCES files(id),"
-    " fingerprint TEXT, fingerprint_seconds REAL, quality TEXT, decode TEXT)"
-)
+
+def store(library: Library, path: Path, **values) -> None:
+    """An analysis row as `archiver analyze` stores it, made against the file as catalogued."""
+    file_id = library.file_id(path)
+    with sqlite3.connect(library.db) as conn:
+        size, mtime_ns = conn.execute(
+            "SELECT size, mtime_ns FROM files WHERE id = ?", (file_id,)
+        ).fetchone()
+        analysis.store(
+            conn, file_id, {"size": size, "mtime_ns": mtime_ns, "analyzer_version": 1, **values}
+        )
 
 
 def ffmpeg(*args: str) -> None:
@@ -96,15 +102,16 @@ def encode(src: Path, dest: Path, title: str, *args: str) -> Path:
 def analyse(library: Library, verdicts: dict[Path, str]) -> None:
     """What `archiver analyze` stores, for the files given: fpcalc's fingerprint and
     duration, and a quality verdict."""
-    with sqlite3.connect(library.db) as conn:
-        conn.execute(ANALYSIS_DDL)
-        for path, verdict in verdicts.items():
-            duration, fingerprint = fpcalc(path)
-            conn.execute(
-                "INSERT OR REPLACE INTO analysis (file_id, fingerprint, fingerprint_seconds,"
-                " quality, decode) VALUES (?, ?, ?, ?, 'ok')",
-                (library.file_id(path), fingerprint, duration, verdict),
-            )
+    for path, verdict in verdicts.items():
+        duration, fingerprint = fpcalc(path)
+        store(
+            library,
+            path,
+            fingerprint=fingerprint,
+            fingerprint_seconds=duration,
+            quality=verdict,
+            decode="ok",
+        )
 
 
 def run(library: Library, *args: str):
@@ -178,19 +185,14 @@ def test_groups_json_and_best_copy(library: Library, songs: dict[str, Path]) -> 
 
 
 def test_before_analyze_it_says_what_to_run(library: Library, songs: dict[str, Path]) -> None:
-    """No analysis table at all, then a table with no fingerprint: one line, exit 0."""
+    """Nothing analysed, then an analysis with no fingerprint: one line, exit 0."""
     expected = [
         "No file is fingerprinted acoustically yet: run `archiver analyze` first to find"
         " duplicates by acoustic."
     ]
     result = run(library)
     assert result.exit_code == 0 and result.stdout.splitlines() == expected
-    with sqlite3.connect(library.db) as conn:
-        conn.execute(ANALYSIS_DDL)
-        conn.execute(
-            "INSERT INTO analysis (file_id, fingerprint, quality, decode) VALUES (?, NULL, 'unknown', 'error')",
-            (library.file_id(songs["s0.flac"]),),
-        )
+    store(library, songs["s0.flac"], fingerprint=None, quality="unknown", decode="error")
     result = run(library)
     assert result.exit_code == 0 and result.stdout.splitlines() == expected
     assert json.loads(run(library, "--json").stdout)["groups"] == []
@@ -200,12 +202,13 @@ def test_partly_analysed_and_a_bad_fingerprint(library: Library, songs: dict[str
     """Files not analysed yet are counted on stderr; a stored fingerprint that does not
     decode takes no part instead of failing the command."""
     analyse(library, {songs["s0.flac"]: "lossless", songs["s0.mp3"]: "lossy"})
-    with sqlite3.connect(library.db) as conn:
-        conn.execute(
-            "INSERT INTO analysis (file_id, fingerprint, fingerprint_seconds, quality)"
-            " VALUES (?, 'not a fingerprint', 30.0, 'lossless')",
-            (library.file_id(songs["s1.flac"]),),
-        )
+    store(
+        library,
+        songs["s1.flac"],
+        fingerprint="not a fingerprint",
+        fingerprint_seconds=30.0,
+        quality="lossless",
+    )
     result = run(library)
     assert result.exit_code == 0, result.output
     assert "1 group, 2 files" in result.stdout
@@ -220,3 +223,20 @@ def test_missing_files_take_no_part(library: Library, songs: dict[str, Path]) ->
         )
     result = run(library, "--json")
     assert json.loads(result.stdout)["groups"] == []
+
+
+def test_a_file_changed_since_its_analysis_takes_no_part(
+    library: Library, songs: dict[str, Path]
+) -> None:
+    """A stale fingerprint (the file's size or mtime in the catalog differ from those
+    analysed) is not the file's any more: it counts as not fingerprinted."""
+    analyse(library, {songs["s0.flac"]: "lossless", songs["s0.mp3"]: "lossy"})
+    assert "1 group, 2 files" in run(library).stdout
+    with sqlite3.connect(library.db) as conn:
+        conn.execute(
+            "UPDATE files SET mtime_ns = mtime_ns + 1 WHERE id = ?",
+            (library.file_id(songs["s0.mp3"]),),
+        )
+    result = run(library, "--json")
+    assert json.loads(result.stdout)["groups"] == []
+    assert "5 of 6 files not fingerprinted acoustically yet" in run(library).stderr

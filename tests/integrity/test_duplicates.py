@@ -67,6 +67,29 @@ def test_rank_lossless_resolution() -> None:
     assert ordered[0] is hires and reason.startswith("higher resolution (flac 24-bit/96 kHz")
 
 
+def test_rank_inflated_lossless_after_genuine_whatever_it_declares() -> None:
+    """analyze's verdicts: an upsampled 96 kHz or 16-bits-in-24 file declares more than it
+    holds, so a genuine CD-resolution copy beats it."""
+    cd = copy(1, lossless=True, codec="flac", bits_per_sample=16, sample_rate=44100)
+    up = copy(2, lossless=True, codec="flac", bits_per_sample=24, sample_rate=96000)
+    up = Copy(**{**up.__dict__, "verdict": "upsampled"})
+    pad = copy(3, lossless=True, codec="flac", bits_per_sample=24, sample_rate=44100)
+    pad = Copy(**{**pad.__dict__, "verdict": "padded-bits"})
+    ordered, reason = rank_copies([up, pad, cd])
+    assert ordered[0] is cd
+    assert reason.startswith("genuine lossless (flac 16-bit/44.1 kHz) over")
+    assert up.quality() == "flac 24-bit/96 kHz upsampled"
+
+
+def test_rank_a_copy_that_does_not_decode_comes_last() -> None:
+    broken = copy(1, lossless=True, codec="flac", bits_per_sample=24, sample_rate=96000)
+    broken = Copy(**{**broken.__dict__, "decode": "error"})
+    mp3 = copy(2, bitrate=128_000, tag_score=0)
+    ordered, reason = rank_copies([broken, mp3])
+    assert ordered == [mp3, broken]
+    assert reason == "decodes cleanly (mp3 128 kbps) over flac 24-bit/96 kHz (decode error)"
+
+
 def test_cluster_by_duration_within_two_seconds() -> None:
     copies = [
         copy(1, duration=100.0),

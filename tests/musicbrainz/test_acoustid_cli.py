@@ -31,19 +31,14 @@ UNKNOWN_REC = "eeee0000-0000-4000-8000-000000000009"
 
 
 def add_fingerprint(conn, file_id: int, fingerprint: str, seconds: float = 120.0) -> None:
-    """Store a fingerprint as `archiver analyze` would.
-
-    Migration 0011 (the ``analysis`` table of `archiver analyze`) is not in this
-    branch: the table is created here with the two columns enrich reads. Lead:
-    once 0011 is merged, drop the CREATE and fill any other required column.
-    """
+    """Store a fingerprint as `archiver analyze` would: a current analysis row, made
+    against the file's catalogued size and mtime."""
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS analysis (file_id INTEGER PRIMARY KEY "
-        "REFERENCES files(id) ON DELETE CASCADE, fingerprint TEXT, fingerprint_seconds REAL)"
-    )
-    conn.execute(
-        "INSERT INTO analysis (file_id, fingerprint, fingerprint_seconds) VALUES (?, ?, ?)",
-        (file_id, fingerprint, seconds),
+        "INSERT INTO analysis (file_id, size, mtime_ns, decode, fingerprint,"
+        " fingerprint_seconds, analyzer_version, analyzed_at)"
+        " SELECT id, size, mtime_ns, 'ok', ?, ?, 1, '2026-12-06T00:00:00+00:00'"
+        " FROM files WHERE id = ?",
+        (fingerprint, seconds, file_id),
     )
 
 

@@ -153,6 +153,34 @@ def _history(d: TrackDetail) -> list[RenderableType]:
     return parts
 
 
+def _analysis(d: TrackDetail) -> list[RenderableType]:
+    """What `archiver analyze` heard (issue 15); nothing before the file's first
+    analysis; a stale analysis (the file changed since) is not shown as current."""
+    a = d.analysis
+    if a is None:
+        return []
+    table = _kv_table("Audio analysis")
+    if not a.get("current"):
+        when = fmt.timestamp(a.get("analyzed_at"))
+        note = f"not analysed since the file changed (last analysed {when}): run `archiver analyze`"
+        table.add_row("", Text(note, style="italic"))
+        return [table, Text("")]
+    if a.get("error"):
+        table.add_row("Error", literal(a["error"], style="bold"))
+    if a.get("decode"):
+        decode = a["decode"] + (f" — {a['decode_detail']}" if a.get("decode_detail") else "")
+        table.add_row("Decode", literal(decode, style="bold" if a["decode"] == "error" else ""))
+    if a.get("quality"):
+        quality = a["quality"] + (f" — {a['quality_detail']}" if a.get("quality_detail") else "")
+        bad = a["quality"] in ("transcode", "upsampled", "padded-bits")
+        table.add_row("Quality", literal(quality, style="bold" if bad else ""))
+    if a.get("cutoff_hz"):
+        table.add_row("Cut-off", f"{a['cutoff_hz'] / 1000:.1f} kHz")
+    table.add_row("Fingerprint", "yes" if a.get("fingerprint") else "no")
+    table.add_row("Analysed at", fmt.timestamp(a.get("analyzed_at")))
+    return [table, Text("")]
+
+
 def raw_value_text(value: Any) -> str:
     """A raw tag value for people: text as is, a binary value (``{"base64": ...}`` or
     ``{"size": N, "sha256": ...}``, see scan.mapping.binary_value) as ``<binary N bytes>``."""
@@ -189,6 +217,7 @@ def render_detail(d: TrackDetail) -> RenderableType:
     parts.append(file_table)
     parts.append(Text(""))
     parts.extend(_history(d))
+    parts.extend(_analysis(d))
 
     if d.match is not None:
         mb = _kv_table("MusicBrainz match")

@@ -37,6 +37,7 @@ from archiver.tui.views.duplicates import DuplicatesView
 from archiver.tui.views.errors import ScanErrorsView
 from archiver.tui.views.incomplete import IncompleteView
 from archiver.tui.views.library import AllTracksView, LibraryView
+from archiver.tui.views.quality import QualityView
 from archiver.tui.views.review import ReviewView
 
 # In the order of the left column.
@@ -51,6 +52,7 @@ VIEWS: tuple[View, ...] = (
     ReviewView(),
     LibraryView("missing"),
     DamagedView(),
+    QualityView(),
     DuplicatesView(),
     IncompleteView(),
     ScanErrorsView(),

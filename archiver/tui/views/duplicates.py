@@ -95,6 +95,8 @@ class DuplicatesView(View):
             )
         elif entry.key == ("tags",):
             empty = "No duplicates."
+        elif entry.key == ("acoustic",):
+            empty = "No duplicates among the files fingerprinted by `archiver analyze`."
         else:
             empty = "No duplicates among the files matched to MusicBrainz (`archiver enrich`)."
         source = ListSource(GROUP_COLUMNS, rows, group_cells)

@@ -30,6 +30,7 @@ class StatusBar(Widget):
             left.append("…", style="dim")
         else:
             left.append(fmt.count(s.tracks, "track"), style="bold")
+            left.append(hidden_text(s))
             left.append(f" · {fmt.count(s.albums, 'album')} · {fmt.count(s.artists, 'artist')}")
             left.append(f" · {fmt.long_duration(s.duration)} · {fmt.size(s.size)}")
         if self.filter_text:
@@ -69,6 +70,12 @@ class StatusBar(Widget):
             if texts:
                 parts.append(Text(" · ").join(texts))
         return parts
+
+
+def hidden_text(stats: ViewStats) -> str:
+    """``, 5 missing hidden`` when the view leaves missing files out (``ls`` and
+    ``export`` list them: the two counts then add up), else nothing."""
+    return f", {stats.hidden_missing:,} missing hidden" if stats.hidden_missing else ""
 
 
 def verify_text(run: VerifyRun) -> str:

@@ -333,7 +333,7 @@ async def test_views_are_read_once_until_the_catalog_changes(catalog_path: Path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = main_screen(app)
-        await wait_until(pilot, lambda: len(screen._entries_cache) >= 12)  # warmed
+        await wait_until(pilot, lambda: len(screen.cache.entries) >= 12)  # warmed
         await settle(pilot, 1)
         groups: list[str] = []
         real_load = screen.loader.load

@@ -8,9 +8,16 @@ from dataclasses import replace
 from typing import Any
 
 from archiver.catalog import browse
+from archiver.integrity.browse import IntegrityCounts
 from archiver.tui.scanlock import scan_lock_held
+from archiver.tui.sources import ListSource
+from archiver.tui.views import VIEWS, View
+from archiver.tui.widgets.paged_table import Column
 
 STATUS_EVERY = 10  # s between two reads of the status while the browser is open
+
+# The counts are never cut nor hidden: the label gives way.
+CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
 
 
 def read_status(conn: sqlite3.Connection, db_path: Any) -> browse.CatalogStatus:
@@ -26,3 +33,16 @@ def data_version(reader: Any) -> int | None:
         return int(reader.execute("PRAGMA data_version").fetchone()[0])
     except (sqlite3.Error, AttributeError):
         return None
+
+
+def categories_source(
+    status: browse.CatalogStatus | None, counts: IntegrityCounts | None
+) -> ListSource[View]:
+    """The left column: every view, with its count (none while unknown or zero)."""
+    badges = {v.key: v.badge(status, counts) for v in VIEWS}
+
+    def cells(v: View) -> tuple[str, ...]:
+        n = badges[v.key]
+        return (v.label, f"{n:,}" if n else "")
+
+    return ListSource(CATEGORY_COLUMNS, list(VIEWS), cells)

@@ -3,7 +3,10 @@
 
 What each entry of the left column lists lives in ``archiver.tui.views`` (one
 object per view); reading happens off the UI thread (``archiver.tui.loader``).
-This screen keeps the layout, the focus, the keys and the filter.
+This screen keeps the layout, the focus, the keys and the filter; it delegates
+the sort menu and list orders (``sorting``), what it read and may show again
+(``browse_cache``), the questions before a job (``job_prompts``) and the catalog's
+status and left-column counts (``catalog_status``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
 from archiver.tui import job_prompts, sorting
 from archiver.tui.browse_cache import BrowseCache, entries_key, read_entries
-from archiver.tui.catalog_status import STATUS_EVERY, data_version, read_status
+from archiver.tui.catalog_status import (
+    STATUS_EVERY,
+    categories_source,
+    data_version,
+    read_status,
+)
 from archiver.tui.filtering import Filter, FilterError, compile_filter, error_text
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
@@ -40,7 +48,7 @@ from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
 from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
 from archiver.tui.widgets.cover import CoverPane
 from archiver.tui.widgets.job_bar import JobBar
-from archiver.tui.widgets.paged_table import Column, PagedTable
+from archiver.tui.widgets.paged_table import PagedTable
 from archiver.tui.widgets.status_bar import StatusBar
 
 PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
@@ -52,8 +60,6 @@ STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
 HINT_TIME = 4.0  # s a hint stays in the status bar
 NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
-# The counts are never cut nor hidden: the label gives way.
-CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
 LEVELS = ("categories", "entries", "albums", "tracks")
 ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 
@@ -421,14 +427,9 @@ class MainScreen(Screen[None]):
         self._later("warm", PREFETCH_DELAY, self._warm_entries)
 
     def _show_categories(self) -> None:
-        badges = {v.key: v.badge(self._status, self._counts) for v in VIEWS}
-
-        def cells(v: View) -> tuple[str, ...]:
-            n = badges[v.key]
-            return (v.label, f"{n:,}" if n else "")
-
-        table = self.table("categories")
-        table.set_source(ListSource(CATEGORY_COLUMNS, list(VIEWS), cells), cursor=None)
+        self.table("categories").set_source(
+            categories_source(self._status, self._counts), cursor=None
+        )
 
     def _load_entries(self) -> None:
         view = self.view

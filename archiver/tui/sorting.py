@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from archiver.catalog.browse import Scope
 from archiver.tui.sources import ALL_TRACK_COLUMNS, SORT_KEYS, ListSource, natural_key
 
 SortSpec = tuple[int, bool]  # (column, descending)
@@ -28,17 +29,31 @@ def marked(titles: list[str], sorted_by: int, descending: bool) -> list[str]:
     return [f"{t} {arrow}" if i == sorted_by else t for i, t in enumerate(titles)]
 
 
-def all_tracks_menu(sort_key: str, descending: bool) -> SortMenu:
-    """All tracks' menu: its sortable columns."""
-    titles = [c.title for c in ALL_TRACK_COLUMNS if c.sort]
-    current = SORT_KEYS.index(sort_key) if sort_key in SORT_KEYS else 0
-    return SortMenu(marked(titles, current, descending), current, list(SORT_KEYS))
+@dataclass
+class AllTracksOrder:
+    """All tracks' order: a catalog sort key (the query sorts) and its direction."""
 
+    key: str = "artist"
+    descending: bool = False
 
-def all_tracks_pick(key: str, sort_key: str, descending: bool) -> tuple[str, bool]:
-    """The new (sort key, descending) of All tracks: picking the key it is
-    sorted by reverses it, another key sorts ascending (pure)."""
-    return key, (not descending if key == sort_key else False)
+    def menu(self) -> SortMenu:
+        """The menu of All tracks' sortable columns."""
+        titles = [c.title for c in ALL_TRACK_COLUMNS if c.sort]
+        current = SORT_KEYS.index(self.key) if self.key in SORT_KEYS else 0
+        return SortMenu(marked(titles, current, self.descending), current, list(SORT_KEYS))
+
+    def pick(self, key: str) -> None:
+        """Sort by ``key``: reversed if already sorted by it, else ascending."""
+        self.descending = not self.descending if key == self.key else False
+        self.key = key
+
+    def reverse(self) -> None:
+        self.descending = not self.descending
+
+    def ids_key(self, scope: Scope) -> tuple[Scope, str, bool]:
+        """The arguments of ``browse.track_ids`` for ``scope`` in this order (and
+        the key of the ids in the cache)."""
+        return (scope, self.key, self.descending)
 
 
 class ListOrders:

@@ -612,7 +612,7 @@ async def test_export_all_tracks_in_the_order_on_screen(catalog_path: Path, tmp_
         await settle(pilot, 1)
         await pilot.press("j", "j", "j", "enter")  # by title
         await settle(pilot)
-        assert screen.sort_key == "title"
+        assert screen.all_order.key == "title"
         table = screen.table("alltracks")
         shown = [table.source.cells(i)[3] for i in range(table.row_count)]
         question = await export_with_x(pilot, out)

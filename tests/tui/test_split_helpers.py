@@ -25,15 +25,23 @@ def test_marked_puts_the_arrow_on_the_sorted_column_only() -> None:
     assert sorting.marked(["A", "B"], -1, True) == ["A", "B"]
 
 
-def test_all_tracks_menu_and_pick() -> None:
-    menu = sorting.all_tracks_menu("artist", False)
+def test_all_tracks_order_menu_pick_and_reverse() -> None:
+    order = sorting.AllTracksOrder()
+    menu = order.menu()
     assert menu.choices == list(SORT_KEYS)
     assert menu.current == SORT_KEYS.index("artist")
     assert menu.titles[menu.current].endswith(" ▲")
-    assert sorting.all_tracks_menu("nonsense", True).current == 0
-    assert sorting.all_tracks_pick("artist", "artist", False) == ("artist", True)
-    assert sorting.all_tracks_pick("artist", "artist", True) == ("artist", False)
-    assert sorting.all_tracks_pick("title", "artist", True) == ("title", False)
+    assert sorting.AllTracksOrder("nonsense", True).menu().current == 0
+    order.pick("artist")
+    assert (order.key, order.descending) == ("artist", True)
+    assert order.menu().titles[menu.current].endswith(" ▼")
+    order.pick("artist")
+    assert (order.key, order.descending) == ("artist", False)
+    order.reverse()
+    order.pick("title")
+    assert (order.key, order.descending) == ("title", False)
+    order.reverse()
+    assert order.ids_key(Scope()) == (Scope(), "title", True)
 
 
 def test_list_orders_menu_skips_untitled_columns_and_picking_twice_reverses() -> None:

@@ -91,8 +91,7 @@ class MainScreen(Screen[None]):
         self._status: browse.CatalogStatus | None = None  # for the left column's counts
         self._counts: integrity_browse.IntegrityCounts | None = None
         self._data_version: int | None = None  # of the catalog when the counts were read
-        self.sort_key = "artist"
-        self.sort_descending = False
+        self.all_order = sorting.AllTracksOrder()  # All tracks' sort key and direction
         self.loader = Loader(self)
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
@@ -303,15 +302,12 @@ class MainScreen(Screen[None]):
             self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
         if table.id == "alltracks":
-            menu = sorting.all_tracks_menu(self.sort_key, self.sort_descending)
+            menu = self.all_order.menu()
 
             def picked(index: int | None) -> None:
-                if index is None:
-                    return
-                self.sort_key, self.sort_descending = sorting.all_tracks_pick(
-                    menu.choices[index], self.sort_key, self.sort_descending
-                )
-                self._load_all_ids(keep=False)
+                if index is not None:
+                    self.all_order.pick(menu.choices[index])
+                    self._load_all_ids(keep=False)
 
         else:
             name = table.id or ""
@@ -332,7 +328,7 @@ class MainScreen(Screen[None]):
             self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
         if table.id == "alltracks":
-            self.sort_descending = not self.sort_descending
+            self.all_order.reverse()
             self._load_all_ids(keep=False)
             return
         self.list_orders.reverse(self.category, table.id or "")
@@ -549,7 +545,7 @@ class MainScreen(Screen[None]):
     def _load_all_ids(self, *, keep: bool) -> None:
         table = self.table("alltracks")
         old_id = table.current_key if keep and table.row_count else None
-        key = (self.base_scope(), self.sort_key, self.sort_descending)
+        key = self.all_order.ids_key(self.base_scope())
         self._load_stats()
         cached = self.cache.ids.get(key)
         if cached is not None:
@@ -561,7 +557,7 @@ class MainScreen(Screen[None]):
     def _prefetch_all_ids(self) -> None:
         """Read All tracks' ids in the background after the first paint, so
         that `a` shows 100,000 tracks at once."""
-        key = (self.base_scope().with_(category="all"), self.sort_key, self.sort_descending)
+        key = self.all_order.ids_key(self.base_scope().with_(category="all"))
         if key not in self.cache.ids:
             then = lambda ids: self.cache.remember_ids(key, ids)  # noqa: E731
             self.loader.load("prefetch", browse.track_ids, key, then)
@@ -576,8 +572,7 @@ class MainScreen(Screen[None]):
                 cursor = ids.index(old_id)
             except ValueError:
                 cursor = 0
-        table.sort_key = self.sort_key
-        table.sort_descending = self.sort_descending
+        table.sort_key, table.sort_descending = self.all_order.key, self.all_order.descending
         pages = TrackPages(self.app.open_connection, ids)  # type: ignore[attr-defined]
         table.set_source(pages, cursor=cursor, empty_text=self.view.empty_text(self.selection()))
         table.border_subtitle = fmt.count(len(ids), "track")

@@ -31,12 +31,7 @@ from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
 from archiver.tui import job_prompts, sorting
 from archiver.tui.browse_cache import BrowseCache, entries_key, read_entries
-from archiver.tui.catalog_status import (
-    STATUS_EVERY,
-    categories_source,
-    data_version,
-    read_status,
-)
+from archiver.tui.catalog_status import STATUS_EVERY, CatalogWatch, data_version
 from archiver.tui.filtering import Filter, FilterError, compile_filter, error_text
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
@@ -88,11 +83,9 @@ class MainScreen(Screen[None]):
         self.filter = Filter()
         self.entry: Entry | None = None
         self.row: Any = None  # highlighted in the second column (album, duplicate group, …)
-        self._status: browse.CatalogStatus | None = None  # for the left column's counts
-        self._counts: integrity_browse.IntegrityCounts | None = None
-        self._data_version: int | None = None  # of the catalog when the counts were read
         self.all_order = sorting.AllTracksOrder()  # All tracks' sort key and direction
         self.loader = Loader(self)
+        self.watch = CatalogWatch(self.loader)  # the status and the left column's counts
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
         self.cache = BrowseCache()  # entry lists and All tracks' orderings already read
@@ -392,40 +385,28 @@ class MainScreen(Screen[None]):
 
     def _load_catalog_status(self) -> None:
         db_path = self.app.db_path  # type: ignore[attr-defined]
-        self.loader.load("status", read_status, (db_path,), self._show_catalog_status)
+        self.watch.load_status(db_path, self._show_catalog_status)
 
     def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
         self.cache.forget_if_changed(self._catalog_version())
         self.query_one(StatusBar).catalog = status
-        self._status = status
         self._show_categories()
-        if (
-            self.loaded_once
-            and not status.scan_running
-            and self._catalog_version() != self._data_version
-        ):
+        if self.loaded_once and self.watch.counts_stale(self._catalog_version()):
             self._load_integrity_counts()
 
     def _catalog_version(self) -> int | None:
         return data_version(self.app.reader)  # type: ignore[attr-defined]
 
     def _load_integrity_counts(self) -> None:
-        """Damaged, Duplicates and Incomplete albums counts: whole-catalog work (seconds
-        at 100,000 tracks), so only at start, after a change, and never during a scan."""
-        self._data_version = self._catalog_version()
-        self.loader.load(
-            "integrity", integrity_browse.integrity_counts, (), self._show_integrity_counts
-        )
+        """Damaged, Duplicates and Incomplete albums counts (see CatalogWatch)."""
+        self.watch.load_counts(self._catalog_version(), self._show_integrity_counts)
 
     def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
-        self._counts = counts
         self._show_categories()
         self._later("warm", PREFETCH_DELAY, self._warm_entries)
 
     def _show_categories(self) -> None:
-        self.table("categories").set_source(
-            categories_source(self._status, self._counts), cursor=None
-        )
+        self.table("categories").set_source(self.watch.categories(), cursor=None)
 
     def _load_entries(self) -> None:
         view = self.view

@@ -47,3 +47,12 @@ def compile_filter(text: str) -> Filter:
         tuple(compiled.params),
         bool(_MISSING_FIELD.search(text)),
     )
+
+
+def error_text(text: str, position: int | None, message: str) -> str:
+    """The error under the filter input: a caret under the bad part (the input
+    starts in the same column), then the parser's sentence (pure)."""
+    lead = len(text) - len(text.lstrip())  # the parser saw the text stripped
+    if position is None or not 0 <= lead + position <= len(text):
+        return message
+    return " " * (lead + position) + "^\n" + message

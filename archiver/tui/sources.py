@@ -179,3 +179,13 @@ class TrackPages:
             self._pages.move_to_end(number)
         while len(self._pages) > self.PAGES_KEPT:
             self._pages.popitem(last=False)
+
+
+def file_ids(source: Any) -> Sequence[int]:
+    """The file ids of a list of tracks (or copies), in its order: n/p in the details."""
+    if isinstance(source, TrackPages):
+        return source.ids
+    if isinstance(source, ListSource):
+        ids = [getattr(item, "file_id", getattr(item, "id", None)) for item in source.items]
+        return [i for i in ids if isinstance(i, int)]
+    return ()

@@ -333,7 +333,7 @@ async def test_views_are_read_once_until_the_catalog_changes(catalog_path: Path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = main_screen(app)
-        await wait_until(pilot, lambda: len(screen._entries_cache) >= 12)  # warmed
+        await wait_until(pilot, lambda: len(screen.cache.entries) >= 12)  # warmed
         await settle(pilot, 1)
         groups: list[str] = []
         real_load = screen.loader.load
@@ -612,7 +612,7 @@ async def test_export_all_tracks_in_the_order_on_screen(catalog_path: Path, tmp_
         await settle(pilot, 1)
         await pilot.press("j", "j", "j", "enter")  # by title
         await settle(pilot)
-        assert screen.sort_key == "title"
+        assert screen.all_order.key == "title"
         table = screen.table("alltracks")
         shown = [table.source.cells(i)[3] for i in range(table.row_count)]
         question = await export_with_x(pilot, out)

@@ -20,9 +20,10 @@ from textual.pilot import Pilot
 from archiver.catalog import open_catalog
 from archiver.catalog.browse import CATEGORIES
 from archiver.tui.app import ArchiverApp
+from archiver.tui.catalog_status import read_status as _catalog_status
 from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.screens.detail import DetailScreen, render_detail
-from archiver.tui.screens.main import MainScreen, _catalog_status
+from archiver.tui.screens.main import MainScreen
 from archiver.tui.screens.message import MessageScreen
 from archiver.tui.widgets.paged_table import PagedTable
 from archiver.tui.widgets.status_bar import StatusBar

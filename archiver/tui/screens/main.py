@@ -3,18 +3,16 @@
 
 What each entry of the left column lists lives in ``archiver.tui.views`` (one
 object per view); reading happens off the UI thread (``archiver.tui.loader``).
-This screen keeps the layout, the focus, the keys and the filter.
+This screen keeps the layout, the focus, the keys and the filter; it delegates
+the sort menu and list orders (``sorting``), what it read and may show again
+(``browse_cache``), the questions before a job (``job_prompts``) and the catalog's
+status and left-column counts (``catalog_status``).
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import on
@@ -31,26 +29,21 @@ from archiver.catalog import browse
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
-from archiver.tui.export import count_scope, default_path, export_in_background
-from archiver.tui.filtering import Filter, FilterError, compile_filter
+from archiver.tui import job_prompts, sorting
+from archiver.tui.browse_cache import BrowseCache, entries_key, read_entries
+from archiver.tui.catalog_status import STATUS_EVERY, CatalogWatch, data_version
+from archiver.tui.filtering import Filter, FilterError, compile_filter, error_text
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
-from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.screens.detail import DetailScreen
-from archiver.tui.screens.prompt import ChoiceScreen, ConfirmScreen, PromptScreen
-from archiver.tui.sources import (
-    ALL_TRACK_COLUMNS,
-    SORT_KEYS,
-    ListSource,
-    TrackPages,
-    natural_key,
-)
+from archiver.tui.screens.prompt import ChoiceScreen
+from archiver.tui.sources import ListSource, TrackPages, file_ids
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
-from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, IDS_WHERE, TRACK_COLUMNS
+from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
 from archiver.tui.widgets.cover import CoverPane
 from archiver.tui.widgets.job_bar import JobBar
-from archiver.tui.widgets.paged_table import Column, PagedTable
+from archiver.tui.widgets.paged_table import PagedTable
 from archiver.tui.widgets.status_bar import StatusBar
 
 PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
@@ -58,14 +51,10 @@ FILTER_DEBOUNCE = 0.15  # s: typing faster than this is coalesced
 PREFETCH_DELAY = 0.3  # s after the first paint
 INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
 BIG_CATALOG = 20_000
-IDS_KEPT = 4  # orderings of All tracks kept in memory (0.8 MB each at 100k tracks)
-ENTRIES_KEPT = 32  # (view, filter) entry lists kept until the catalog changes
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
 HINT_TIME = 4.0  # s a hint stays in the status bar
 NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
-# The counts are never cut nor hidden: the label gives way.
-CATEGORY_COLUMNS = [Column("Browse by", flex=1), Column("", align="right", fit=True)]
 LEVELS = ("categories", "entries", "albums", "tracks")
 ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 
@@ -94,21 +83,13 @@ class MainScreen(Screen[None]):
         self.filter = Filter()
         self.entry: Entry | None = None
         self.row: Any = None  # highlighted in the second column (album, duplicate group, …)
-        self._status: browse.CatalogStatus | None = None  # for the left column's counts
-        self._counts: integrity_browse.IntegrityCounts | None = None
-        self._data_version: int | None = None  # of the catalog when the counts were read
-        self.sort_key = "artist"
-        self.sort_descending = False
+        self.all_order = sorting.AllTracksOrder()  # All tracks' sort key and direction
         self.loader = Loader(self)
+        self.watch = CatalogWatch(self.loader)  # the status and the left column's counts
         self._pending: dict[str, Timer] = {}
         self._last_filter_key = 0.0
-        self._ids_cache: OrderedDict[tuple, Any] = OrderedDict()
-        # The first column of each view (and filter), until the catalog changes: moving
-        # in the left column shows a view already seen (or warmed) at once.
-        self._entries_cache: OrderedDict[tuple, list[Entry]] = OrderedDict()
-        self._cache_version: int | None = None  # data_version the caches were read at
-        # (view, list) -> (column, descending): the order picked with `s` for a list
-        self._list_sort: dict[tuple[str, str], tuple[int, bool]] = {}
+        self.cache = BrowseCache()  # entry lists and All tracks' orderings already read
+        self.list_orders = sorting.ListOrders()  # the order picked with `s` for a list
         self._drill_when_loaded = False
         self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
@@ -139,7 +120,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._cache_version = self._catalog_version()
+        self.cache.version = self._catalog_version()
         self.table("categories").border_title = "archiver"
         self._show_categories()
         self.table("categories").move_cursor(self._category_index(self.category))
@@ -147,7 +128,7 @@ class MainScreen(Screen[None]):
         self._layout()
         self._load_entries()
         self._load_catalog_status()
-        self.set_interval(10, self._load_catalog_status)
+        self.set_interval(STATUS_EVERY, self._load_catalog_status)
 
     def on_resize(self) -> None:
         # A narrow terminal gives the category column less room.
@@ -314,42 +295,24 @@ class MainScreen(Screen[None]):
             self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
         if table.id == "alltracks":
-            keys = SORT_KEYS
-            titles = [c.title for c in ALL_TRACK_COLUMNS if c.sort]
-            current = keys.index(self.sort_key) if self.sort_key in keys else 0
-            descending = self.sort_descending
-            sorted_by = current
+            menu = self.all_order.menu()
 
             def picked(index: int | None) -> None:
-                if index is None:
-                    return
-                key = keys[index]
-                self.sort_descending = not self.sort_descending if key == self.sort_key else False
-                self.sort_key = key
-                self._load_all_ids(keep=False)
+                if index is not None:
+                    self.all_order.pick(menu.choices[index])
+                    self._load_all_ids(keep=False)
 
         else:
             name = table.id or ""
-            columns = [i for i, c in enumerate(table.source.columns) if c.title]
-            titles = [table.source.columns[i].title for i in columns]
-            spec = self._list_sort.get((self.category, name))
-            current = columns.index(spec[0]) if spec and spec[0] in columns else 0
-            descending = bool(spec and spec[1])
-            sorted_by = current if spec else -1  # the list's own order: no arrow
+            menu = self.list_orders.menu(self.category, name, table.source)
 
             def picked(index: int | None) -> None:
                 if index is None:
                     return
-                column = columns[index]
-                again = spec is not None and spec[0] == column
-                self._list_sort[(self.category, name)] = (column, again and not spec[1])
+                self.list_orders.pick(self.category, name, menu.choices[index])
                 self._resort(table)
 
-        marked = [
-            f"{t} {'▼' if descending else '▲'}" if i == sorted_by else t
-            for i, t in enumerate(titles)
-        ]
-        self.app.push_screen(ChoiceScreen("Sort by", marked, current), picked)
+        self.app.push_screen(ChoiceScreen("Sort by", menu.titles, menu.current), picked)
 
     def action_sort_reverse(self) -> None:
         """Reverse the focused list's order (the palette's "Reverse sort")."""
@@ -358,12 +321,10 @@ class MainScreen(Screen[None]):
             self.hint("Sorting applies to a list: move into one first (l or Enter).")
             return
         if table.id == "alltracks":
-            self.sort_descending = not self.sort_descending
+            self.all_order.reverse()
             self._load_all_ids(keep=False)
             return
-        key = (self.category, table.id or "")
-        column, descending = self._list_sort.get(key, (0, False))
-        self._list_sort[key] = (column, not descending)
+        self.list_orders.reverse(self.category, table.id or "")
         self._resort(table)
 
     def _resort(self, table: PagedTable) -> None:
@@ -373,27 +334,13 @@ class MainScreen(Screen[None]):
     def _sorted(self, name: str, source: Any, cursor: int) -> tuple[Any, int]:
         """``source`` in the order picked for this list of this view (if any), and
         where the row at ``cursor`` went. Sets the table's header arrow."""
-        spec = self._list_sort.get((self.category, name))
+        spec = self.list_orders.get(self.category, name)
         table = self.table(name)
         if spec is None or not isinstance(source, ListSource):
             table.sort_key = None
-            return source, cursor
-        column, descending = spec
-        table.sort_key, table.sort_descending = f"#{column}", descending
-        columns = [
-            replace(c, sort=f"#{column}") if i == column else c
-            for i, c in enumerate(source.columns)
-        ]
-        items = list(source.items)
-        if column >= len(columns):
-            return source, cursor
-        order = sorted(
-            range(len(items)),
-            key=lambda i: natural_key(str(source.cells(i)[column])),
-            reverse=descending,
-        )
-        keep = order.index(cursor) if 0 <= cursor < len(items) else 0
-        return source.reordered([items[i] for i in order], columns), keep
+        else:
+            table.sort_key, table.sort_descending = f"#{spec[0]}", spec[1]
+        return sorting.sort_source(source, spec, cursor)
 
     def go_to_view(self, key: str) -> None:
         """The palette's "Go to …": that view, its first column focused."""
@@ -407,134 +354,26 @@ class MainScreen(Screen[None]):
         self.go_to_view("review")
 
     def action_analyze(self) -> None:
-        app: Any = self.app
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                app.start_analyze()
-
-        app.push_screen(
-            ConfirmScreen("Analyze the files not analysed yet? (decodes them: may take long)"),
-            confirmed,
-        )
+        job_prompts.ask_analyze(self)
 
     def action_verify(self) -> None:
-        app: Any = self.app
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                app.start_verify()
-
-        app.push_screen(
-            ConfirmScreen("Verify every file of the catalog? (reads every file: may take long)"),
-            confirmed,
-        )
+        job_prompts.ask_verify(self)
 
     def action_reload(self) -> None:
         self.on_catalog_changed(CatalogChanged())
 
     def action_rescan(self) -> None:
-        app: Any = self.app
-        status = self.query_one(StatusBar).catalog
-        if app.job_kind:
-            app.start_scan([])  # says what is running
-            return
-        if scan_lock_held(app.db_path):
-            self.notify(
-                "A scan is already running in another process; wait for it to finish.",
-                severity="warning",
-            )
-            return
-        if status is not None and status.roots:
-            roots = status.roots
-            gone = [r for r in roots if not Path(r).is_dir()]
-            if len(gone) == len(roots):
-                self.notify(
-                    fmt.sanitize(
-                        f"{_names(gone)} no longer {'exists' if len(gone) == 1 else 'exist'} "
-                        "(unmounted or moved?): nothing to rescan. Its files are kept, "
-                        "not marked missing."
-                    ),
-                    severity="warning",
-                    timeout=10,
-                    markup=False,
-                )
-                return
-            where = roots[0] if len(roots) == 1 else fmt.count(len(roots), "library root")
-            question = f"Rescan {where}?"
-            if gone:
-                verb = "exists" if len(gone) == 1 else "exist"
-                question += f" ({_names(gone)} no longer {verb}: skipped, its files kept.)"
-
-            def confirmed(ok: bool | None) -> None:
-                if ok:
-                    app.start_scan([])
-
-            app.push_screen(ConfirmScreen(question), confirmed)
-            return
-
-        def chosen(path: str | None) -> None:
-            if path:
-                app.start_scan([path])
-
-        app.push_screen(
-            PromptScreen("Scan which folder?", "", placeholder="/path/to/music"), chosen
-        )
+        job_prompts.ask_rescan(self, self.query_one(StatusBar).catalog)
 
     def action_enrich(self) -> None:
-        target = self.view.enrich_target(self.selection())
-        if target is None:
-            self.notify("Pick an album or track to enrich.", timeout=3)
-            return
-        scope, label = target
-        app: Any = self.app
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                app.start_enrich(scope, label)
-
-        app.push_screen(ConfirmScreen(f"Enrich {label} from MusicBrainz?"), confirmed)
+        job_prompts.ask_enrich(self, self.view.enrich_target(self.selection()))
 
     def action_export(self) -> None:
         """`x`: the same tracks `e` would enrich (the selected album, the selected
         entry, or everything in view); in the preservation views, the files listed."""
         target = self.view.export_target(self.selection())
-        if target is None:
-            self.notify("Nothing to export here: pick an entry first.", timeout=3)
-            return
-        scope, label = target
-        ids: list[int] | None = None
-        source = self.table("alltracks").source
-        if self.view.all_tracks and isinstance(source, TrackPages):
-            ids = list(source.ids)  # what the screen shows, in its order
-        elif scope.where == IDS_WHERE and scope.params:
-            ids = json.loads(scope.params[0])  # the view's files, in its order
-        if ids is not None:
-            self._ask_export(scope, label, ids, len(ids))
-            return
-        self.loader.load(
-            "export", count_scope, (scope,), lambda n: self._ask_export(scope, label, None, n)
-        )
-
-    def _ask_export(self, scope: Scope, label: str, ids: list[int] | None, count: int) -> None:
-        """The file name, with a full default path; asks before replacing a file."""
-
-        def chosen(name: str | None) -> None:
-            if not name:
-                return
-            path = Path(name).expanduser().absolute()
-            if path.is_file():
-
-                def replace_it(ok: bool | None) -> None:
-                    if ok:
-                        export_in_background(self, str(path), scope, label, ids)
-
-                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), replace_it)
-                return
-            export_in_background(self, str(path), scope, label, ids)
-
-        question = f"Export {label} ({fmt.count(count, 'track')}) to CSV file:"
-        self.app.push_screen(PromptScreen(question, str(default_path())), chosen)
+        shown = self.table("alltracks").source if self.view.all_tracks else None
+        job_prompts.ask_export(self, self.loader, target, shown)
 
     # ------------------------------------------------------------ loading
 
@@ -546,51 +385,28 @@ class MainScreen(Screen[None]):
 
     def _load_catalog_status(self) -> None:
         db_path = self.app.db_path  # type: ignore[attr-defined]
-        self.loader.load("status", _catalog_status, (db_path,), self._show_catalog_status)
+        self.watch.load_status(db_path, self._show_catalog_status)
 
     def _show_catalog_status(self, status: browse.CatalogStatus) -> None:
-        self._forget_if_changed()
+        self.cache.forget_if_changed(self._catalog_version())
         self.query_one(StatusBar).catalog = status
-        self._status = status
         self._show_categories()
-        if (
-            self.loaded_once
-            and not status.scan_running
-            and self._catalog_version() != self._data_version
-        ):
+        if self.loaded_once and self.watch.counts_stale(self._catalog_version()):
             self._load_integrity_counts()
 
     def _catalog_version(self) -> int | None:
-        """SQLite's ``data_version`` on the UI connection: it changes whenever another
-        connection (a scan, verify or enrich anywhere) commits."""
-        reader = self.app.reader  # type: ignore[attr-defined]
-        try:
-            return int(reader.execute("PRAGMA data_version").fetchone()[0])
-        except (sqlite3.Error, AttributeError):
-            return None
+        return data_version(self.app.reader)  # type: ignore[attr-defined]
 
     def _load_integrity_counts(self) -> None:
-        """Damaged, Duplicates and Incomplete albums counts: whole-catalog work (seconds
-        at 100,000 tracks), so only at start, after a change, and never during a scan."""
-        self._data_version = self._catalog_version()
-        self.loader.load(
-            "integrity", integrity_browse.integrity_counts, (), self._show_integrity_counts
-        )
+        """Damaged, Duplicates and Incomplete albums counts (see CatalogWatch)."""
+        self.watch.load_counts(self._catalog_version(), self._show_integrity_counts)
 
     def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
-        self._counts = counts
         self._show_categories()
         self._later("warm", PREFETCH_DELAY, self._warm_entries)
 
     def _show_categories(self) -> None:
-        badges = {v.key: v.badge(self._status, self._counts) for v in VIEWS}
-
-        def cells(v: View) -> tuple[str, ...]:
-            n = badges[v.key]
-            return (v.label, f"{n:,}" if n else "")
-
-        table = self.table("categories")
-        table.set_source(ListSource(CATEGORY_COLUMNS, list(VIEWS), cells), cursor=None)
+        self.table("categories").set_source(self.watch.categories(), cursor=None)
 
     def _load_entries(self) -> None:
         view = self.view
@@ -598,77 +414,37 @@ class MainScreen(Screen[None]):
             self._load_all_ids(keep=True)
             return
         scope = self.base_scope()
-        key = self._entries_key(view, scope)
-        cached = self._entries_cache.get(key)
+        key = entries_key(view, scope)
+        cached = self.cache.entries.get(key)
         if cached is not None:
             self.loader.drop("entries")  # an older load must not land after this
             self._show_entries(view, cached)
         else:
 
             def then(rows: list[Entry]) -> None:
-                self._remember_entries(key, rows)
+                self.cache.remember_entries(key, rows)
                 self._show_entries(view, rows)
 
             self.loader.load("entries", view.load_entries, (scope,), then)
         self._load_stats()
 
-    @staticmethod
-    def _entries_key(view: View, scope: Scope) -> tuple:
-        # Whole-catalog views read the same entries whatever the filter.
-        return (view.key, scope if view.follows_filter else None)
-
-    def _remember_entries(self, key: tuple, rows: list[Entry]) -> None:
-        self._entries_cache[key] = rows
-        self._entries_cache.move_to_end(key)
-        while len(self._entries_cache) > ENTRIES_KEPT:
-            self._entries_cache.popitem(last=False)
-
-    def _forget_if_changed(self) -> None:
-        """Drop what was read from the catalog when it changed since (``data_version``)."""
-        version = self._catalog_version()
-        if version != self._cache_version:
-            self._cache_version = version
-            self._entries_cache.clear()
-            self._ids_cache.clear()
-
     def warmed(self) -> bool:
         """Every view's first column is in memory (benchmarks, tests)."""
         scope = self.base_scope()
-        return all(
-            self._entries_key(v, scope.with_(category=v.key)) in self._entries_cache
-            for v in VIEWS
-            if not v.all_tracks
-        )
+        return not self.cache.missing_views(scope)
 
     def _warm_entries(self) -> None:
         """Read every view's first column in the background (after the first paint and
         the left column's counts), so that moving in the left column never waits."""
-        scope = self.base_scope()
-        wanted = []
-        for view in VIEWS:
-            key = self._entries_key(view, scope.with_(category=view.key))
-            if not view.all_tracks and key not in self._entries_cache:
-                wanted.append((key, view, scope.with_(category=view.key)))
+        wanted = self.cache.missing_views(self.base_scope())
         if not wanted:
             return
 
-        def read(conn: sqlite3.Connection) -> list[tuple[tuple, list[Entry]]]:
-            got = []
-            for key, view, view_scope in wanted:
-                try:
-                    got.append((key, view.load_entries(conn, view_scope)))
-                except sqlite3.OperationalError as exc:
-                    if "interrupt" in str(exc):
-                        raise
-                except Exception:  # the view shows its own error when opened
-                    continue
-            return got
-
         def keep(got: list[tuple[tuple, list[Entry]]]) -> None:
             for key, rows in got:
-                self._remember_entries(key, rows)
+                self.cache.remember_entries(key, rows)
 
-        self.loader.load("warm", read, (), keep)
+        self.loader.load("warm", read_entries, (wanted,), keep)
 
     def _show_entries(self, view: View, rows: list[Entry]) -> None:
         if view is not self.view:
@@ -750,9 +526,9 @@ class MainScreen(Screen[None]):
     def _load_all_ids(self, *, keep: bool) -> None:
         table = self.table("alltracks")
         old_id = table.current_key if keep and table.row_count else None
-        key = (self.base_scope(), self.sort_key, self.sort_descending)
+        key = self.all_order.ids_key(self.base_scope())
         self._load_stats()
-        cached = self._ids_cache.get(key)
+        cached = self.cache.ids.get(key)
         if cached is not None:
             self.loader.drop("all")  # drop older loads
             self._show_all(cached, old_id)
@@ -771,20 +547,14 @@ class MainScreen(Screen[None]):
     def _prefetch_all_ids(self) -> None:
         """Read All tracks' ids in the background after the first paint, so
         that `a` shows 100,000 tracks at once."""
-        key = (self.base_scope().with_(category="all"), self.sort_key, self.sort_descending)
-        if key not in self._ids_cache:
-            then = lambda ids: self._remember_ids(key, ids)  # noqa: E731
+        key = self.all_order.ids_key(self.base_scope().with_(category="all"))
+        if key not in self.cache.ids:
+            then = lambda ids: self.cache.remember_ids(key, ids)  # noqa: E731
             self.loader.load("prefetch", browse.track_ids, key, then)
-
-    def _remember_ids(self, key: tuple, ids: Any) -> None:
-        self._ids_cache[key] = ids
-        self._ids_cache.move_to_end(key)
-        while len(self._ids_cache) > IDS_KEPT:
-            self._ids_cache.popitem(last=False)
 
     def _show_all(self, ids: Any, old_id: int | None, key: tuple | None = None) -> None:
         if key is not None:
-            self._remember_ids(key, ids)
+            self.cache.remember_ids(key, ids)
         table = self.table("alltracks")
         cursor = 0
         if old_id is not None:
@@ -792,8 +562,7 @@ class MainScreen(Screen[None]):
                 cursor = ids.index(old_id)
             except ValueError:
                 cursor = 0
-        table.sort_key = self.sort_key
-        table.sort_descending = self.sort_descending
+        table.sort_key, table.sort_descending = self.all_order.key, self.all_order.descending
         pages = TrackPages(self.app.open_connection, ids)  # type: ignore[attr-defined]
         table.set_source(pages, cursor=cursor, empty_text=self.view.empty_text(self.selection()))
         table.border_subtitle = fmt.count(len(ids), "track")
@@ -863,7 +632,7 @@ class MainScreen(Screen[None]):
         self._show("tracks", Shown(ListSource(TRACK_COLUMNS, [], lambda t: ())))
         self._layout()
         view = self.view
-        cached = self._entries_key(view, self.base_scope()) in self._entries_cache
+        cached = entries_key(view, self.base_scope()) in self.cache.entries
         if delay and not cached and not view.all_tracks:
             self._later("entries", delay, self._load_entries)
         else:
@@ -935,7 +704,7 @@ class MainScreen(Screen[None]):
         else:
             file_id = key
         if file_id is not None:
-            self.app.push_screen(DetailScreen(int(file_id), _file_ids(event.table.source)))
+            self.app.push_screen(DetailScreen(int(file_id), file_ids(event.table.source)))
 
     @on(PagedTable.Highlighted)
     def _cover_follows(self, event: PagedTable.Highlighted) -> None:
@@ -1006,9 +775,7 @@ class MainScreen(Screen[None]):
     def on_catalog_changed(self, message: CatalogChanged) -> None:
         """Reload every column, keeping the selection where it still exists."""
         view = self.view
-        self._ids_cache.clear()
-        self._entries_cache.clear()
-        self._cache_version = self._catalog_version()
+        self.cache.clear(self._catalog_version())
         self._load_catalog_status()
         self._load_integrity_counts()
         self._load_entries()
@@ -1016,33 +783,3 @@ class MainScreen(Screen[None]):
             self._load_albums()
             if self.row is not None:
                 self._load_tracks()
-
-
-def _names(paths: list[str]) -> str:
-    """``/a``, ``/a and /b``, ``/a, /b and /c`` (pure)."""
-    return paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
-
-
-def _file_ids(source: Any) -> Sequence[int]:
-    """The file ids of a list of tracks (or copies), in its order: n/p in the details."""
-    if isinstance(source, TrackPages):
-        return source.ids
-    if isinstance(source, ListSource):
-        ids = [getattr(item, "file_id", getattr(item, "id", None)) for item in source.items]
-        return [i for i in ids if isinstance(i, int)]
-    return ()
-
-
-def error_text(text: str, position: int | None, message: str) -> str:
-    """The error under the filter input: a caret under the bad part (the input
-    starts in the same column), then the parser's sentence (pure)."""
-    lead = len(text) - len(text.lstrip())  # the parser saw the text stripped
-    if position is None or not 0 <= lead + position <= len(text):
-        return message
-    return " " * (lead + position) + "^\n" + message
-
-
-def _catalog_status(conn: sqlite3.Connection, db_path: Any) -> browse.CatalogStatus:
-    """The catalog's status, with "scan running" decided by the scanner's OS lock."""
-    status = browse.catalog_status(conn)
-    return replace(status, scan_running=scan_lock_held(db_path))

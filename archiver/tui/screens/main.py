@@ -535,9 +535,9 @@ class MainScreen(Screen[None]):
             return
         scope = key[0]
         base = (scope.with_(where="", params=()), *key[1:])
-        unfiltered = self._ids_cache.get(base)
+        unfiltered = self.cache.ids.get(base)
         if unfiltered is not None and scope.where == browse.FREE_TEXT:  # words: narrow, no re-sort
-            self._ids_cache.move_to_end(base)  # kept while the filter is typed
+            self.cache.ids.move_to_end(base)  # kept while the filter is typed
             args = (unfiltered, scope.where, scope.params)
             then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
             self.loader.load("all", browse.narrowed_ids, args, then)

@@ -6,13 +6,8 @@ them on."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import click
-
-if TYPE_CHECKING:  # pragma: no cover
-    from archiver.config import MatchConfig
-    from archiver.musicbrainz.match import Preferences
 
 
 def _comma_list(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -70,29 +65,3 @@ def preference_options(func: Callable) -> Callable:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-def edition_preferences(
-    config: MatchConfig,
-    *,
-    prefer_country: tuple[str, ...] | None = None,
-    prefer_format: tuple[str, ...] | None = None,
-    prefer_type: tuple[str, ...] | None = None,
-    prefer_status: tuple[str, ...] | None = None,
-    prefer_original: bool | None = None,
-) -> Preferences:
-    """Option > config file > default, setting by setting."""
-    from archiver.musicbrainz.match import Preferences
-
-    default = Preferences()
-
-    def pick(option, configured, fallback):
-        return option if option is not None else configured if configured is not None else fallback
-
-    return Preferences(
-        countries=pick(prefer_country, config.preferred_countries, default.countries),
-        formats=pick(prefer_format, config.preferred_formats, default.formats),
-        types=pick(prefer_type, config.preferred_types, default.types),
-        statuses=pick(prefer_status, config.preferred_statuses, default.statuses),
-        original=pick(prefer_original, config.prefer_original, default.original),
-    )

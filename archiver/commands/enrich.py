@@ -17,8 +17,9 @@ from archiver.commands._common import (
     query_argument,
     quiet_option,
 )
-from archiver.commands._editions import edition_preferences, preference_options
+from archiver.commands._editions import preference_options
 from archiver.commands._job import long_job
+from archiver.musicbrainz.match import edition_preferences
 
 MAX_LISTED_ERRORS = 10
 MAX_JSON_FAILURES = 1000

@@ -1007,3 +1007,27 @@ def recording_query(f: FileInfo, slack_ms: int = 3000) -> str:
         ms = int(round(f.duration * 1000))
         parts.append(f"dur:[{max(0, ms - slack_ms)} TO {ms + slack_ms}]")
     return " AND ".join(parts)
+
+
+def edition_preferences(
+    config: Any,  # archiver.config.MatchConfig (None fields: not set)
+    *,
+    prefer_country: tuple[str, ...] | None = None,
+    prefer_format: tuple[str, ...] | None = None,
+    prefer_type: tuple[str, ...] | None = None,
+    prefer_status: tuple[str, ...] | None = None,
+    prefer_original: bool | None = None,
+) -> Preferences:
+    """Option > config file > default, setting by setting."""
+    default = Preferences()
+
+    def pick(option, configured, fallback):
+        return option if option is not None else configured if configured is not None else fallback
+
+    return Preferences(
+        countries=pick(prefer_country, config.preferred_countries, default.countries),
+        formats=pick(prefer_format, config.preferred_formats, default.formats),
+        types=pick(prefer_type, config.preferred_types, default.types),
+        statuses=pick(prefer_status, config.preferred_statuses, default.statuses),
+        original=pick(prefer_original, config.prefer_original, default.original),
+    )

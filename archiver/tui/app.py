@@ -56,6 +56,7 @@ class ArchiverApp(App[None]):
         self.db_path = Path(db_path).expanduser()
         self.musicbrainz_url = musicbrainz_url or config.musicbrainz_url
         self.contact = contact or config.contact
+        self.match_config = config.match  # preferred editions from config.toml, as enrich uses
         self.scan_jobs = jobs
         self.reader: sqlite3.Connection | None = None
         self.job_kind: str | None = None
@@ -304,6 +305,7 @@ class ArchiverApp(App[None]):
     def _enrich_worker(self, scope: Scope, label: str) -> None:
         from archiver.catalog.browse import scope_where
         from archiver.musicbrainz import Client, ClientSettings, enrich_catalog
+        from archiver.musicbrainz.match import edition_preferences
 
         worker = get_current_worker()
         where, params = scope_where(scope)
@@ -329,6 +331,7 @@ class ArchiverApp(App[None]):
                     query_text=scope.where and label,
                     on_progress=progress,
                     should_stop=should_stop,
+                    preferences=edition_preferences(self.match_config),
                 )
         except Exception as exc:  # one line for the user, whatever went wrong
             self.post_message(JobFinished("enrich", "", error=_one_line(exc)))

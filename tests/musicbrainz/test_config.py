@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from archiver.commands._editions import edition_preferences
 from archiver.config import (
     DEFAULT_CONTACT,
     DEFAULT_MUSICBRAINZ_URL,
@@ -16,7 +15,7 @@ from archiver.config import (
     load_config,
     parse_config,
 )
-from archiver.musicbrainz.match import Preferences
+from archiver.musicbrainz.match import Preferences, edition_preferences
 
 FULL = """\
 # my archiver settings

@@ -24,6 +24,20 @@ class Outcome:
     peak_rss_mb: int
 
 
+def _peak_rss_mb() -> int:
+    """This process's own peak RSS. ``ru_maxrss`` survives execve on Linux, so a
+    spawned child would report the parent's peak (the pytest process, hundreds of MB
+    late in a full run); /proc's VmHWM belongs to this process's memory only."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def _child(conn, db: str) -> None:  # pragma: no cover - runs in the child
     from archiver.catalog import files as store
     from archiver.catalog import open_catalog
@@ -41,7 +55,7 @@ def _child(conn, db: str) -> None:  # pragma: no cover - runs in the child
         rows = store.record_rows(record, None, scan_id, cols)
         writer.add_rows(rows, replace=True)
         writer.flush()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        peak = _peak_rss_mb()
         conn.send(Outcome(record.error, record.format, len(record.raw_tags), peak))
 
 

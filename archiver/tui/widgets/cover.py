@@ -11,6 +11,7 @@ jump from album to album.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -25,6 +26,7 @@ MIN_WIDTH = 100  # terminal columns below which covers are off
 CACHE_SIZE = 64  # covers kept (a 32x32 cover is 3 KB of pixels plus its segments)
 
 # (album artist, album, cols, rows) -> (the cover, its text rows) or the reason there is none
+_CACHE_LOCK = threading.Lock()
 _CACHE: OrderedDict[tuple, tuple[CoverArt, list[list[Segment]]] | str] = OrderedDict()
 
 
@@ -102,7 +104,8 @@ class CoverPane(Widget):
     def toggle(self) -> None:
         """``i``: covers on or off, in every pane of the app."""
         self.app.covers_enabled = not covers_enabled(self.app)  # type: ignore[attr-defined]
-        _CACHE.clear()
+        with _CACHE_LOCK:
+            _CACHE.clear()
         self._apply_visibility()
         self._reload()
 
@@ -130,9 +133,11 @@ class CoverPane(Widget):
             return
         cols, rows = self._cells()
         if album is not None:
-            cached = _CACHE.get((*album, cols, rows))
+            with _CACHE_LOCK:  # workers write it from their threads
+                cached = _CACHE.get((*album, cols, rows))
+                if cached is not None:
+                    _CACHE.move_to_end((*album, cols, rows))
             if cached is not None:
-                _CACHE.move_to_end((*album, cols, rows))
                 self._show_cached(cached)
                 return
         self._generation += 1
@@ -150,7 +155,8 @@ class CoverPane(Widget):
                 if key is None:
                     result: Any = "not in the catalog"
                 else:
-                    cached = _CACHE.get((*key, cols, rows))
+                    with _CACHE_LOCK:
+                        cached = _CACHE.get((*key, cols, rows))
                     if cached is not None:
                         result = cached
                     else:
@@ -159,9 +165,10 @@ class CoverPane(Widget):
                             result = (art, halfblock_lines(art.width, art.height, art.rgb))
                         except CoverUnavailable as exc:
                             result = str(exc)
-                        _CACHE[(*key, cols, rows)] = result
-                        while len(_CACHE) > CACHE_SIZE:
-                            _CACHE.popitem(last=False)
+                        with _CACHE_LOCK:
+                            _CACHE[(*key, cols, rows)] = result
+                            while len(_CACHE) > CACHE_SIZE:
+                                _CACHE.popitem(last=False)
             except Exception as exc:  # noqa: BLE001 - a cover never breaks the browser
                 key, result = album, f"cover unavailable ({type(exc).__name__})"
             finally:

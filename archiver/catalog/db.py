@@ -9,6 +9,7 @@ the last committed state and nothing half-written.
 from __future__ import annotations
 
 import functools
+import hashlib
 import operator
 import os
 import re
@@ -116,6 +117,17 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function(
         "fold", 1, operator.methodcaller("translate", _fold_table()), deterministic=True
     )
+    conn.create_function("fold_signature", 0, fold_signature, deterministic=True)
+
+
+@functools.cache
+def fold_signature() -> str:
+    """A short digest of what ``fold()`` does (its whole table). The free-text index
+    keeps no copy of its text (migration 0023), so removing a row recomputes the
+    text it indexed; a catalog whose index was built by a different ``fold()`` (a
+    newer anyascii) must be re-indexed before any write, see :func:`_refresh_search`."""
+    table = sorted(_fold_table().items())
+    return hashlib.sha256(repr(table).encode()).hexdigest()[:16]
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -244,6 +256,7 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
         catalog = Catalog(path, conn)
         if migrate:
             _migrate(catalog)
+            _refresh_search(catalog)
         return catalog
     except sqlite3.Error as exc:
         conn.close()
@@ -355,6 +368,37 @@ def _migrate(catalog: Catalog) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise CatalogError(f"{catalog.path}: migration {name} failed: {exc}") from exc
+
+
+def _refresh_search(catalog: Catalog) -> None:
+    """Rebuild the free-text index when it was built with another ``fold()``.
+
+    One tiny read on every open; the rebuild (a minute at a million tracks) only
+    after an upgrade that changed how text folds, in one transaction."""
+    row = catalog.execute("SELECT signature FROM search_fold").fetchone()
+    if row is not None and row[0] == fold_signature():
+        return
+    with catalog.write() as conn:
+        conn.execute("INSERT INTO search_index (search_index) VALUES ('delete-all')")
+        conn.execute(
+            "INSERT INTO search_index (rowid, artist, albumartist, album, title, genre, composer,"
+            " path) SELECT t.file_id, "
+            + ", ".join(
+                f"fold(CAST(coalesce({c}, '') AS TEXT))"
+                for c in (
+                    "t.artist",
+                    "t.albumartist",
+                    "t.album",
+                    "t.title",
+                    "t.genre",
+                    "t.composer",
+                    "f.path",
+                )
+            )
+            + " FROM tags AS t JOIN files AS f ON f.id = t.file_id"
+        )
+        conn.execute("DELETE FROM search_fold")
+        conn.execute("INSERT INTO search_fold (signature) VALUES (?)", (fold_signature(),))
 
 
 def _split_sql(script: str) -> list[str]:

@@ -8,20 +8,32 @@ WebP, BMP); without PyAV covers are off with one line saying why.
 
 Everything here runs off the UI thread (a worker) except :func:`halfblock_lines`
 on cached results; no textual import (rich only, for segments and styles).
+
+What the workers call is imported at the top (on the main thread, when the TUI
+loads), never for the first time inside a worker: the scanner package imports
+modules that import each other back, and when two threads import it first at
+once (a cover worker and the status bar's scan-lock probe, say) CPython breaks
+the lock cycle by handing one thread a partly initialised module, an
+ImportError that then leaves the other with ``KeyError: 'archiver.scan'``
+("cover unavailable (KeyError)" under tmux). PyAV is still imported on first
+use (it is slow to load), under a lock.
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
+import threading
 from dataclasses import dataclass
 
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
+from archiver.art import cover_bytes, folder_image_bytes
 from archiver.catalog.covers import AlbumCover, album_covers
 from archiver.catalog.query import CompiledQuery
+from archiver.scan.mapping import image_info
 
 __all__ = [
     "CoverArt",
@@ -72,10 +84,7 @@ def fit(width: int | None, height: int | None, max_cols: int, max_rows: int) -> 
 def decode_scaled(data: bytes, cols: int, px_rows: int) -> bytes:
     """``data`` (any image FFmpeg reads) decoded and scaled to ``cols`` x ``px_rows``,
     as RGB bytes. Raises CoverUnavailable for an image that does not decode."""
-    try:
-        import av
-    except ImportError as exc:
-        raise CoverUnavailable("covers need PyAV (pip install av)") from exc
+    av = _import_av()
     try:
         with av.open(io.BytesIO(data)) as container:
             frame = next(container.decode(video=0))
@@ -88,9 +97,20 @@ def decode_scaled(data: bytes, cols: int, px_rows: int) -> bytes:
     return array[:, :cols, :].tobytes()
 
 
-def image_size(data: bytes) -> tuple[int | None, int | None]:
-    from archiver.scan.mapping import image_info
+_AV_LOCK = threading.Lock()
 
+
+def _import_av():
+    """PyAV, imported by one cover worker at a time (see the module's docstring)."""
+    with _AV_LOCK:
+        try:
+            import av
+        except ImportError as exc:
+            raise CoverUnavailable("covers need PyAV (pip install av)") from exc
+    return av
+
+
+def image_size(data: bytes) -> tuple[int | None, int | None]:
     _mime, width, height = image_info(data[:65536])
     return width, height
 
@@ -163,8 +183,6 @@ def load_cover(
     """The album's cover read, decoded and scaled to fit ``cols`` x ``rows`` cells:
     its embedded cover (the one most files carry), else an image beside its files.
     Raises CoverUnavailable saying why there is none to show."""
-    from archiver.art import cover_bytes, folder_image_bytes
-
     entry = album_cover(conn, albumartist, album)
     if entry is None:
         raise CoverUnavailable("not in the catalog")

@@ -168,12 +168,51 @@ def test_truecolor_under_tmux_only_when_nothing_else_decided():
         assert not truecolor_under_tmux(other) and other == before
 
 
+_RACE = """
+import sys, threading
+import archiver.tui.app  # what the TUI has loaded before its first worker runs
+import archiver.tui.screens.main  # on_mount imports it, on the main thread
+errors = []
+def status():  # the status bar's scan-lock probe, in a worker
+    try:
+        from archiver.tui.scanlock import scan_lock_held
+        scan_lock_held("/nonexistent/catalog.db")
+    except Exception as exc:
+        errors.append(repr(exc))
+def cover():  # a cover worker
+    try:
+        from archiver.tui.cover_image import image_size, load_cover
+        from archiver.art import cover_bytes
+        cover_bytes(type("C", (), {"files": ["/nonexistent.mp3"], "sha256": "0"})())
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=f) for f in (status, cover, status, cover)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(errors)
+sys.exit(1 if errors else 0)
+"""
+
+
+def test_workers_never_import_the_scanner_first():
+    """The tmux bug "cover unavailable (KeyError)": a cover worker and the status
+    bar's probe imported archiver.scan for the first time at once, and CPython
+    gave one thread a partly initialised module (ImportError, then KeyError
+    'archiver.scan' in the other). Loading the TUI now imports it first, on the
+    main thread. A fresh interpreter, as the real app (Pilot tests run in a
+    process that already imported the scanner)."""
+    for _ in range(3):
+        result = subprocess.run(
+            [sys.executable, "-c", _RACE],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
-@pytest.mark.xfail(
-    reason="known bug found at the end of session 3: after the TUI polish/split merges the real "
-    "app under tmux shows 'cover unavailable (KeyError)' for Beta; Pilot tests pass; not yet found",
-    strict=False,
-)
 def test_half_blocks_in_24_bit_colour_under_tmux(covers, tmp_path):
     """The real command in a real tmux: capture-pane -e shows the cover's cells as
     "▀" with 24-bit foreground and background colours (the red PNG of Beta)."""

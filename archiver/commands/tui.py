@@ -64,6 +64,20 @@ def tui(app: AppContext, jobs: int | None) -> None:
         raise ArchiverError("the terminal browser stopped on an unexpected error (traceback above)")
 
 
+def cover_protocol(environ: dict | None = None) -> str:
+    """How album covers are drawn (kitty, sixel, halfblock): from the environment
+    (ARCHIVER_COVERS, tmux, TERM, TERM_PROGRAM ...), else by asking the terminal
+    for its device attributes (Sixel is attribute 4). Call before Textual starts:
+    afterwards it reads the terminal's answers itself."""
+    from archiver.tui import graphics
+
+    env = os.environ if environ is None else environ
+    decided = graphics.protocol_from_env(env)
+    if decided is not None:
+        return decided
+    return graphics.choose_protocol(env, graphics.query_da1())
+
+
 def truecolor_under_tmux(environ: dict | None = None) -> bool:
     """Under tmux, which announces no colour depth (no COLORTERM), draw in 24-bit
     colour anyway: tmux takes 24-bit colour and converts it for the terminal

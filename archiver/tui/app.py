@@ -50,6 +50,7 @@ class ArchiverApp(App[None]):
         jobs: int | None = None,
         musicbrainz_url: str | None = None,
         contact: str | None = None,
+        cover_protocol: str | None = None,
     ) -> None:
         super().__init__()
         config = load_config(db_path)
@@ -61,6 +62,9 @@ class ArchiverApp(App[None]):
         self.reader: sqlite3.Connection | None = None
         self.job_kind: str | None = None
         self._stop = threading.Event()
+        # How covers are drawn: halfblock, kitty or sixel (``archiver tui`` asks the
+        # terminal before the app starts); None: from the environment alone.
+        self.cover_protocol = cover_protocol
 
     # ------------------------------------------------------------ start-up
 
@@ -110,6 +114,9 @@ class ArchiverApp(App[None]):
             conn.close()
 
     def on_unmount(self) -> None:
+        from archiver.tui.widgets.cover import delete_sent_images
+
+        delete_sent_images(self)  # Kitty keeps images until told
         self._stop.set()
         if self.reader is not None:
             self.reader.close()

@@ -19,6 +19,12 @@ so the UI thread only writes finished strings. No textual or rich import.
 - **halfblock**: "▀" cells in 24-bit colour (``archiver.tui.cover_image``):
   everywhere else, and always under tmux or screen, which pass neither protocol
   through unchanged.
+
+Why our own encoders and not textual-image (0.12-0.14, LGPL-3.0+): it needs
+Pillow (we decode with PyAV already), asks the terminal about itself when it is
+imported, encodes Sixel inside ``render_lines`` on the UI thread, and writes
+Kitty data straight to ``sys.__stdout__`` past Textual's writer thread. Here
+encoding happens in the cover worker and the UI thread only writes strings.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ _KITTY_PROGRAMS = {"wezterm", "ghostty", "kitty"}
 _KITTY_TERMS = ("xterm-kitty", "xterm-ghostty", "wezterm")
 # Terminals known to draw Sixel whatever their device attributes say (or that are
 # asked too late to answer): by TERM_PROGRAM, then by TERM.
-_SIXEL_PROGRAMS = {"mlterm", "contour", "foot", "iterm.app", "konsole", "blackbox"}
+_SIXEL_PROGRAMS = {"mlterm", "contour", "foot", "iterm.app", "blackbox"}
 _SIXEL_TERMS = ("foot", "mlterm", "contour", "yaft")
 
 
@@ -76,7 +82,7 @@ def protocol_from_env(env: Mapping[str, str]) -> str | None:
         return "halfblock"
     if env.get("KITTY_WINDOW_ID") or term.startswith(_KITTY_TERMS) or program in _KITTY_PROGRAMS:
         return "kitty"
-    if program in _SIXEL_PROGRAMS or term.startswith(_SIXEL_TERMS):
+    if program in _SIXEL_PROGRAMS or term.startswith(_SIXEL_TERMS) or env.get("KONSOLE_VERSION"):
         return "sixel"
     return None
 

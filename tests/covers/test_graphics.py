@@ -255,3 +255,74 @@ def test_drawings_for_each_protocol():
     assert (half.kind, half.cols, half.rows, half.escape) == ("halfblock", 32, 8, "")
     with pytest.raises(ValueError):
         draw(art, "kitty", 32, 30, (10, 20))  # no image id
+
+
+# --- asking the terminal ------------------------------------------------------------------
+
+
+def _as_terminal(child_code: str, answer: bytes | None) -> tuple[bytes, bytes]:
+    """Run ``child_code`` on a new pseudo-terminal (its controlling terminal) while
+    playing the terminal: reply ``answer`` to a DA1 query. (what the child was
+    asked, what it printed)."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, master = pty.fork()
+    if pid == 0:  # the child: never return into pytest
+        try:
+            exec(child_code, {})
+        finally:
+            os._exit(0)
+    asked, printed = b"", b""
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([master], [], [], 0.1)[0]:
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            if b"\x1b[c" in chunk and not asked:
+                asked = b"\x1b[c"
+                chunk = chunk.replace(b"\x1b[c", b"")
+                if answer is not None:
+                    os.write(master, answer)
+            printed += chunk
+    finally:
+        os.close(master)
+        os.waitpid(pid, 0)
+    return asked, printed
+
+
+_CHILD = """
+import os, sys
+sys.path.insert(0, {root!r})
+from archiver.tui import graphics
+os.write(1, ("answer=" + repr(graphics.query_da1(timeout={timeout})) + "\\n").encode())
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [(b"\x1b[?63;1;2;4;6c", "b'\\x1b[?63;1;2;4;6c'"), (None, "None")],
+)
+def test_query_da1_on_a_terminal(answer, expected):
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    asked, printed = _as_terminal(_CHILD.format(root=root, timeout=2.0), answer)
+    assert asked == b"\x1b[c"
+    assert f"answer={expected}".encode() in printed.replace(b"\r", b"")
+
+
+def test_no_query_without_a_terminal_or_when_the_environment_decides():
+    from archiver.commands.tui import cover_protocol
+
+    # the environment decides: no terminal is asked (none is attached here either)
+    assert cover_protocol({"TERM": "xterm-kitty"}) == "kitty"
+    assert cover_protocol({"TMUX": "x", "TERM": "tmux-256color"}) == "halfblock"

@@ -220,7 +220,8 @@ def test_half_blocks_in_24_bit_colour_under_tmux(covers, tmp_path):
     "▀" with 24-bit foreground and background colours (the red PNG of Beta)."""
     catalog_path, _, _ = covers
     session = f"archiver-covers-{os.getpid()}"
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "COLORTERM", "NO_COLOR")}
+    drop = ("TMUX", "COLORTERM", "NO_COLOR", "ARCHIVER_COVERS")  # tmux itself must decide
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     command = (
         f"PYTHONPATH={shlex.quote(str(ROOT))} {shlex.quote(sys.executable)} -m archiver"
         f" --db {shlex.quote(str(catalog_path))} tui; sleep 5"

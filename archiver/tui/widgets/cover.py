@@ -23,6 +23,7 @@ import itertools
 import os
 import random
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -44,6 +45,7 @@ _CACHE: OrderedDict[tuple, tuple[CoverArt, Drawing] | str] = OrderedDict()
 _IMAGE_IDS = itertools.count(random.randrange(1, 1 << 23))
 _SENT: set[int] = set()  # Kitty images in the terminal now (UI thread only)
 _DROPPED: list[int] = []  # Kitty images dropped from the cache, to delete (under _CACHE_LOCK)
+_SHOWN: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # pane -> its image
 
 
 def covers_enabled(app: Any) -> bool:
@@ -261,15 +263,19 @@ class CoverPane(Widget):
         self.refresh()
 
     def _sync_terminal(self, drawing: Drawing | None) -> None:
-        """Kitty: delete the images dropped from the cache, send this one if the
-        terminal does not have it yet."""
+        """Kitty: delete the images dropped from the cache that no pane shows (a
+        pane of the screen underneath may), send this one if the terminal does
+        not have it yet."""
+        if drawing is not None and drawing.image_id is not None:
+            _SHOWN[self] = drawing.image_id
+        else:
+            _SHOWN.pop(self, None)
+        shown = set(_SHOWN.values())
         with _CACHE_LOCK:
-            dropped, _DROPPED[:] = list(_DROPPED), []
-        out = []
-        for image_id in dropped:
-            if image_id in _SENT and (drawing is None or drawing.image_id != image_id):
-                _SENT.discard(image_id)
-                out.append(graphics.kitty_delete(image_id))
+            dropped = [i for i in _DROPPED if i not in shown]
+            _DROPPED[:] = [i for i in _DROPPED if i in shown]
+        out = [graphics.kitty_delete(i) for i in dropped if i in _SENT]
+        _SENT.difference_update(dropped)
         if drawing is not None and drawing.kind == "kitty" and drawing.image_id not in _SENT:
             _SENT.add(drawing.image_id)
             out.append(drawing.escape)

@@ -55,27 +55,18 @@ def tui(app: AppContext, jobs: int | None) -> None:
     truecolor_under_tmux()  # album covers in 24-bit colour under tmux too
 
     browser = ArchiverApp(
-        path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact
+        path,
+        jobs=jobs,
+        musicbrainz_url=app.config.musicbrainz_url,
+        contact=app.config.contact,
+        # Kitty, Sixel or half blocks: asked of the terminal now, before Textual reads it.
+        cover_protocol=ArchiverApp.terminal_cover_protocol(),
     )
     browser.run()
     # Textual prints the traceback of an unhandled exception and returns; the
     # exit status must still say it failed (return_code is 1 then).
     if browser.return_code:
         raise ArchiverError("the terminal browser stopped on an unexpected error (traceback above)")
-
-
-def cover_protocol(environ: dict | None = None) -> str:
-    """How album covers are drawn (kitty, sixel, halfblock): from the environment
-    (ARCHIVER_COVERS, tmux, TERM, TERM_PROGRAM ...), else by asking the terminal
-    for its device attributes (Sixel is attribute 4). Call before Textual starts:
-    afterwards it reads the terminal's answers itself."""
-    from archiver.tui import graphics
-
-    env = os.environ if environ is None else environ
-    decided = graphics.protocol_from_env(env)
-    if decided is not None:
-        return decided
-    return graphics.choose_protocol(env, graphics.query_da1())
 
 
 def truecolor_under_tmux(environ: dict | None = None) -> bool:

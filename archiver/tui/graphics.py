@@ -268,43 +268,43 @@ def _tty_fd() -> int | None:
     return None
 
 
-def query_da1(timeout: float = 0.25) -> bytes | None:
-    """Ask the terminal for its Primary Device Attributes (``ESC [ c``) and read the
-    answer, before Textual owns the terminal. None without a terminal or answer.
-    Every VT100-compatible terminal answers at once; the timeout bounds the rest."""
+def query_da1(timeout: float = 0.25, fd_in: int = 0, fd_out: int = 1) -> bytes | None:
+    """Ask the terminal for its Primary Device Attributes (``ESC [ c``) on the
+    terminal the TUI will use (stdout, answer on stdin) and read the answer, before
+    Textual owns it. None without a terminal or an answer. Every VT100-compatible
+    terminal answers at once; the timeout bounds the rest. Input typed meanwhile
+    is dropped with the answer (TCSAFLUSH)."""
     try:
         import select
         import termios
+        import time
         import tty
     except ImportError:  # pragma: no cover - not POSIX
         return None
     try:
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
-    except OSError:
-        return None
-    try:
-        saved = termios.tcgetattr(fd)
-    except termios.error:
-        os.close(fd)
+        if not (os.isatty(fd_in) and os.isatty(fd_out)):
+            return None
+        saved = termios.tcgetattr(fd_in)
+    except (OSError, termios.error):
         return None
     answer = b""
     try:
-        tty.setcbreak(fd, termios.TCSANOW)
-        os.write(fd, b"\x1b[c")
-        import time
-
+        tty.setcbreak(fd_in, termios.TCSANOW)
+        os.write(fd_out, b"\x1b[c")
         deadline = time.monotonic() + timeout
-        while not answer.endswith(b"c") or b"\x1b[?" not in answer:
+        while not re.search(rb"\x1b\[\?[0-9;]*c", answer):
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0 or not select.select([fd_in], [], [], left)[0]:
                 break
-            chunk = os.read(fd, 256)
+            chunk = os.read(fd_in, 256)
             if not chunk:
                 break
             answer += chunk
     except OSError:
         return None
     finally:
-        termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
-        os.close(fd)
+        try:
+            termios.tcsetattr(fd_in, termios.TCSAFLUSH, saved)
+        except termios.error:
+            pass
     return answer or None

@@ -321,8 +321,10 @@ def test_query_da1_on_a_terminal(answer, expected):
 
 
 def test_no_query_without_a_terminal_or_when_the_environment_decides():
-    from archiver.commands.tui import cover_protocol
+    from archiver.tui.app import ArchiverApp
 
     # the environment decides: no terminal is asked (none is attached here either)
-    assert cover_protocol({"TERM": "xterm-kitty"}) == "kitty"
-    assert cover_protocol({"TMUX": "x", "TERM": "tmux-256color"}) == "halfblock"
+    assert ArchiverApp.terminal_cover_protocol({"TERM": "xterm-kitty"}) == "kitty"
+    assert (
+        ArchiverApp.terminal_cover_protocol({"TMUX": "x", "TERM": "tmux-256color"}) == "halfblock"
+    )

@@ -409,9 +409,10 @@ async def test_the_protocol_follows_the_environment_when_the_app_is_not_told(cov
     assert cover_protocol(ArchiverApp(catalog_path)) == "halfblock"
 
 
-def _run_in_a_pty(catalog_path: Path, protocol: str) -> str:
+def _run_in_a_pty(catalog_path: Path, protocol: str | None, da1: bytes = b"") -> str:
     """The real command on a real pseudo-terminal of 130 x 40 cells of 10 x 20 pixels:
-    everything it writes, up to moving to Beta and quitting."""
+    everything it writes, up to moving to Beta and quitting. ``protocol`` None: the
+    app decides, and ``da1`` is the terminal's answer to its device-attributes query."""
     import fcntl
     import select
     import struct
@@ -419,19 +420,18 @@ def _run_in_a_pty(catalog_path: Path, protocol: str) -> str:
 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 130, 1300, 800))
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "STY", "KITTY_WINDOW_ID")}
-    env.update(
-        TERM="xterm-256color",
-        COLORTERM="truecolor",
-        ARCHIVER_COVERS=protocol,
-        PYTHONPATH=str(ROOT),
-    )
+    drop = ("TMUX", "STY", "KITTY_WINDOW_ID", "TERM_PROGRAM", "ARCHIVER_COVERS", "KONSOLE_VERSION")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(TERM="xterm-256color", COLORTERM="truecolor", PYTHONPATH=str(ROOT))
+    if protocol is not None:
+        env["ARCHIVER_COVERS"] = protocol
     command = [sys.executable, "-m", "archiver", "--db", str(catalog_path), "tui"]
     proc = subprocess.Popen(
         command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
     )
     os.close(slave)
     out = b""
+    answered: list[bool] = []
 
     def pump(until: bytes | None, timeout: float) -> None:
         nonlocal out
@@ -442,6 +442,9 @@ def _run_in_a_pty(catalog_path: Path, protocol: str) -> str:
                     out += os.read(master, 1 << 16)
                 except OSError:
                     return
+                if da1 and out.startswith(b"\x1b[c") and not answered:
+                    answered.append(True)
+                    os.write(master, da1)
 
     try:
         pump(b"AC/DC", 60)
@@ -477,6 +480,21 @@ def test_sixel_reaches_a_real_terminal(covers):
     width, height, pixels = next(i for i in images if i[:2] == (320, 267))  # 120 x 100, scaled
     assert _close(pixels[height // 2][width // 4], (200, 30, 30))
     assert {(int(r), int(c)) for r, c, _ in found} == {(2, 98)}  # the pane's top left
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize(("da1", "sixel"), [(b"\x1b[?63;1;2;4;6;9;22c", True), (b"", False)])
+def test_the_app_asks_the_terminal_before_it_starts(covers, da1, sixel):
+    """An unknown xterm-256color terminal: asked ``ESC [ c`` first thing (before the
+    alternate screen); attribute 4 in the answer gives Sixel, no answer half blocks."""
+    catalog_path, _, _ = covers
+    screen = _run_in_a_pty(catalog_path, None, da1)
+    assert screen.startswith("\x1b[c")
+    assert "120×100 · png · embedded" in screen
+    assert ("\x1bP0;1;0q" in screen) is sixel
+    assert (
+        re.search(r"\x1b\[38;2;\d+;\d+;\d+;48;2;\d+;\d+;\d+m▀", screen) is not None
+    ) is not sixel
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")

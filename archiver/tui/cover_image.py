@@ -282,7 +282,10 @@ def draw(
         lines = [
             [Segment(graphics.kitty_placeholder_row(row, cells_w), style)] for row in range(cells_h)
         ]
-        escape = graphics.kitty_transmit(image_id, art.width, art.height, art.rgb, cells_w, cells_h)
+        box_w, box_h = cells_w * cell[0], cells_h * cell[1]
+        rgba = graphics.pad_rgba(art.width, art.height, art.rgb, box_w, box_h)
+        box_w, box_h = max(box_w, art.width), max(box_h, art.height)
+        escape = graphics.kitty_transmit(image_id, box_w, box_h, rgba, cells_w, cells_h, 4)
         return Drawing("kitty", cells_w, cells_h, lines, escape, image_id)
     if kind == "sixel":
         escape = graphics.sixel_encode(art.width, art.height, art.rgb)

@@ -129,21 +129,41 @@ def _apc(keys: str, payload: str = "") -> str:
     return f"\x1b_G{keys};{payload}\x1b\\" if payload else f"\x1b_G{keys}\x1b\\"
 
 
-def kitty_transmit(image_id: int, width: int, height: int, rgb: bytes, cols: int, rows: int) -> str:
-    """Escape sequences that send ``rgb`` (``width`` x ``height`` pixels) as image
-    ``image_id`` and make a virtual placement of ``cols`` x ``rows`` cells for its
-    Unicode placeholders; the terminal fits the image into those cells. Quiet
-    (q=2): the terminal answers nothing that could reach the UI's input."""
-    if len(rgb) != width * height * 3:
-        raise ValueError("rgb must hold width * height * 3 bytes")
-    data = base64.standard_b64encode(zlib.compress(rgb, 6)).decode("ascii")
+def kitty_transmit(
+    image_id: int, width: int, height: int, pixels: bytes, cols: int, rows: int, depth: int = 3
+) -> str:
+    """Escape sequences that send ``pixels`` (``width`` x ``height``, RGB or with
+    ``depth`` 4 RGBA) as image ``image_id`` and make a virtual placement of ``cols``
+    x ``rows`` cells for its Unicode placeholders; the terminal scales the image
+    to those cells. Quiet (q=2): the terminal answers nothing that could reach the
+    UI's input."""
+    if depth not in (3, 4) or len(pixels) != width * height * depth:
+        raise ValueError("pixels must hold width * height * depth bytes (depth 3 or 4)")
+    data = base64.standard_b64encode(zlib.compress(pixels, 6)).decode("ascii")
     chunks = [data[i : i + KITTY_CHUNK] for i in range(0, len(data), KITTY_CHUNK)] or [""]
-    first = f"a=T,U=1,f=24,o=z,s={width},v={height},i={image_id},c={cols},r={rows},q=2"
+    fmt = 8 * depth
+    first = f"a=T,U=1,f={fmt},o=z,s={width},v={height},i={image_id},c={cols},r={rows},q=2"
     out = []
     for n, chunk in enumerate(chunks):
         more = 1 if n < len(chunks) - 1 else 0
         out.append(_apc(f"{first},m={more}" if n == 0 else f"m={more},q=2", chunk))
     return "".join(out)
+
+
+def pad_rgba(width: int, height: int, rgb: bytes, box_w: int, box_h: int) -> bytes:
+    """``rgb`` centred in a transparent ``box_w`` x ``box_h`` RGBA image: the image
+    then has the shape of its cells exactly, so a terminal that stretches an image
+    to its placement's cells does not distort the cover."""
+    import numpy as np
+
+    box_w, box_h = max(box_w, width), max(box_h, height)
+    out = np.zeros((box_h, box_w, 4), dtype=np.uint8)
+    top, left = (box_h - height) // 2, (box_w - width) // 2
+    out[top : top + height, left : left + width, :3] = np.frombuffer(rgb, np.uint8).reshape(
+        height, width, 3
+    )
+    out[top : top + height, left : left + width, 3] = 255
+    return out.tobytes()
 
 
 def kitty_delete(image_id: int) -> str:

@@ -99,6 +99,22 @@ def test_kitty_chunks_reassemble_to_the_image(width, height):
         assert len(messages) > 1  # random pixels: many chunks
 
 
+def test_kitty_rgba_and_padding():
+    rgb = _image(3, 2)
+    rgba = graphics.pad_rgba(3, 2, rgb, 5, 6)  # centred: 1 column left, 2 rows above
+    assert len(rgba) == 5 * 6 * 4
+    pixels = np.frombuffer(rgba, np.uint8).reshape(6, 5, 4)
+    assert pixels[:, :, 3].sum() == 6 * 255 and (pixels[2:4, 1:4, 3] == 255).all()
+    assert pixels[2:4, 1:4, :3].tobytes() == rgb
+    assert graphics.pad_rgba(3, 2, rgb, 2, 2) == graphics.pad_rgba(3, 2, rgb, 3, 2)  # never crops
+    messages = _kitty_messages(graphics.kitty_transmit(5, 5, 6, rgba, 1, 1, depth=4))
+    assert messages[0][0]["f"] == "32"
+    payload = "".join(p for _, p in messages)
+    assert zlib.decompress(base64.standard_b64decode(payload)) == rgba
+    with pytest.raises(ValueError):
+        graphics.kitty_transmit(5, 5, 6, rgba, 1, 1)  # RGBA bytes, RGB said
+
+
 def test_kitty_placeholders_name_row_and_column_in_one_cell_each():
     row = graphics.kitty_placeholder_row(3, 5)
     assert cell_len(row) == 5  # one cell per placeholder for Textual's layout

@@ -326,9 +326,14 @@ async def test_kitty_sends_the_image_once_and_draws_placeholders(covers, monkeyp
         # the image sent: the red PNG, reassembled from its chunks
         payload = "".join(p for _, p in _kitty_messages(drawing.escape))
         pixels = zlib.decompress(base64.standard_b64decode(payload))
-        width = int(first["s"])
-        assert (width, int(first["v"])) == (320, 267) and len(pixels) == 320 * 267 * 3
-        assert _close(tuple(pixels[width // 2 * 3 : width // 2 * 3 + 3]), (200, 30, 30))
+        # 320 x 267 pixels centred in its 32 x 14 cells: 320 x 280 RGBA, 6 rows transparent above
+        assert (first["s"], first["v"], first["f"]) == ("320", "280", "32")
+        assert len(pixels) == 320 * 280 * 4
+        assert pixels[3] == 0 and pixels[(5 * 320 + 80) * 4 + 3] == 0  # padding
+        middle = (140 * 320 + 80) * 4
+        assert pixels[middle + 3] == 255 and _close(
+            tuple(pixels[middle : middle + 3]), (200, 30, 30)
+        )
         # the pane's text: placeholders coloured with the image id, row marks per line
         line = pane.render_line(0)
         text = "".join(seg.text for seg in line)
@@ -512,7 +517,7 @@ def test_kitty_reaches_a_real_terminal(covers):
         for keys, payload in _APC.findall(screen)
     ]
     starts = [n for n, (keys, _) in enumerate(messages) if keys.get("a") == "T"]
-    beta = next(n for n in starts if messages[n][0]["s"] == "320" and messages[n][0]["v"] == "267")
+    beta = next(n for n in starts if messages[n][0]["s"] == "320" and messages[n][0]["v"] == "280")
     image_id = int(messages[beta][0]["i"])
     payload = ""
     for keys, chunk in messages[beta:]:
@@ -520,8 +525,8 @@ def test_kitty_reaches_a_real_terminal(covers):
         if keys["m"] == "0":
             break
     pixels = zlib.decompress(base64.standard_b64decode(payload))
-    middle = (133 * 320 + 80) * 3  # 320 x 267 pixels, away from the white diagonal
-    assert _close(tuple(pixels[middle : middle + 3]), (200, 30, 30))
+    middle = (140 * 320 + 80) * 4  # 320 x 280 RGBA, away from the white diagonal
+    assert _close(tuple(pixels[middle : middle + 3]), (200, 30, 30)) and pixels[middle + 3] == 255
     r, g, b = graphics.kitty_id_rgb(image_id)
     row = graphics.kitty_placeholder_row(0, 32)
     assert f"\x1b[38;2;{r};{g};{b}m{row}" in screen  # the first row, all 32 cells

@@ -23,6 +23,13 @@ from dataclasses import dataclass, field
 from archiver.catalog.covers import AlbumCover, album_covers
 from archiver.catalog.query import CompiledQuery
 
+# Imported here, not inside the functions: the TUI calls these from worker
+# threads, and a first import of the scanner package from two threads at once
+# (a cover worker and the status bar's scan-lock probe) hands one of them a
+# partly initialised module (see archiver/tui/cover_image.py).
+from archiver.scan.mapping import image_info  # sniffs PNG/JPEG/GIF/BMP/WebP headers
+from archiver.scan.pictures import picture_bytes
+
 __all__ = [
     "EXTENSIONS",
     "Extracted",
@@ -76,8 +83,6 @@ def safe_filename(stem: str, ext: str = "", *, max_bytes: int = NAME_MAX_BYTES) 
 
 def cover_extension(mime: str | None, data: bytes = b"") -> str:
     """The file extension for a cover: from its bytes when they say, else its mime type."""
-    from archiver.scan.mapping import image_info  # sniffs PNG/JPEG/GIF/BMP/WebP headers
-
     sniffed = image_info(data[:65536])[0] if data else None
     return EXTENSIONS.get(sniffed or (mime or "").lower(), "img")
 
@@ -156,8 +161,6 @@ def extract_covers(
 
 def cover_bytes(cover) -> bytes | None:
     """The cover's bytes from the first of its files that still holds it."""
-    from archiver.scan.pictures import picture_bytes
-
     for path in cover.files:
         try:
             data = picture_bytes(path, cover.sha256)

@@ -211,3 +211,10 @@ def cli(catalog_path: Path, sample):
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+
+@pytest.fixture(autouse=True)
+def _covers_in_half_blocks(monkeypatch):
+    """The TUI draws covers the way the terminal it runs in can (Kitty, Sixel, ...):
+    tests, and snapshots, get half blocks wherever they run, unless they ask."""
+    monkeypatch.setenv("ARCHIVER_COVERS", "halfblock")

@@ -55,7 +55,12 @@ def tui(app: AppContext, jobs: int | None) -> None:
     truecolor_under_tmux()  # album covers in 24-bit colour under tmux too
 
     browser = ArchiverApp(
-        path, jobs=jobs, musicbrainz_url=app.config.musicbrainz_url, contact=app.config.contact
+        path,
+        jobs=jobs,
+        musicbrainz_url=app.config.musicbrainz_url,
+        contact=app.config.contact,
+        # Kitty, Sixel or half blocks: asked of the terminal now, before Textual reads it.
+        cover_protocol=ArchiverApp.terminal_cover_protocol(),
     )
     browser.run()
     # Textual prints the traceback of an unhandled exception and returns; the

@@ -9,9 +9,10 @@ exclusive thread worker and report back with messages; the UI stays usable.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -50,6 +51,7 @@ class ArchiverApp(App[None]):
         jobs: int | None = None,
         musicbrainz_url: str | None = None,
         contact: str | None = None,
+        cover_protocol: str | None = None,
     ) -> None:
         super().__init__()
         config = load_config(db_path)
@@ -61,6 +63,23 @@ class ArchiverApp(App[None]):
         self.reader: sqlite3.Connection | None = None
         self.job_kind: str | None = None
         self._stop = threading.Event()
+        # How covers are drawn: halfblock, kitty or sixel (``archiver tui`` asks the
+        # terminal before the app starts); None: from the environment alone.
+        self.cover_protocol = cover_protocol
+
+    @staticmethod
+    def terminal_cover_protocol(environ: Mapping[str, str] | None = None) -> str:
+        """How album covers are drawn here (kitty, sixel, halfblock): from the
+        environment (ARCHIVER_COVERS, tmux, TERM, TERM_PROGRAM ...), else by asking
+        the terminal for its device attributes (Sixel is attribute 4). Call before
+        ``run()``: once Textual runs, it reads the terminal's answers itself."""
+        from archiver.tui import graphics
+
+        env = os.environ if environ is None else environ
+        decided = graphics.protocol_from_env(env)
+        if decided is not None:
+            return decided
+        return graphics.choose_protocol(env, graphics.query_da1())
 
     # ------------------------------------------------------------ start-up
 
@@ -110,6 +129,9 @@ class ArchiverApp(App[None]):
             conn.close()
 
     def on_unmount(self) -> None:
+        from archiver.tui.widgets.cover import delete_sent_images
+
+        delete_sent_images(self)  # Kitty keeps images until told
         self._stop.set()
         if self.reader is not None:
             self.reader.close()

@@ -8,24 +8,40 @@ WebP, BMP); without PyAV covers are off with one line saying why.
 
 Everything here runs off the UI thread (a worker) except :func:`halfblock_lines`
 on cached results; no textual import (rich only, for segments and styles).
+
+What the workers call is imported at the top (on the main thread, when the TUI
+loads), never for the first time inside a worker: the scanner package imports
+modules that import each other back, and when two threads import it first at
+once (a cover worker and the status bar's scan-lock probe, say) CPython breaks
+the lock cycle by handing one thread a partly initialised module, an
+ImportError that then leaves the other with ``KeyError: 'archiver.scan'``
+("cover unavailable (KeyError)" under tmux). PyAV is still imported on first
+use (it is slow to load), under a lock, with numpy.
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
+import threading
 from dataclasses import dataclass
 
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
+from archiver.art import cover_bytes, folder_image_bytes
 from archiver.catalog.covers import AlbumCover, album_covers
 from archiver.catalog.query import CompiledQuery
+from archiver.scan.mapping import image_info
+from archiver.tui import graphics
 
 __all__ = [
     "CoverArt",
     "CoverUnavailable",
+    "Drawing",
+    "draw",
+    "pixel_box",
     "album_cover",
     "decode_scaled",
     "fit",
@@ -69,13 +85,33 @@ def fit(width: int | None, height: int | None, max_cols: int, max_rows: int) -> 
     return cols, min(px_rows, 2 * max_rows)
 
 
+DEFAULT_CELL = (10, 20)  # a text cell in pixels when the terminal does not say
+MAX_PIXELS = 640  # the longest side sent to a graphics protocol
+
+
+def pixel_box(
+    width: int | None, height: int | None, cols: int, rows: int, cell: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """(pixel width, pixel height, cells wide, text rows) for an image drawn with a
+    graphics protocol in at most ``cols`` x ``rows`` cells of ``cell`` pixels: its
+    shape kept, scaled up or down to fill the box, at most MAX_PIXELS a side; the
+    cells are those the pixels cover."""
+    cell_w, cell_h = max(1, cell[0]), max(1, cell[1])
+    box_w, box_h = max(1, cols) * cell_w, max(1, rows) * cell_h
+    if not width or not height or width <= 0 or height <= 0:
+        width = height = 1
+    scale = min(box_w / width, box_h / height, MAX_PIXELS / max(width, height))
+    px_w = max(1, min(box_w, round(width * scale)))
+    px_h = max(1, min(box_h, round(height * scale)))
+    cells_w = max(1, min(cols, -(-px_w // cell_w)))
+    cells_h = max(1, min(rows, -(-px_h // cell_h)))
+    return px_w, px_h, cells_w, cells_h
+
+
 def decode_scaled(data: bytes, cols: int, px_rows: int) -> bytes:
     """``data`` (any image FFmpeg reads) decoded and scaled to ``cols`` x ``px_rows``,
     as RGB bytes. Raises CoverUnavailable for an image that does not decode."""
-    try:
-        import av
-    except ImportError as exc:
-        raise CoverUnavailable("covers need PyAV (pip install av)") from exc
+    av = _import_av()
     try:
         with av.open(io.BytesIO(data)) as container:
             frame = next(container.decode(video=0))
@@ -88,9 +124,22 @@ def decode_scaled(data: bytes, cols: int, px_rows: int) -> bytes:
     return array[:, :cols, :].tobytes()
 
 
-def image_size(data: bytes) -> tuple[int | None, int | None]:
-    from archiver.scan.mapping import image_info
+_AV_LOCK = threading.Lock()
 
+
+def _import_av():
+    """PyAV (and numpy, which its frames and the Sixel encoder use), imported by one
+    cover worker at a time (see the module's docstring)."""
+    with _AV_LOCK:
+        try:
+            import av
+            import numpy  # noqa: F401
+        except ImportError as exc:
+            raise CoverUnavailable("covers need PyAV (pip install av)") from exc
+    return av
+
+
+def image_size(data: bytes) -> tuple[int | None, int | None]:
     _mime, width, height = image_info(data[:65536])
     return width, height
 
@@ -158,13 +207,18 @@ def track_album(conn: sqlite3.Connection, file_id: int) -> tuple[str | None, str
 
 
 def load_cover(
-    conn: sqlite3.Connection, albumartist: str | None, album: str | None, cols: int, rows: int
+    conn: sqlite3.Connection,
+    albumartist: str | None,
+    album: str | None,
+    cols: int,
+    rows: int,
+    cell: tuple[int, int] | None = None,
 ) -> CoverArt:
     """The album's cover read, decoded and scaled to fit ``cols`` x ``rows`` cells:
     its embedded cover (the one most files carry), else an image beside its files.
+    ``cell``: the pixel size of a cell for a graphics protocol (see
+    :func:`pixel_box`); None: one pixel by two a cell, for half blocks.
     Raises CoverUnavailable saying why there is none to show."""
-    from archiver.art import cover_bytes, folder_image_bytes
-
     entry = album_cover(conn, albumartist, album)
     if entry is None:
         raise CoverUnavailable("not in the catalog")
@@ -183,7 +237,57 @@ def load_cover(
             raise CoverUnavailable("no cover")
         raise CoverUnavailable("cover not in its files now")
     width, height = image_size(data)
-    cols, px_rows = fit(width, height, cols, rows)
-    rgb = decode_scaled(data, cols, px_rows)
+    if cell is None:
+        px_w, px_h = fit(width, height, cols, rows)
+    else:
+        px_w, px_h, _, _ = pixel_box(width, height, cols, rows, cell)
+    rgb = decode_scaled(data, px_w, px_h)
     original = (width, height) if width and height else None
-    return CoverArt(cols, px_rows, rgb, source, original, mime)
+    return CoverArt(px_w, px_h, rgb, source, original, mime)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A cover ready for the screen, made in the worker: ``cols`` x ``rows`` cells,
+    as text rows (half blocks, Kitty placeholders) and/or an escape sequence for
+    the terminal (Kitty: the image and its placement, sent once; Sixel: the image,
+    drawn at the pane's top left each time the pane is painted)."""
+
+    kind: str  # halfblock, kitty or sixel
+    cols: int
+    rows: int
+    lines: list[list[Segment]]
+    escape: str = ""
+    image_id: int | None = None
+
+
+def draw(
+    art: CoverArt,
+    kind: str,
+    cols: int,
+    rows: int,
+    cell: tuple[int, int] | None = None,
+    image_id: int | None = None,
+) -> Drawing:
+    """``art`` (from :func:`load_cover` with the same ``cols``, ``rows``, ``cell``)
+    drawn the ``kind`` way. Pure; slow for Sixel (quantising): call it in the worker."""
+    if kind == "halfblock" or cell is None:
+        lines = halfblock_lines(art.width, art.height, art.rgb)
+        return Drawing("halfblock", art.width, len(lines), lines)
+    _, _, cells_w, cells_h = pixel_box(art.width, art.height, cols, rows, cell)
+    if kind == "kitty":
+        if image_id is None:
+            raise ValueError("a Kitty drawing needs an image id")
+        style = Style(color=Color.from_rgb(*graphics.kitty_id_rgb(image_id)))
+        lines = [
+            [Segment(graphics.kitty_placeholder_row(row, cells_w), style)] for row in range(cells_h)
+        ]
+        box_w, box_h = cells_w * cell[0], cells_h * cell[1]
+        rgba = graphics.pad_rgba(art.width, art.height, art.rgb, box_w, box_h)
+        box_w, box_h = max(box_w, art.width), max(box_h, art.height)
+        escape = graphics.kitty_transmit(image_id, box_w, box_h, rgba, cells_w, cells_h, 4)
+        return Drawing("kitty", cells_w, cells_h, lines, escape, image_id)
+    if kind == "sixel":
+        escape = graphics.sixel_encode(art.width, art.height, art.rgb)
+        return Drawing("sixel", cells_w, cells_h, [], escape)
+    raise ValueError(f"unknown cover drawing: {kind}")

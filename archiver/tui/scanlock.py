@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import os
 
+# At import (the main thread), never first inside a worker: see archiver/tui/cover_image.py.
+from archiver.scan import lock_path
+
 
 def scan_lock_held(catalog_path: str | os.PathLike) -> bool:
     """True while some process holds the scan lock of the catalog at ``catalog_path``."""
@@ -20,8 +23,6 @@ def scan_lock_held(catalog_path: str | os.PathLike) -> bool:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no lock to ask
         return False
-    from archiver.scan import lock_path
-
     try:
         fd = os.open(lock_path(catalog_path), os.O_RDONLY | os.O_CLOEXEC)
     except OSError:  # no lock file: no scan has ever run here

@@ -172,7 +172,16 @@ SIZE_BANDS = (
 def cover_stats(conn: sqlite3.Connection, query: CompiledQuery) -> dict:
     """Albums (with an album tag) of the selected tracks by cover: with one
     (embedded, or only beside the files), without, whose files disagree, and by
-    the size of the largest cover; JSON-able (``stats --json`` key ``covers``)."""
+    the size of the largest cover; JSON-able (``stats --json`` key ``covers``).
+
+    The whole catalog reads the per-album summaries of migration 0019
+    (``stats_summary``) instead of every track's row (16 s at a million tracks)."""
+    from archiver.catalog import stats, stats_summary
+
+    if query.where.strip() == "1" and stats.summaries_kept(conn) and stats_summary.settle(conn):
+        albums = stats_summary.cover_figures(conn)
+    else:
+        albums = album_cover_figures(conn, query)
     figures = {
         "albums": 0,
         "with_cover": 0,
@@ -182,21 +191,39 @@ def cover_stats(conn: sqlite3.Connection, query: CompiledQuery) -> dict:
         "disagree": 0,
         "sizes": {label: 0 for label, _, _ in SIZE_BANDS} | {"unknown": 0},
     }
-    for album in album_covers(conn, query):
-        if album.album is None:
-            continue
+    for covers, cover_px, has_folder_image, folder_px in albums:
         figures["albums"] += 1
-        if not album.covers and not album.folder_images:
+        if not covers and not has_folder_image:
             figures["without_cover"] += 1
             continue
         figures["with_cover"] += 1
-        figures["embedded" if album.covers else "folder_only"] += 1
-        figures["disagree"] += album.disagree
-        sides = [c.pixels for c in album.covers.values()] + [i.pixels for i in album.folder_images]
-        largest = max((s for s in sides if s is not None), default=None)
+        figures["embedded" if covers else "folder_only"] += 1
+        figures["disagree"] += covers > 1
+        largest = max((s for s in (cover_px, folder_px) if s is not None), default=None)
         label = "unknown"
         for name, low, high in SIZE_BANDS:
             if largest is not None and largest >= low and (high is None or largest < high):
                 label = name
         figures["sizes"][label] += 1
     return figures
+
+
+def album_cover_figures(conn: sqlite3.Connection, query: CompiledQuery) -> list[tuple]:
+    """Per album (with an album tag) of the selected tracks, from their rows:
+    (distinct embedded covers, largest cover side or None, has folder images,
+    largest folder image side or None), as ``stats_summary.cover_figures``."""
+    out = []
+    for album in album_covers(conn, query):
+        if album.album is None:
+            continue
+        cover_px = [c.pixels for c in album.covers.values() if c.pixels is not None]
+        folder_px = [i.pixels for i in album.folder_images if i.pixels is not None]
+        out.append(
+            (
+                len(album.covers),
+                max(cover_px, default=None),
+                bool(album.folder_images),
+                max(folder_px, default=None),
+            )
+        )
+    return out

@@ -191,39 +191,37 @@ def cover_stats(conn: sqlite3.Connection, query: CompiledQuery) -> dict:
         "disagree": 0,
         "sizes": {label: 0 for label, _, _ in SIZE_BANDS} | {"unknown": 0},
     }
-    for covers, cover_px, has_folder_image, folder_px in albums:
-        figures["albums"] += 1
+    for covers, largest, has_folder_image, n in albums:
+        figures["albums"] += n
         if not covers and not has_folder_image:
-            figures["without_cover"] += 1
+            figures["without_cover"] += n
             continue
-        figures["with_cover"] += 1
-        figures["embedded" if covers else "folder_only"] += 1
-        figures["disagree"] += covers > 1
-        largest = max((s for s in (cover_px, folder_px) if s is not None), default=None)
+        figures["with_cover"] += n
+        figures["embedded" if covers else "folder_only"] += n
+        figures["disagree"] += n if covers > 1 else 0
         label = "unknown"
         for name, low, high in SIZE_BANDS:
             if largest is not None and largest >= low and (high is None or largest < high):
                 label = name
-        figures["sizes"][label] += 1
+        figures["sizes"][label] += n
     return figures
 
 
 def album_cover_figures(conn: sqlite3.Connection, query: CompiledQuery) -> list[tuple]:
-    """Per album (with an album tag) of the selected tracks, from their rows:
-    (distinct embedded covers, largest cover side or None, has folder images,
-    largest folder image side or None), as ``stats_summary.cover_figures``."""
-    out = []
+    """The albums (with an album tag) of the selected tracks, from their rows, as
+    ``stats_summary.cover_figures`` gives them for the whole catalog: (embedded
+    covers: 0, 1 or 2 for more, the largest side of their covers and folder
+    images or None, has folder images, how many such albums)."""
+    counts: dict[tuple, int] = {}
     for album in album_covers(conn, query):
         if album.album is None:
             continue
-        cover_px = [c.pixels for c in album.covers.values() if c.pixels is not None]
-        folder_px = [i.pixels for i in album.folder_images if i.pixels is not None]
-        out.append(
-            (
-                len(album.covers),
-                max(cover_px, default=None),
-                bool(album.folder_images),
-                max(folder_px, default=None),
-            )
+        sides = [c.pixels for c in album.covers.values()]
+        sides += [i.pixels for i in album.folder_images]
+        key = (
+            min(len(album.covers), 2),
+            max((s for s in sides if s is not None), default=None),
+            bool(album.folder_images),
         )
-    return out
+        counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in counts.items()]

@@ -130,11 +130,6 @@ UPDATE stats_artists SET tracks = stats_artists.tracks - g.n FROM (SELECT artist
 UPDATE stats_albumartists SET tracks = stats_albumartists.tracks - g.n FROM (SELECT albumartist_id AS id, count(*) AS n FROM stats_snapshot WHERE file_id IN temp.stats_ids AND albumartist_id IS NOT NULL GROUP BY albumartist_id) AS g WHERE g.id = stats_albumartists.id;
 UPDATE stats_album_covers SET tracks = stats_album_covers.tracks - g.n FROM (SELECT cover_id AS id, count(*) AS n FROM stats_snapshot WHERE file_id IN temp.stats_ids AND cover_id IS NOT NULL GROUP BY cover_id) AS g WHERE g.id = stats_album_covers.id;
 UPDATE stats_album_folders SET tracks = stats_album_folders.tracks - g.n FROM (SELECT folder_id AS id, count(*) AS n FROM stats_snapshot WHERE file_id IN temp.stats_ids AND folder_id IS NOT NULL GROUP BY folder_id) AS g WHERE g.id = stats_album_folders.id;
-DELETE FROM stats_albums WHERE tracks <= 0 AND id IN (SELECT album_id FROM stats_snapshot WHERE file_id IN temp.stats_ids);
-DELETE FROM stats_artists WHERE tracks <= 0 AND id IN (SELECT artist_id FROM stats_snapshot WHERE file_id IN temp.stats_ids);
-DELETE FROM stats_albumartists WHERE tracks <= 0 AND id IN (SELECT albumartist_id FROM stats_snapshot WHERE file_id IN temp.stats_ids);
-DELETE FROM stats_album_covers WHERE tracks <= 0 AND id IN (SELECT cover_id FROM stats_snapshot WHERE file_id IN temp.stats_ids);
-DELETE FROM stats_album_folders WHERE tracks <= 0 AND id IN (SELECT folder_id FROM stats_snapshot WHERE file_id IN temp.stats_ids);
 DELETE FROM stats_snapshot WHERE file_id IN temp.stats_ids;
 INSERT INTO temp.stats_scratch SELECT * FROM stats_track WHERE file_id IN temp.stats_ids;
 INSERT OR IGNORE INTO stats_buckets (format, codec, status, state, decode, quality, failed) SELECT format, codec, status, state, decode, quality, failed FROM temp.stats_scratch;

@@ -13,7 +13,7 @@ import sqlite3
 import pytest
 
 from archiver.catalog import analysis, stats_summary
-from archiver.catalog.covers import album_cover_figures, cover_stats
+from archiver.catalog.covers import album_cover_figures, cover_stats, selected_cover_figures
 from archiver.catalog.db import migrations, open_catalog
 from archiver.catalog.moves import merge_moved_file
 from archiver.catalog.query import compile_query
@@ -42,6 +42,12 @@ def assert_same(conn: sqlite3.Connection) -> None:
         return {(covers, px, bool(folder)): n for covers, px, folder, n in rows}
 
     assert by_kind(stats_summary.cover_figures(conn)) == by_kind(album_cover_figures(conn, WHOLE))
+    # a query's covers: one pass of SQL, as every album's rows read one by one give them
+    for text in ("", "genre:rock", "album:gold", "missing:yes"):
+        query = compile_query(text)
+        assert by_kind(selected_cover_figures(conn, query)) == by_kind(
+            album_cover_figures(conn, query)
+        ), text
     assert conn.execute("SELECT count(*) FROM stats_dirty").fetchone()[0] == 0
 
 

@@ -328,6 +328,14 @@ WHEN {update_when} BEGIN
     INSERT INTO stats_dirty (file_id) SELECT new.{key} WHERE new.{key} IS NOT old.{key};
 END;"""
         )
+    # INSERT OR REPLACE of a file whose path is catalogued under another id deletes
+    # that row without a delete trigger (recursive triggers are off): mark it first.
+    # (An upsert fires this too: its row is marked, harmless.)
+    out.append(
+        """CREATE TRIGGER stats_files_replace BEFORE INSERT ON files BEGIN
+    INSERT INTO stats_dirty (file_id) SELECT id FROM files WHERE path_bytes = new.path_bytes;
+END;"""
+    )
     return "\n\n".join(out)
 
 

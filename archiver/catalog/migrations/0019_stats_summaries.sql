@@ -231,3 +231,7 @@ WHEN (old.file_id IS NOT new.file_id OR old.position IS NOT new.position OR old.
     INSERT INTO stats_dirty (file_id) VALUES (old.file_id);
     INSERT INTO stats_dirty (file_id) SELECT new.file_id WHERE new.file_id IS NOT old.file_id;
 END;
+
+CREATE TRIGGER stats_files_replace BEFORE INSERT ON files BEGIN
+    INSERT INTO stats_dirty (file_id) SELECT id FROM files WHERE path_bytes = new.path_bytes;
+END;

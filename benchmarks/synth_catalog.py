@@ -302,6 +302,10 @@ def build_catalog(path: str | Path, n_tracks: int = 100_000, seed: int = 1) -> N
                     )
 
     conn.execute("PRAGMA cache_size = -200000")
+    # The stats summaries' triggers (0019) give every INSERT a statement journal: in
+    # memory, not a temporary file (building 100 k tracks: 16-26 s -> 14-15 s, 10-15 s
+    # before 0019). The settle at COMMIT works in TEMP tables too.
+    conn.execute("PRAGMA temp_store = MEMORY")
     with catalog.write():
         # The per-row FTS trigger dominates bulk inserts: drop it, fill the index
         # in one statement, and put the trigger back, all in this transaction.

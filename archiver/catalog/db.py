@@ -157,6 +157,7 @@ class Catalog:
         # True when the file sits on a read-only file system: reads work, writes
         # fail with a one-line CatalogError.
         self.read_only = read_only
+        self._summaries: bool | None = None  # has migration 0019's stats summaries
 
     def close(self) -> None:
         self.conn.close()
@@ -186,11 +187,25 @@ class Catalog:
             raise
         else:
             try:
+                self._settle_summaries()
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise _translate(self.path, exc) from exc
+
+    def _settle_summaries(self) -> None:
+        """Bring the stats summaries (migration 0019) up to date with what this
+        transaction changed, set-wise, before it commits: the writer pays for
+        what it wrote, and readers find them settled (``stats_summary``)."""
+        if self._summaries is None:
+            self._summaries = self.user_version >= 19
+        if self._summaries:
+            from archiver.catalog.stats_summary import settle_statements
+
+            if self.conn.execute("SELECT 1 FROM stats_dirty LIMIT 1").fetchone():
+                for statement in settle_statements():
+                    self.conn.execute(statement)
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)

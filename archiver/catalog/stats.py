@@ -19,7 +19,7 @@ from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 from archiver.catalog.review import review_counts
 from archiver.catalog.skipped import skipped_counts
 
-__all__ = ["COMPLETENESS_FIELDS", "collect_stats"]
+__all__ = ["COMPLETENESS_FIELDS", "collect_stats", "plain_stats"]
 
 # Tag completeness: what a collector checks on every track, as a condition that
 # holds when the field is there. Tags count when set (not NULL, not "").
@@ -60,14 +60,49 @@ def _share(part: int, whole: int) -> float:
 def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: str = "") -> dict:
     """Every figure ``archiver stats`` shows, as one JSON-able dict.
 
-    Two passes over the selected rows (issue 17: five took 7-20 s at a million
-    tracks): one GROUP BY of format, codec, match status and analysis state that
-    carries every sum, folded here; one for the three distinct counts."""
+    The whole catalog (no query, the common case) is read from the summaries
+    migration 0019 keeps (``stats_summary``: a few small tables, milliseconds at
+    a million tracks); a query makes two passes over the rows it selects: one
+    GROUP BY of format, codec, match status and analysis state that carries
+    every sum, folded here; one for the three distinct counts."""
     where, params = query.where, list(query.params)
+    from archiver.catalog import stats_summary
+
+    if where.strip() == "1" and summaries_kept(conn) and stats_summary.settle(conn):
+        groups = stats_summary.groups(conn)
+        albums, artists, album_artists = stats_summary.distinct_counts(conn)
+        # exact integer nanoseconds, summed by Python
+        duration = round(sum(row[8] for row in groups) / 1e9, 3)
+        groups = [(*row[:8], 0.0, *row[9:]) for row in groups]
+    else:
+        groups = plain_groups(conn, where, params)
+        albums, artists, album_artists = _distinct(conn, where, params)
+        duration = None
+    return _fold(conn, query_text, groups, (albums, artists, album_artists), duration)
+
+
+def summaries_kept(conn: sqlite3.Connection) -> bool:
+    """Whether the catalog has migration 0019's summaries (a catalog opened without
+    migrating may not)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0] >= 19
+
+
+def plain_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: str = "") -> dict:
+    """``collect_stats`` by the plain SQL passes alone, whatever the query: the
+    reference the summaries are tested against."""
+    where, params = query.where, list(query.params)
+    distinct = _distinct(conn, where, params, use_indexes=False)
+    return _fold(conn, query_text, plain_groups(conn, where, params), distinct, None)
+
+
+def plain_groups(conn: sqlite3.Connection, where: str, params: list) -> list[tuple]:
+    """One pass over the selected rows: (format, codec, match status, analysis state,
+    decode, quality, not analysable, tracks, duration, size, then the counts of
+    ``stats_summary.FLAG_COLUMNS``)."""
     filled = ", ".join(
         f"sum(CASE WHEN {sql} THEN 1 ELSE 0 END)" for sql in COMPLETENESS_FIELDS.values()
     )
-    groups = conn.execute(
+    return conn.execute(
         f"""SELECT COALESCE(f.format, 'unknown'), COALESCE(f.codec, 'unknown'),
                    COALESCE(m.status, 'none'),
                    CASE WHEN sa.file_id IS NULL THEN 'never'
@@ -87,18 +122,29 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
             WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7""",
         params,
     ).fetchall()
-    albums, artists, album_artists = _distinct(conn, where, params)
+
+
+def _fold(
+    conn: sqlite3.Connection,
+    query_text: str,
+    groups: list[tuple],
+    distinct: tuple[int, int, int],
+    duration: float | None,
+) -> dict:
+    """The figures from the grouped sums (``duration``: the total when known exactly,
+    else the groups' float totals are summed)."""
+    albums, artists, album_artists = distinct
     sums = [0] * (8 + len(COMPLETENESS_FIELDS))
     durations: list[float] = []
     formats: dict[str, int] = {}
     codecs: dict[str, int] = {}
     enrichment = dict.fromkeys(MATCH_STATUSES, 0)
     for row in groups:
-        fmt, codec, status, n, duration, rest = row[0], row[1], row[2], row[7], row[8], row[9:]
+        fmt, codec, status, n, seconds, rest = row[0], row[1], row[2], row[7], row[8], row[9:]
         formats[fmt] = formats.get(fmt, 0) + n
         codecs[codec] = codecs.get(codec, 0) + n
         enrichment[status] = enrichment.get(status, 0) + n
-        durations.append(duration)
+        durations.append(seconds)
         sums[0] += n
         for i, value in enumerate(rest, 1):
             sums[i] += value or 0
@@ -115,7 +161,7 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
         "albums": albums or 0,
         "artists": artists or 0,
         "album_artists": album_artists or 0,
-        "duration_seconds": round(math.fsum(durations), 3),
+        "duration_seconds": duration if duration is not None else round(math.fsum(durations), 3),
         "size_bytes": int(size),
         "formats": _by_count(formats),
         "codecs": _by_count(codecs),
@@ -137,11 +183,14 @@ def collect_stats(conn: sqlite3.Connection, query: CompiledQuery, query_text: st
     }
 
 
-def _distinct(conn: sqlite3.Connection, where: str, params: list) -> tuple[int, int, int]:
+def _distinct(
+    conn: sqlite3.Connection, where: str, params: list, *, use_indexes: bool = True
+) -> tuple[int, int, int]:
     """Albums, artists and album artists among the selected tracks. For the whole
-    catalog they come from ``tags`` alone (every tags row has its file: a foreign
-    key), the artists in the order of their indexes, without sorting."""
-    if where.strip() == "1":
+    catalog of a catalog without summaries they come from ``tags`` alone (every
+    tags row has its file: a foreign key), the artists in the order of their
+    indexes, without sorting."""
+    if use_indexes and where.strip() == "1":
         albums = conn.execute(f"SELECT count(DISTINCT {ALBUM_KEY}) FROM tags AS t").fetchone()[0]
         artists = conn.execute("SELECT count(DISTINCT artist) FROM tags").fetchone()[0]
         album_artists = conn.execute("SELECT count(DISTINCT albumartist) FROM tags").fetchone()[0]

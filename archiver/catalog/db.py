@@ -189,10 +189,14 @@ class Catalog:
             try:
                 self._settle_summaries()
                 self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except BaseException as exc:
+                # Ctrl-C can land in the settle too: never leave the transaction open
+                # (the caller's next write would fail "within a transaction").
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise _translate(self.path, exc) from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise _translate(self.path, exc) from exc
+                raise
 
     def _settle_summaries(self) -> None:
         """Bring the stats summaries (migration 0019) up to date with what this

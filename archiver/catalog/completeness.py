@@ -15,12 +15,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class AlbumTrackRow:
-    """One file's album position, for the completeness report."""
+class AlbumTrackRow(NamedTuple):
+    """One file's album position, for the completeness report (a tuple: a million
+    of them are built at most once, and cheaply)."""
 
     file_id: int
     path: str
@@ -53,74 +53,55 @@ def album_track_rows(conn: sqlite3.Connection) -> list[AlbumTrackRow]:
         " OR (m.status = 'matched' AND m.release_mbid IS NOT NULL)"
         " ORDER BY f.path_bytes"
     ).fetchall()
-    return [AlbumTrackRow(*row) for row in rows]
+    return [AlbumTrackRow._make(row) for row in rows]
 
 
-@dataclass(frozen=True)
-class DiscGroup:
-    """The files of one (album artist, album, disc number) as tagged, summed up by
-    SQLite; ``folder`` (the files' folder, ending in ``/``) only when the album
-    artist is blank. Files marked missing count here: :func:`missing_files` finds them."""
-
-    albumartist: str | None
-    album: str
-    folder: str | None
-    disc: int | None
-    totaltracks: int | None  # the largest on the disc
-    totaldiscs: int | None  # the largest
-    files: int
-    distinct: int  # distinct track numbers >= 1
-    low: int | None  # smallest and largest of those numbers
-    high: int | None
-
-    @property
-    def tracks_complete(self) -> bool:
-        """Every number 1..totaltracks has a file (a sufficient test: the
-        numbers are exactly 1..high with high >= totaltracks)."""
-        total = self.totaltracks or 0
-        if total <= 0:
-            return True
-        return self.low == 1 and self.high == self.distinct and self.high >= total
-
-
-_BLANK = "trim(t.albumartist, ' ' || char(9, 10, 11, 12, 13)) = ''"
 _NUMBER = "CASE WHEN t.tracknumber >= 1 THEN t.tracknumber END"
 _SUMS = (
-    f"max(t.totaltracks), max(t.totaldiscs), count(*), count(DISTINCT {_NUMBER}),"
+    f"max(t.totaltracks), max(t.totaldiscs), count(DISTINCT {_NUMBER}),"
     f" min({_NUMBER}), max({_NUMBER})"
 )
+_BLANK = "trim(t.albumartist, ' ' || char(9, 10, 11, 12, 13)) = ''"
 
 
-def disc_groups(conn: sqlite3.Connection) -> Iterator[DiscGroup]:
-    """One summary per (album artist, album, disc number[, folder]) of the files with
-    an album tag, streamed. The album artist's groups come off the covering index
-    ``tags_album_disc`` in order (no sort, no join); only files with a blank album
-    artist are joined to their path, grouped by folder."""
-    by_artist = conn.execute(
-        f"SELECT t.albumartist, t.album, NULL, t.discnumber, {_SUMS} FROM tags t"
+def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """One summary per (album artist, album, disc number) of the files with an album
+    tag and an album artist (blank ones included), streamed off the covering index
+    ``tags_album_disc`` in its order (no sort, no join: an album artist and album's
+    discs come one after the other): ``(albumartist, album, disc, totaltracks,
+    totaldiscs, distinct, low, high)``, the largest totals, and how many distinct
+    track numbers >= 1 there are, the smallest and the largest. Files marked
+    missing count here (:func:`missing_files` finds them)."""
+    cursor = conn.execute(
+        f"SELECT t.albumartist, t.album, t.discnumber, {_SUMS} FROM tags t"
         " WHERE t.albumartist IS NOT NULL AND t.album IS NOT NULL AND t.album != ''"
         " GROUP BY t.albumartist, t.album, t.discnumber"
     )
-    by_folder = conn.execute(
+    cursor.arraysize = 1024
+    for batch in iter(cursor.fetchmany, []):
+        yield from batch
+
+
+def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """The same summaries for files whose album artist is NULL or blank to SQLite,
+    per folder too (the files' folder, ending in ``/``): ``(albumartist, album,
+    folder, disc, totaltracks, totaldiscs, distinct, low, high)``."""
+    cursor = conn.execute(
         f"SELECT t.albumartist, t.album, rtrim(f.path, replace(f.path, '/', '')) AS folder,"
         f" t.discnumber, {_SUMS} FROM tags t JOIN files f ON f.id = t.file_id"
         f" WHERE (t.albumartist IS NULL OR (t.albumartist < '!' AND {_BLANK}))"
         " AND t.album IS NOT NULL AND t.album != ''"
         " GROUP BY t.albumartist, t.album, folder, t.discnumber"
     )
-    for cursor in (by_artist, by_folder):
-        cursor.arraysize = 1024
-        for batch in iter(cursor.fetchmany, []):
-            for row in batch:
-                if row[2] is None and row[0] is not None and not row[0].strip(" \t\n\v\f\r"):
-                    continue  # blank: the by_folder query has it
-                yield DiscGroup(*row)
+    cursor.arraysize = 1024
+    for batch in iter(cursor.fetchmany, []):
+        yield from batch
 
 
 def missing_files(conn: sqlite3.Connection) -> Iterator[AlbumTrackRow]:
     """The files marked missing by the last scan (few: through the ``missing`` index)."""
     for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1"):
-        yield AlbumTrackRow(*row)
+        yield AlbumTrackRow._make(row)
 
 
 def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
@@ -155,16 +136,47 @@ def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
 
 
 def rows_of_groups(
-    conn: sqlite3.Connection, groups: Iterable[tuple[str | None, str]]
+    conn: sqlite3.Connection, groups: Iterable[tuple[str | None, str]], *, artist: bool = True
 ) -> Iterator[tuple[bytes, AlbumTrackRow]]:
-    """(path bytes, row) of every file tagged with one of these (album artist, album)."""
+    """(path bytes, row) of every file tagged with one of these (album artist, album),
+    in one query. ``artist=False`` leaves the track artist out (``None``): it is only
+    used for albums without album artist, and reading it costs the tags row where
+    the rest comes off the covering index."""
+    columns = _ROW_COLUMNS if artist else _ROW_COLUMNS.replace("t.artist", "NULL")
     sql = (
-        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM {_ROW_FROM}"
-        " WHERE t.albumartist IS ? AND t.album = ?"
+        f"SELECT f.path_bytes, {columns} FROM json_each(?) j"
+        " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
+        " AND t.album = json_extract(j.value, '$[1]')"
+        " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"
     )
-    for albumartist, album in groups:
-        for row in conn.execute(sql, (albumartist, album)):
-            yield bytes(row[0]), AlbumTrackRow(*row[1:])
+    pairs = json.dumps([list(group) for group in groups])
+    for row in conn.execute(sql, (pairs,)):
+        yield bytes(row[0]), AlbumTrackRow._make(row[1:])
+
+
+def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:
+    """The ids of the files matched to these releases (off ``matches`` alone)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT m.file_id FROM json_each(?) j JOIN matches m ON m.release_mbid = j.value"
+            " AND +m.status = 'matched'",
+            (_json_list(release_mbids),),
+        )
+    ]
+
+
+def rows_of_files(
+    conn: sqlite3.Connection, file_ids: Iterable[int]
+) -> Iterator[tuple[bytes, AlbumTrackRow]]:
+    """(path bytes, row) of these files (those with a tags row)."""
+    sql = (
+        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM json_each(?) j"
+        " JOIN files f ON f.id = j.value JOIN tags t ON t.file_id = f.id"
+        " LEFT JOIN matches m ON m.file_id = f.id"
+    )
+    for row in conn.execute(sql, (_json_list(file_ids),)):
+        yield bytes(row[0]), AlbumTrackRow._make(row[1:])
 
 
 def rows_of_releases(
@@ -172,12 +184,12 @@ def rows_of_releases(
 ) -> Iterator[tuple[bytes, AlbumTrackRow]]:
     """(path bytes, row) of every file matched to one of these releases."""
     sql = (
-        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM matches m JOIN files f ON f.id = m.file_id"
-        " JOIN tags t ON t.file_id = m.file_id WHERE m.release_mbid = ? AND +m.status = 'matched'"
+        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM json_each(?) j"
+        " JOIN matches m ON m.release_mbid = j.value AND +m.status = 'matched'"
+        " JOIN files f ON f.id = m.file_id JOIN tags t ON t.file_id = m.file_id"
     )
-    for mbid in release_mbids:
-        for row in conn.execute(sql, (mbid,)):
-            yield bytes(row[0]), AlbumTrackRow(*row[1:])
+    for row in conn.execute(sql, (_json_list(release_mbids),)):
+        yield bytes(row[0]), AlbumTrackRow._make(row[1:])
 
 
 @dataclass(frozen=True)

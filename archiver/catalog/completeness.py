@@ -173,6 +173,53 @@ def rows_of_groups(
     return map(AlbumTrackRow._make, conn.execute(sql, (pairs,)))
 
 
+def _falsy(column: str) -> str:
+    """SQL for Python's ``not value`` of a tag's value (NULL, 0, 0.0 or '')."""
+    return f"({column} IS NULL OR {column} = 0 OR {column} = '')"
+
+
+def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> Iterator[tuple]:
+    """What the report says of an album, summed up by SQLite per (album artist,
+    album, disc number) of the files tagged with these (album artist, album), so that
+    no file's row comes to Python: ``(albumartist, album, discnumber, totaldiscs,
+    totaltracks, numbers, files, unnumbered, first, releases)``: the largest
+    ``totaldiscs or 0``; the largest true ``totaltracks`` (``None`` if none); a JSON
+    list of the distinct ``tracknumber or 0`` of the files on disk; how many files
+    are on disk and how many of those have no track number; the smallest path
+    (bytes); a JSON list of the releases the files are matched to."""
+    on_disk = "f.missing = 0"
+    sql = (
+        "SELECT t.albumartist, t.album, t.discnumber,"
+        f" max(CASE WHEN {_falsy('t.totaldiscs')} THEN 0 ELSE t.totaldiscs END),"
+        f" max(CASE WHEN {_falsy('t.totaltracks')} THEN NULL ELSE t.totaltracks END),"
+        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.tracknumber')} THEN 0"
+        f"   ELSE t.tracknumber END) FILTER (WHERE {on_disk}),"
+        f" count(*) FILTER (WHERE {on_disk}),"
+        f" count(*) FILTER (WHERE {on_disk} AND {_falsy('t.tracknumber')}),"
+        " min(f.path_bytes),"
+        " json_group_array(DISTINCT m.release_mbid) FILTER (WHERE m.status = 'matched'"
+        "   AND m.release_mbid IS NOT NULL AND m.release_mbid != '')"
+        " FROM json_each(?) j"
+        " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
+        " AND t.album = json_extract(j.value, '$[1]')"
+        " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"
+        " GROUP BY t.albumartist, t.album, t.discnumber"
+    )
+    pairs = json.dumps([list(group) for group in groups])
+    return iter(conn.execute(sql, (pairs,)))
+
+
+def paths_of(conn: sqlite3.Connection, paths_bytes: list[bytes]) -> dict[bytes, str]:
+    """The paths (text) of the files at these bytes (a few thousand at a time)."""
+    out: dict[bytes, str] = {}
+    for start in range(0, len(paths_bytes), 5000):
+        part = paths_bytes[start : start + 5000]
+        marks = ", ".join("?" * len(part))
+        sql = f"SELECT path_bytes, path FROM files WHERE path_bytes IN ({marks})"
+        out.update((bytes(raw), path) for raw, path in conn.execute(sql, part))
+    return out
+
+
 def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:
     """The ids of the files matched to these releases (off ``matches`` alone)."""
     return [

@@ -68,12 +68,11 @@ def missing(app: AppContext, as_json: bool) -> None:
 def _print_json(albums: list) -> None:
     """``{"albums": [...], "album_count": n}`` written an album at a time (the same
     text as one ``json.dumps`` of it, without holding all of it twice)."""
-    out = click.get_text_stream("stdout")
-    out.write('{"albums": [')
+    click.echo('{"albums": [', nl=False)
     for number, album in enumerate(albums):
-        out.write((", " if number else "") + json.dumps(album.as_json(), ensure_ascii=False))
-    out.write(f'], "album_count": {len(albums)}}}\n')
-    out.flush()
+        text = json.dumps(album.as_json(), ensure_ascii=False)
+        click.echo(f", {text}" if number else text, nl=False)
+    click.echo(f'], "album_count": {len(albums)}}}')
 
 
 def _print(albums: list) -> None:

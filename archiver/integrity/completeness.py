@@ -189,8 +189,12 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     stays flat in the catalog's size (the per-album sums go through a temporary
     database, not a dict of every album).
     """
-    gone = list(sql.missing_files(conn))
-    forced = {album_key(row) for row in gone if row.album and row.album.strip()}
+    gone = _in_path_order(sql.missing_files(conn))
+    gone_paths: dict[tuple[str, str, str], list[str]] = {}
+    for row in gone:
+        if row.album and row.album.strip():
+            gone_paths.setdefault(album_key(row), []).append(row.path)
+    forced = set(gone_paths)
     gap_releases = sql.releases_with_gaps(conn, {r.release_mbid for r in gone if r.release_mbid})
     homes = _release_homes(sql.rows_of_releases(conn, gap_releases))
     forced.update(homes.values())
@@ -204,16 +208,41 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     out: list[IncompleteAlbum] = []
     keys = sorted(suspects, key=repr)
     for start in range(0, len(keys), _CHUNK):  # a chunk of albums at a time: flat memory
-        chunk = set(keys[start : start + _CHUNK])
-        by_artist = {pair for key in chunk if key[0] == "artist" for pair in suspects[key]}
-        by_folder = {pair for key in chunk if key[0] == "folder" for pair in suspects[key]}
-        rows = {r.file_id: r for r in sql.rows_of_groups(conn, sorted(by_artist), artist=False)}
-        rows.update((r.file_id, r) for r in sql.rows_of_groups(conn, sorted(by_folder, key=repr)))
-        releases = {r.release_mbid for r in rows.values() if r.release_mbid}
+        chunk = keys[start : start + _CHUNK]
+        # Albums with an album artist: SQLite sums up their files per disc.
+        facts: dict[tuple[str, str, str], _Facts] = {}
+        releases: set[str] = set()
+        pairs = sorted({pair for key in chunk if key[0] == "artist" for pair in suspects[key]})
+        for a, b, *sums, mbids in sql.disc_facts(conn, pairs):
+            key = ("artist", a.strip().casefold(), b.strip().casefold())
+            facts.setdefault(key, _Facts()).add(a, b, *sums)
+            releases.update(json.loads(mbids))
+        # The others (blank album artist: by folder), and every release's files, as rows.
+        pairs = sorted(
+            {pair for key in chunk if key[0] == "folder" for pair in suspects[key]}, key=repr
+        )
+        rows = {r.file_id: r for r in sql.rows_of_groups(conn, pairs)}
+        releases.update(r.release_mbid for r in rows.values() if r.release_mbid)
         releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
         others = [i for i in sql.files_of_releases(conn, releases) if i not in rows]
         rows.update((r.file_id, r) for r in sql.rows_of_files(conn, others))
-        out += albums_from_rows(conn, _in_path_order(rows.values()), keep=chunk)
+        ordered = _in_path_order(rows.values())
+        albums, row_keys = _by_album(ordered)
+        release_info = _Releases(conn, ordered, row_keys)
+        for home in release_info.homes:
+            albums.setdefault(home, [])
+        paths = sql.paths_of(conn, [f.first[0] for f in facts.values() if f.first])
+        for key in chunk:
+            album = None
+            if key in facts:
+                numbers = facts[key].numbers(gone_paths.get(key, []))
+                first, albumartist, name = facts[key].first  # type: ignore[misc]
+                folder = album_folder(paths[first])
+                album = _album(key, numbers, name, albumartist, folder, release_info)
+            elif key in albums:
+                album = _from_rows(key, albums[key], release_info)
+            if album is not None:
+                out.append(album)
     out.sort(key=_report_order)
     return out
 
@@ -280,14 +309,15 @@ def _suspect_albums(
         tmp.execute("CREATE TABLE runs (h INTEGER, folder, a, b)")
         clean: list[tuple] = []
 
-        def run_end(key: tuple[str, str, str], a, b, run: Iterable) -> None:
+        def run_end(key: tuple[str, str, str], a, b, run: Iterable[tuple], at: int) -> None:
             bad, most, discs = key in forced, 0, set()
-            for disc, totaldiscs, tracks_complete in run:
-                if not tracks_complete:
+            for row in run:  # (..., disc, totaldiscs, tracks_complete) from column ``at``
+                if not row[at + 2]:
                     bad = True
+                totaldiscs = row[at + 1]
                 if totaldiscs and totaldiscs > most:
                     most = totaldiscs
-                discs.add(disc or 1)
+                discs.add(row[at] or 1)
             if bad or any(d not in discs for d in range(1, most + 1)):
                 suspects.setdefault(key, set()).add((a, b))
                 return
@@ -301,20 +331,20 @@ def _suspect_albums(
                 continue  # no album
             if a.strip():
                 key = ("artist", a.strip().casefold(), b.strip().casefold())
-                run_end(key, a, b, (row[2:] for row in run))
+                run_end(key, a, b, run, 2)
             elif a.strip(_SQL_SPACE):  # blank to Python (Unicode spaces), not to SQLite
                 return None
             # else a blank album artist: sql.folder_disc_sums has it
         folder_runs = itertools.groupby(
             (
-                (("folder", album_folder(folder + "_"), b.strip().casefold()), a, b, sums)
+                (("folder", album_folder(folder + "_"), b.strip().casefold()), a, b, *sums)
                 for a, b, folder, *sums in sql.folder_disc_sums(conn)
                 if b.strip()
             ),
             key=_FIRST_THREE,
         )
         for (key, a, b), run in folder_runs:
-            run_end(key, a, b, (row[3] for row in run))
+            run_end(key, a, b, run, 3)
         tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
         # The other runs of the suspect keys (a hash may be another key's: checked).
         hashes = json.dumps(sorted({hash(key) for key in suspects}))
@@ -344,6 +374,25 @@ def albums_from_rows(
 ) -> list[IncompleteAlbum]:
     """The incomplete albums among ``rows`` (in path order); with ``keep``, only those
     album keys (the others may have only part of their rows here)."""
+    albums, row_keys = _by_album(rows)
+    releases = _Releases(conn, rows, row_keys)
+    for home in releases.homes:
+        albums.setdefault(home, [])
+    out: list[IncompleteAlbum] = []
+    for key, members in albums.items():
+        if keep is not None and key not in keep:
+            continue
+        album = _from_rows(key, members, releases)
+        if album is not None:
+            out.append(album)
+    out.sort(key=_report_order)
+    return out
+
+
+def _by_album(
+    rows: list[sql.AlbumTrackRow],
+) -> tuple[dict[tuple[str, str, str], list[sql.AlbumTrackRow]], dict[int, tuple[str, str, str]]]:
+    """The rows with an album tag by album key, and each one's key by file id."""
     albums: dict[tuple[str, str, str], list[sql.AlbumTrackRow]] = {}
     keys: dict[tuple[str, str], tuple[str, str, str]] = {}  # album_key by album artist, album
     row_keys: dict[int, tuple[str, str, str]] = {}
@@ -358,53 +407,118 @@ def albums_from_rows(
                 key = album_key(row)
             row_keys[row.file_id] = key
             albums.setdefault(key, []).append(row)
-    # Files matched to a release count for the release even if their album tag differs.
-    by_release: dict[str, list[sql.AlbumTrackRow]] = {}
-    for row in rows:
-        if row.release_mbid:
-            by_release.setdefault(row.release_mbid, []).append(row)
-    tracklists: dict[str, list[sql.ReleaseTrack]] = {}
-    for track in sql.release_tracks(conn, by_release):
-        tracklists.setdefault(track.release_mbid, []).append(track)
-    titles = sql.release_titles(conn, by_release)
-    # Each release is reported with the album holding most of its files.
-    homes: dict[tuple[str, str, str], list[str]] = {}
-    for mbid, members in by_release.items():
-        home = _home(mbid, members, row_keys)
-        albums.setdefault(home, [])
-        homes.setdefault(home, []).append(mbid)
-    out: list[IncompleteAlbum] = []
-    for key, members in albums.items():
-        if keep is not None and key not in keep:
-            continue
-        missing_discs, gaps, expected, present, files, gone = _album_numbers(members)
-        first = members[0] if members else None
-        album = IncompleteAlbum(
-            albumartist=_album_artist(members),
-            album=(first.album if first else None),
-            folder=album_folder(first.path) if first else "",
-            present=present,
-            expected=expected,
-            missing_discs=missing_discs,
-            gaps=gaps,
-            missing_files=gone,
-            files=files,
-        )
-        for mbid in sorted(homes.get(key, [])):
-            missing = release_gaps(by_release[mbid], tracklists.get(mbid, []))
-            if missing or album.release_mbid is None:
-                album.release_mbid = mbid
-                album.release_title = titles.get(mbid, (None, None))[0]
-                album.release_missing = missing
-            if first is None:
-                album.album = album.release_title
-                album.albumartist = titles.get(mbid, (None, None))[1]
-                album.present = present_tracks(by_release[mbid])
-                album.files = sum(1 for r in by_release[mbid] if not r.missing)
-        if album.missing_discs or album.gaps or album.release_missing:
-            out.append(album)
-    out.sort(key=_report_order)
-    return out
+    return albums, row_keys
+
+
+class _Releases:
+    """The releases ``rows`` are matched to (every file of each must be among the
+    rows): their files in path order, tracklists, titles, and home albums."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        rows: list[sql.AlbumTrackRow],
+        row_keys: dict[int, tuple[str, str, str]],
+    ) -> None:
+        # Files matched to a release count for the release even if their album tag differs.
+        self.files: dict[str, list[sql.AlbumTrackRow]] = {}
+        for row in rows:
+            if row.release_mbid:
+                self.files.setdefault(row.release_mbid, []).append(row)
+        self.tracklists: dict[str, list[sql.ReleaseTrack]] = {}
+        for track in sql.release_tracks(conn, self.files):
+            self.tracklists.setdefault(track.release_mbid, []).append(track)
+        self.titles = sql.release_titles(conn, self.files)
+        # Each release is reported with the album holding most of its files.
+        self.homes: dict[tuple[str, str, str], list[str]] = {}
+        for mbid, members in self.files.items():
+            self.homes.setdefault(_home(mbid, members, row_keys), []).append(mbid)
+
+
+def _from_rows(
+    key: tuple[str, str, str], members: list[sql.AlbumTrackRow], releases: _Releases
+) -> IncompleteAlbum | None:
+    first = members[0] if members else None
+    return _album(
+        key,
+        _album_numbers(members),
+        first.album if first else None,
+        _album_artist(members),
+        album_folder(first.path) if first else "",
+        releases,
+    )
+
+
+def _album(
+    key: tuple[str, str, str],
+    numbers: tuple[list[int], dict[int, list[int]], int | None, int, int, list[str]],
+    name: str | None,
+    albumartist: str | None,
+    folder: str,
+    releases: _Releases,
+) -> IncompleteAlbum | None:
+    """The album's report, ``None`` when it is complete. ``name`` is ``None`` for an
+    album known only as the home of a release whose files have no album tag."""
+    missing_discs, gaps, expected, present, files, gone = numbers
+    album = IncompleteAlbum(
+        albumartist=albumartist,
+        album=name,
+        folder=folder,
+        present=present,
+        expected=expected,
+        missing_discs=missing_discs,
+        gaps=gaps,
+        missing_files=gone,
+        files=files,
+    )
+    for mbid in sorted(releases.homes.get(key, [])):
+        missing = release_gaps(releases.files[mbid], releases.tracklists.get(mbid, []))
+        title = releases.titles.get(mbid, (None, None))
+        if missing or album.release_mbid is None:
+            album.release_mbid = mbid
+            album.release_title = title[0]
+            album.release_missing = missing
+        if name is None:
+            album.album = album.release_title
+            album.albumartist = title[1]
+            album.present = present_tracks(releases.files[mbid])
+            album.files = sum(1 for r in releases.files[mbid] if not r.missing)
+    if album.missing_discs or album.gaps or album.release_missing:
+        return album
+    return None
+
+
+class _Facts:
+    """An album's numbers from SQLite's per-disc sums (:func:`sql.disc_facts`),
+    the same as :func:`_album_numbers` of its rows."""
+
+    __slots__ = ("totaldiscs", "per_disc_total", "have", "files", "unnumbered", "first")
+
+    def __init__(self) -> None:
+        self.totaldiscs: int | None = None
+        self.per_disc_total: dict[int, int] = {}
+        self.have: dict[int, set[int]] = {}
+        self.files = self.unnumbered = 0
+        self.first: tuple[bytes, str, str] | None = None  # path bytes, album artist, album
+
+    def add(self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first):
+        disc = disc or 1
+        if self.totaldiscs is None or totaldiscs > self.totaldiscs:
+            self.totaldiscs = totaldiscs
+        if totaltracks is not None:
+            self.per_disc_total[disc] = max(self.per_disc_total.get(disc, 0), totaltracks)
+        if files:
+            self.have.setdefault(disc, set()).update(json.loads(numbers))
+        self.files += files
+        self.unnumbered += unnumbered
+        if self.first is None or first < self.first[0]:
+            self.first = (first, a, b)
+
+    def numbers(self, gone: list[str]):
+        assert self.totaldiscs is not None
+        missing_discs, gaps, expected = _gaps(self.totaldiscs, self.per_disc_total, self.have)
+        present = sum(1 for numbers in self.have.values() for n in numbers if n)
+        return missing_discs, gaps, expected, present + self.unnumbered, self.files, gone
 
 
 def _album_numbers(
@@ -442,6 +556,14 @@ def _album_numbers(
         else:
             unnumbered += 1
     assert totaldiscs is not None
+    missing_discs, gaps, expected = _gaps(totaldiscs, per_disc_total, have)
+    return missing_discs, gaps, expected, len(positions) + unnumbered, files, gone
+
+
+def _gaps(
+    totaldiscs: int, per_disc_total: dict[int, int], have: dict[int, set[int]]
+) -> tuple[list[int], dict[int, list[int]], int | None]:
+    """The tail of :func:`tag_gaps`, from its sums."""
     discs = set(range(1, totaldiscs + 1)) | set(per_disc_total)
     missing_discs = [d for d in range(1, totaldiscs + 1) if d not in have]
     gaps: dict[int, list[int]] = {}
@@ -457,4 +579,4 @@ def _album_numbers(
     all_discs = range(1, max(totaldiscs, max(discs, default=0)) + 1)
     if discs and all(d in per_disc_total for d in all_discs):
         expected = sum(per_disc_total[d] for d in all_discs)
-    return missing_discs, gaps, expected, len(positions) + unnumbered, files, gone
+    return missing_discs, gaps, expected

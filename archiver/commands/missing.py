@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import click
 
@@ -84,10 +84,8 @@ def _print(albums: list) -> None:
         return
     out = _Lines(console)
     for number, album in enumerate(albums):
-        if number:
-            out.line("")
-        for text, style in _album_lines(album):
-            out.line(text, style)
+        out.add([("", "")] if number else [])
+        out.add(_album_lines(album))
     out.flush()
     console.print(f"{plural(len(albums), 'incomplete album')}", highlight=False)
 
@@ -104,8 +102,9 @@ class _Lines:
         self.plain = not console.is_terminal and console.color_system is None
         self.pending: list[tuple[str, str]] = []
 
-    def line(self, text: str, style: str = "") -> None:
-        self.pending.append((text, style))
+    def add(self, lines: Iterable[tuple[str, str]]) -> None:
+        """(text, style) lines."""
+        self.pending.extend(lines)
         if len(self.pending) >= _BATCH:
             self.flush()
 
@@ -114,10 +113,10 @@ class _Lines:
         from rich.text import Text
 
         pending, self.pending = self.pending, []
-        if self.plain:
-            lines = [strip_control_codes(text) for text, _ in pending]
-            if not any("\t" in line for line in lines):
-                self.console.file.write("".join(line + "\n" for line in lines))
+        if self.plain and pending:
+            text = strip_control_codes("\n".join(text for text, _ in pending))
+            if "\t" not in text:
+                self.console.file.write(text + "\n")
                 self.console.file.flush()
                 return
         if pending:

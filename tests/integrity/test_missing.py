@@ -323,7 +323,8 @@ def test_report_text_is_what_rich_prints_line_by_line(tmp_path, monkeypatch) -> 
         }
         expected, got = io.StringIO(), io.StringIO()
         _rich_line_by_line(albums, Console(file=expected, **options))
-        monkeypatch.setattr(command, "cli_console", lambda: Console(file=got, **options))
+        console = Console(file=got, **options)
+        monkeypatch.setattr(command, "cli_console", lambda console=console: console)
         command._print(albums)
         assert got.getvalue() == expected.getvalue() + "15 incomplete albums\n"
         assert ("\x1b[1m" in got.getvalue()) == terminal

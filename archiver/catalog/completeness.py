@@ -182,21 +182,24 @@ def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> I
     """What the report says of an album, summed up by SQLite per (album artist,
     album, disc number) of the files tagged with these (album artist, album), so that
     no file's row comes to Python: ``(albumartist, album, discnumber, totaldiscs,
-    totaltracks, numbers, files, unnumbered, first, releases)``: the largest
-    ``totaldiscs or 0``; the largest true ``totaltracks`` (``None`` if none); a JSON
-    list of the distinct ``tracknumber or 0`` of the files on disk; how many files
-    are on disk and how many of those have no track number; the smallest path
-    (bytes); a JSON list of the releases the files are matched to."""
+    totaltracks, numbers, files, unnumbered, first, path, releases)``: JSON lists of
+    the distinct ``totaldiscs or 0``, of the distinct true ``totaltracks`` (or
+    ``null``) and of the distinct ``tracknumber or 0`` of the files on disk; how many
+    files are on disk and how many of those have no track number; the smallest path
+    (bytes) and its text (``min`` is the query's only min or max, so SQLite takes the
+    bare ``f.path`` from that row); a JSON list of the releases the files are matched to."""
     on_disk = "f.missing = 0"
     sql = (
         "SELECT t.albumartist, t.album, t.discnumber,"
-        f" max(CASE WHEN {_falsy('t.totaldiscs')} THEN 0 ELSE t.totaldiscs END),"
-        f" max(CASE WHEN {_falsy('t.totaltracks')} THEN NULL ELSE t.totaltracks END),"
+        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.totaldiscs')} THEN 0"
+        "   ELSE t.totaldiscs END),"
+        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.totaltracks')} THEN NULL"
+        "   ELSE t.totaltracks END),"
         f" json_group_array(DISTINCT CASE WHEN {_falsy('t.tracknumber')} THEN 0"
         f"   ELSE t.tracknumber END) FILTER (WHERE {on_disk}),"
         f" count(*) FILTER (WHERE {on_disk}),"
         f" count(*) FILTER (WHERE {on_disk} AND {_falsy('t.tracknumber')}),"
-        " min(f.path_bytes),"
+        " min(f.path_bytes), f.path,"
         " json_group_array(DISTINCT m.release_mbid) FILTER (WHERE m.status = 'matched'"
         "   AND m.release_mbid IS NOT NULL AND m.release_mbid != '')"
         " FROM json_each(?) j"
@@ -207,17 +210,6 @@ def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> I
     )
     pairs = json.dumps([list(group) for group in groups])
     return iter(conn.execute(sql, (pairs,)))
-
-
-def paths_of(conn: sqlite3.Connection, paths_bytes: list[bytes]) -> dict[bytes, str]:
-    """The paths (text) of the files at these bytes (a few thousand at a time)."""
-    out: dict[bytes, str] = {}
-    for start in range(0, len(paths_bytes), 5000):
-        part = paths_bytes[start : start + 5000]
-        marks = ", ".join("?" * len(part))
-        sql = f"SELECT path_bytes, path FROM files WHERE path_bytes IN ({marks})"
-        out.update((bytes(raw), path) for raw, path in conn.execute(sql, part))
-    return out
 
 
 def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 import click
@@ -109,12 +110,11 @@ class _Lines:
             self.flush()
 
     def flush(self) -> None:
-        from rich.control import strip_control_codes
         from rich.text import Text
 
         pending, self.pending = self.pending, []
         if self.plain and pending:
-            text = strip_control_codes("\n".join(text for text, _ in pending))
+            text = _strip_control_codes("\n".join(text for text, _ in pending))
             if "\t" not in text:
                 self.console.file.write(text + "\n")
                 self.console.file.flush()
@@ -125,6 +125,20 @@ class _Lines:
 
 
 _BATCH = 500  # lines per write
+
+
+def _strip_control_codes(text: str) -> str:
+    """``rich.control.strip_control_codes`` (``str.translate`` with a dict: 0.1 s per
+    MB) as one regular expression over the same characters."""
+    global _CONTROL
+    if _CONTROL is None:
+        from rich.control import STRIP_CONTROL_CODES
+
+        _CONTROL = re.compile("[" + "".join(re.escape(chr(c)) for c in STRIP_CONTROL_CODES) + "]")
+    return _CONTROL.sub("", text)
+
+
+_CONTROL: re.Pattern[str] | None = None
 
 
 def _album_lines(album) -> Iterator[tuple[str, str]]:

@@ -231,14 +231,12 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
         release_info = _Releases(conn, ordered, row_keys)
         for home in release_info.homes:
             albums.setdefault(home, [])
-        paths = sql.paths_of(conn, [f.first[0] for f in facts.values() if f.first])
         for key in chunk:
             album = None
             if key in facts:
                 numbers = facts[key].numbers(gone_paths.get(key, []))
-                first, albumartist, name = facts[key].first  # type: ignore[misc]
-                folder = album_folder(paths[first])
-                album = _album(key, numbers, name, albumartist, folder, release_info)
+                _, path, albumartist, name = facts[key].first  # type: ignore[misc]
+                album = _album(key, numbers, name, albumartist, album_folder(path), release_info)
             elif key in albums:
                 album = _from_rows(key, albums[key], release_info)
             if album is not None:
@@ -358,7 +356,7 @@ def _suspect_albums(
                 key = ("folder", folder, b.strip().casefold())
             if key in suspects:
                 suspects[key].add((a, b))
-        return {key: sorted(pairs, key=repr) for key, pairs in suspects.items()}
+        return {key: list(pairs) for key, pairs in suspects.items()}
     finally:
         tmp.close()
 
@@ -499,20 +497,25 @@ class _Facts:
         self.per_disc_total: dict[int, int] = {}
         self.have: dict[int, set[int]] = {}
         self.files = self.unnumbered = 0
-        self.first: tuple[bytes, str, str] | None = None  # path bytes, album artist, album
+        # The first file in path order: path bytes, path, album artist, album.
+        self.first: tuple[bytes, str, str, str] | None = None
 
-    def add(self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first):
+    def add(
+        self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first, path
+    ):
         disc = disc or 1
-        if self.totaldiscs is None or totaldiscs > self.totaldiscs:
-            self.totaldiscs = totaldiscs
-        if totaltracks is not None:
-            self.per_disc_total[disc] = max(self.per_disc_total.get(disc, 0), totaltracks)
+        most = max(json.loads(totaldiscs))
+        if self.totaldiscs is None or most > self.totaldiscs:
+            self.totaldiscs = most
+        totals = [total for total in json.loads(totaltracks) if total is not None]
+        if totals:
+            self.per_disc_total[disc] = max(self.per_disc_total.get(disc, 0), max(totals))
         if files:
             self.have.setdefault(disc, set()).update(json.loads(numbers))
         self.files += files
         self.unnumbered += unnumbered
         if self.first is None or first < self.first[0]:
-            self.first = (first, a, b)
+            self.first = (first, path, a, b)
 
     def numbers(self, gone: list[str]):
         assert self.totaldiscs is not None

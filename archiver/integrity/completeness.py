@@ -27,7 +27,9 @@ import operator
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,16 +191,14 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     stays flat in the catalog's size (the per-album sums go through a temporary
     database, not a dict of every album).
     """
-    gone = _in_path_order(sql.missing_files(conn))
-    gone_paths: dict[tuple[str, str, str], list[str]] = {}
-    for row in gone:
-        if row.album and row.album.strip():
-            gone_paths.setdefault(album_key(row), []).append(row.path)
-    forced = set(gone_paths)
-    gap_releases = sql.releases_with_gaps(conn, {r.release_mbid for r in gone if r.release_mbid})
-    homes = _release_homes(sql.rows_of_releases(conn, gap_releases))
-    forced.update(homes.values())
-    suspects = _suspect_albums(conn, forced)
+    # The files marked missing and the releases with a gap, on a second connection
+    # in a thread while this one sums up the discs (both are mostly SQLite's work,
+    # which runs without the GIL: on two cores, at the same time).
+    side = _InBackground(conn, _gone_and_homes)
+    try:
+        suspects = _suspect_albums(conn, lambda: _forced(*side.result()))
+    finally:
+        gone_paths, homes = side.result()
     if suspects is None:  # an album artist only Python calls blank: read everything
         return albums_from_rows(conn, sql.album_track_rows(conn))
     by_home: dict[tuple[str, str, str], list[str]] = {}
@@ -248,6 +248,75 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
 _CHUNK = 2000  # albums per read (tests lower it)
 
 
+def _gone_and_homes(
+    conn: sqlite3.Connection,
+) -> tuple[dict[tuple[str, str, str], list[str]], dict[str, tuple[str, str, str]]]:
+    """The paths of the files marked missing by album key (in path order), and the
+    home album of every release with a track that has no file."""
+    gone = _in_path_order(sql.missing_files(conn))
+    gone_paths: dict[tuple[str, str, str], list[str]] = {}
+    for row in gone:
+        if row.album and row.album.strip():
+            gone_paths.setdefault(album_key(row), []).append(row.path)
+    gap_releases = sql.releases_with_gaps(conn, {r.release_mbid for r in gone if r.release_mbid})
+    return gone_paths, _release_homes(sql.rows_of_releases(conn, gap_releases))
+
+
+def _forced(gone_paths: dict, homes: dict) -> set[tuple[str, str, str]]:
+    """Albums to report on whatever their tags say: a file marked missing, a release
+    with a gap that calls them home."""
+    return set(gone_paths) | set(homes.values())
+
+
+class _InBackground:
+    """``work(connection)`` in a thread, on a second, read-only connection to the same
+    catalog file; inline on ``conn`` when there is no file, when ``conn`` is inside a
+    transaction (a second connection would not see its changes) or when the second
+    connection cannot be opened."""
+
+    def __init__(self, conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], Any]):
+        self.conn, self.work = conn, work
+        self.thread: threading.Thread | None = None
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+        path = _catalog_file(conn)
+        if path and not conn.in_transaction:
+            self.thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+            self.thread.start()
+
+    def _run(self, path: str) -> None:
+        try:
+            other = sqlite3.connect(
+                f"file:{urllib.parse.quote(path)}?mode=ro", uri=True, timeout=30
+            )
+        except sqlite3.Error:
+            return  # result() does it inline
+        try:
+            self.value, self.done = self.work(other), True
+        except BaseException as exc:  # noqa: BLE001 (raised again by result())
+            self.error = exc
+        finally:
+            other.close()
+
+    def result(self) -> Any:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+            if self.error is not None:
+                raise self.error
+        if not self.done:
+            self.value, self.done = self.work(self.conn), True
+        return self.value
+
+
+def _catalog_file(conn: sqlite3.Connection) -> str | None:
+    for _, name, path in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return path or None
+    return None
+
+
 def _report_order(album: IncompleteAlbum) -> tuple[str, str, str]:
     return ((album.albumartist or "").casefold(), (album.album or "").casefold(), album.folder)
 
@@ -288,9 +357,10 @@ _SQL_SPACE = " \t\n\v\f\r"  # what SQLite's trim() in sql.folder_disc_sums strip
 
 
 def _suspect_albums(
-    conn: sqlite3.Connection, forced: set[tuple[str, str, str]]
+    conn: sqlite3.Connection, forced: Callable[[], set[tuple[str, str, str]]]
 ) -> dict[tuple[str, str, str], list[tuple[str | None, str]]] | None:
-    """Album keys with a possible gap against the tags, or in ``forced``, each with
+    """Album keys with a possible gap against the tags, or in ``forced()`` (asked for
+    once the sums are read), each with
     every (album artist, album) it is tagged as; ``None`` when an album artist is
     blank to Python but not to SQLite. A superset: an album whose discs and tracks
     are all present is never a suspect's cause, so no gap is lost.
@@ -308,7 +378,7 @@ def _suspect_albums(
         clean: list[tuple] = []
 
         def run_end(key: tuple[str, str, str], a, b, run: Iterable[tuple], at: int) -> None:
-            bad, most, discs = key in forced, 0, set()
+            bad, most, discs = False, 0, set()
             for row in run:  # (..., disc, totaldiscs, tracks_complete) from column ``at``
                 if not row[at + 2]:
                     bad = True
@@ -344,6 +414,8 @@ def _suspect_albums(
         for (key, a, b), run in folder_runs:
             run_end(key, a, b, run, 3)
         tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
+        for key in forced():
+            suspects.setdefault(key, set())
         # The other runs of the suspect keys (a hash may be another key's: checked).
         hashes = json.dumps(sorted({hash(key) for key in suspects}))
         for folder, a, b in tmp.execute(

@@ -25,13 +25,14 @@ import itertools
 import json
 import operator
 import os
+import queue
 import re
 import sqlite3
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from archiver.catalog import completeness as sql
 
@@ -205,43 +206,83 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     for mbid, home in homes.items():
         by_home.setdefault(home, []).append(mbid)
         suspects.setdefault(home, [])  # a release whose files have no album tag
-    out: list[IncompleteAlbum] = []
     keys = sorted(suspects, key=repr)
-    for start in range(0, len(keys), _CHUNK):  # a chunk of albums at a time: flat memory
-        chunk = keys[start : start + _CHUNK]
-        # Albums with an album artist: SQLite sums up their files per disc.
-        facts: dict[tuple[str, str, str], _Facts] = {}
-        releases: set[str] = set()
-        pairs = sorted({pair for key in chunk if key[0] == "artist" for pair in suspects[key]})
-        for a, b, *sums, mbids in sql.disc_facts(conn, pairs):
-            key = ("artist", a.strip().casefold(), b.strip().casefold())
-            facts.setdefault(key, _Facts()).add(a, b, *sums)
-            releases.update(json.loads(mbids))
-        # The others (blank album artist: by folder), and every release's files, as rows.
-        pairs = sorted(
-            {pair for key in chunk if key[0] == "folder" for pair in suspects[key]}, key=repr
-        )
-        rows = {r.file_id: r for r in sql.rows_of_groups(conn, pairs)}
-        releases.update(r.release_mbid for r in rows.values() if r.release_mbid)
-        releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
-        others = [i for i in sql.files_of_releases(conn, releases) if i not in rows]
-        rows.update((r.file_id, r) for r in sql.rows_of_files(conn, others))
-        ordered = _in_path_order(rows.values())
-        albums, row_keys = _by_album(ordered)
-        release_info = _Releases(conn, ordered, row_keys)
-        for home in release_info.homes:
-            albums.setdefault(home, [])
-        for key in chunk:
-            album = None
-            if key in facts:
-                numbers = facts[key].numbers(gone_paths.get(key, []))
-                _, path, albumartist, name = facts[key].first  # type: ignore[misc]
-                album = _album(key, numbers, name, albumartist, album_folder(path), release_info)
-            elif key in albums:
-                album = _from_rows(key, albums[key], release_info)
-            if album is not None:
-                out.append(album)
+    chunks = [keys[start : start + _CHUNK] for start in range(0, len(keys), _CHUNK)]
+
+    def read(conn: sqlite3.Connection) -> Iterator[_ChunkData]:
+        for chunk in chunks:
+            yield _read_chunk(conn, chunk, suspects, by_home)
+
+    out: list[IncompleteAlbum] = []
+    # A chunk of albums at a time (flat memory), SQLite reading the next chunk while
+    # Python works out this one.
+    for chunk, data in zip(chunks, _rows_in_background(conn, read, batch=1), strict=True):
+        out += _chunk_albums(chunk, data, gone_paths)
     out.sort(key=_report_order)
+    return out
+
+
+class _ChunkData(NamedTuple):
+    facts: list[tuple]  # sql.disc_facts of the albums with an album artist
+    rows: list[sql.AlbumTrackRow]  # in path order: the others, and every release's files
+    tracks: list[sql.ReleaseTrack]
+    titles: dict[str, tuple]
+
+
+def _read_chunk(
+    conn: sqlite3.Connection,
+    chunk: list[tuple[str, str, str]],
+    suspects: dict[tuple[str, str, str], list[tuple[str | None, str]]],
+    by_home: dict[tuple[str, str, str], list[str]],
+) -> _ChunkData:
+    """What SQLite has to say about a chunk of suspect albums."""
+    # Albums with an album artist: SQLite sums up their files per disc.
+    pairs = sorted({pair for key in chunk if key[0] == "artist" for pair in suspects[key]})
+    facts = list(sql.disc_facts(conn, pairs))
+    releases: set[str] = set()
+    for row in facts:
+        releases.update(json.loads(row[-1]))
+    # The others (blank album artist: by folder), and every release's files, as rows.
+    pairs = sorted(
+        {pair for key in chunk if key[0] == "folder" for pair in suspects[key]}, key=repr
+    )
+    rows = {r.file_id: r for r in sql.rows_of_groups(conn, pairs)}
+    releases.update(r.release_mbid for r in rows.values() if r.release_mbid)
+    releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
+    others = [i for i in sql.files_of_releases(conn, releases) if i not in rows]
+    rows.update((r.file_id, r) for r in sql.rows_of_files(conn, others))
+    ordered = _in_path_order(rows.values())
+    mbids = {r.release_mbid for r in ordered if r.release_mbid}
+    return _ChunkData(
+        facts, ordered, sql.release_tracks(conn, mbids), sql.release_titles(conn, mbids)
+    )
+
+
+def _chunk_albums(
+    chunk: list[tuple[str, str, str]],
+    data: _ChunkData,
+    gone_paths: dict[tuple[str, str, str], list[str]],
+) -> list[IncompleteAlbum]:
+    """The incomplete albums of a chunk, from what SQLite said of it (pure)."""
+    facts: dict[tuple[str, str, str], _Facts] = {}
+    for a, b, *sums, _ in data.facts:
+        key = ("artist", a.strip().casefold(), b.strip().casefold())
+        facts.setdefault(key, _Facts()).add(a, b, *sums)
+    albums, row_keys = _by_album(data.rows)
+    release_info = _Releases(data.rows, row_keys, data.tracks, data.titles)
+    for home in release_info.homes:
+        albums.setdefault(home, [])
+    out: list[IncompleteAlbum] = []
+    for key in chunk:
+        album = None
+        if key in facts:
+            numbers = facts[key].numbers(gone_paths.get(key, []))
+            _, path, albumartist, name = facts[key].first  # type: ignore[misc]
+            album = _album(key, numbers, name, albumartist, album_folder(path), release_info)
+        elif key in albums:
+            album = _from_rows(key, albums[key], release_info)
+        if album is not None:
+            out.append(album)
     return out
 
 
@@ -287,9 +328,7 @@ class _InBackground:
 
     def _run(self, path: str) -> None:
         try:
-            other = sqlite3.connect(
-                f"file:{urllib.parse.quote(path)}?mode=ro", uri=True, timeout=30
-            )
+            other = _open_reader(path)
         except sqlite3.Error:
             return  # result() does it inline
         try:
@@ -308,6 +347,77 @@ class _InBackground:
         if not self.done:
             self.value, self.done = self.work(self.conn), True
         return self.value
+
+
+def _rows_in_background(
+    conn: sqlite3.Connection,
+    query: Callable[[sqlite3.Connection], Iterable[Any]],
+    batch: int = 2048,
+) -> Iterator[Any]:
+    """``query(connection)``'s rows, read by a thread on a second, read-only connection
+    a few thousand ahead of the caller, so that SQLite's stepping (which runs without
+    the GIL) and the caller's Python overlap on two cores; inline on ``conn`` as
+    :class:`_InBackground` says."""
+    path = _catalog_file(conn)
+    if not path or conn.in_transaction:
+        yield from query(conn)
+        return
+    batches: queue.Queue = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            other = _open_reader(path)
+        except sqlite3.Error:
+            put(_INLINE)
+            return
+        try:
+            items: list[Any] = []
+            for item in query(other):
+                items.append(item)
+                if len(items) >= batch:
+                    if not put(items):
+                        return
+                    items = []
+            put(items)
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 (raised again by the caller)
+            put(exc)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = batches.get()
+            if item is _END:
+                return
+            if item is _INLINE:
+                yield from query(conn)
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_END, _INLINE = object(), object()
+
+
+def _open_reader(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True, timeout=30)
 
 
 def _catalog_file(conn: sqlite3.Connection) -> str | None:
@@ -394,7 +504,8 @@ def _suspect_albums(
                 tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
                 clean.clear()
 
-        for (a, b), run in itertools.groupby(sql.disc_sums(conn), key=_FIRST_TWO):
+        sums = _rows_in_background(conn, sql.disc_sums)
+        for (a, b), run in itertools.groupby(sums, key=_FIRST_TWO):
             if not b.strip():
                 continue  # no album
             if a.strip():
@@ -445,7 +556,9 @@ def albums_from_rows(
     """The incomplete albums among ``rows`` (in path order); with ``keep``, only those
     album keys (the others may have only part of their rows here)."""
     albums, row_keys = _by_album(rows)
-    releases = _Releases(conn, rows, row_keys)
+    mbids = {r.release_mbid for r in rows if r.release_mbid}
+    tracks, titles = sql.release_tracks(conn, mbids), sql.release_titles(conn, mbids)
+    releases = _Releases(rows, row_keys, tracks, titles)
     for home in releases.homes:
         albums.setdefault(home, [])
     out: list[IncompleteAlbum] = []
@@ -486,9 +599,10 @@ class _Releases:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
         rows: list[sql.AlbumTrackRow],
         row_keys: dict[int, tuple[str, str, str]],
+        tracks: list[sql.ReleaseTrack],
+        titles: dict[str, tuple],
     ) -> None:
         # Files matched to a release count for the release even if their album tag differs.
         self.files: dict[str, list[sql.AlbumTrackRow]] = {}
@@ -496,9 +610,9 @@ class _Releases:
             if row.release_mbid:
                 self.files.setdefault(row.release_mbid, []).append(row)
         self.tracklists: dict[str, list[sql.ReleaseTrack]] = {}
-        for track in sql.release_tracks(conn, self.files):
+        for track in tracks:  # sql.release_tracks of the releases
             self.tracklists.setdefault(track.release_mbid, []).append(track)
-        self.titles = sql.release_titles(conn, self.files)
+        self.titles = titles  # sql.release_titles of the releases
         # Each release is reported with the album holding most of its files.
         self.homes: dict[tuple[str, str, str], list[str]] = {}
         for mbid, members in self.files.items():

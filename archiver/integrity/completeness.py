@@ -25,12 +25,9 @@ import itertools
 import json
 import operator
 import os
-import queue
 import re
 import sqlite3
-import threading
-import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -192,14 +189,8 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     stays flat in the catalog's size (the per-album sums go through a temporary
     database, not a dict of every album).
     """
-    # The files marked missing and the releases with a gap, on a second connection
-    # in a thread while this one sums up the discs (both are mostly SQLite's work,
-    # which runs without the GIL: on two cores, at the same time).
-    side = _InBackground(conn, _gone_and_homes)
-    try:
-        suspects = _suspect_albums(conn, lambda: _forced(*side.result()))
-    finally:
-        gone_paths, homes = side.result()
+    gone_paths, homes = _gone_and_homes(conn)
+    suspects = _suspect_albums(conn, set(gone_paths) | set(homes.values()))
     if suspects is None:  # an album artist only Python calls blank: read everything
         return albums_from_rows(conn, sql.album_track_rows(conn))
     by_home: dict[tuple[str, str, str], list[str]] = {}
@@ -209,15 +200,9 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     keys = sorted(suspects, key=repr)
     chunks = [keys[start : start + _CHUNK] for start in range(0, len(keys), _CHUNK)]
 
-    def read(conn: sqlite3.Connection) -> Iterator[_ChunkData]:
-        for chunk in chunks:
-            yield _read_chunk(conn, chunk, suspects, by_home)
-
     out: list[IncompleteAlbum] = []
-    # A chunk of albums at a time (flat memory), SQLite reading the next chunk while
-    # Python works out this one.
-    for chunk, data in zip(chunks, _rows_in_background(conn, read, batch=1), strict=True):
-        out += _chunk_albums(chunk, data, gone_paths)
+    for chunk in chunks:  # a chunk of albums at a time: flat memory
+        out += _chunk_albums(chunk, _read_chunk(conn, chunk, suspects, by_home), gone_paths)
     out.sort(key=_report_order)
     return out
 
@@ -303,130 +288,6 @@ def _gone_and_homes(
     return gone_paths, _release_homes(sql.rows_of_releases(conn, gap_releases))
 
 
-def _forced(gone_paths: dict, homes: dict) -> set[tuple[str, str, str]]:
-    """Albums to report on whatever their tags say: a file marked missing, a release
-    with a gap that calls them home."""
-    return set(gone_paths) | set(homes.values())
-
-
-class _InBackground:
-    """``work(connection)`` in a thread, on a second, read-only connection to the same
-    catalog file; inline on ``conn`` when there is no file, when ``conn`` is inside a
-    transaction (a second connection would not see its changes) or when the second
-    connection cannot be opened."""
-
-    def __init__(self, conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], Any]):
-        self.conn, self.work = conn, work
-        self.thread: threading.Thread | None = None
-        self.done = False
-        self.value: Any = None
-        self.error: BaseException | None = None
-        path = _catalog_file(conn)
-        if path and not conn.in_transaction:
-            self.thread = threading.Thread(target=self._run, args=(path,), daemon=True)
-            self.thread.start()
-
-    def _run(self, path: str) -> None:
-        try:
-            other = _open_reader(path)
-        except sqlite3.Error:
-            return  # result() does it inline
-        try:
-            self.value, self.done = self.work(other), True
-        except BaseException as exc:  # noqa: BLE001 (raised again by result())
-            self.error = exc
-        finally:
-            other.close()
-
-    def result(self) -> Any:
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
-            if self.error is not None:
-                raise self.error
-        if not self.done:
-            self.value, self.done = self.work(self.conn), True
-        return self.value
-
-
-def _rows_in_background(
-    conn: sqlite3.Connection,
-    query: Callable[[sqlite3.Connection], Iterable[Any]],
-    batch: int = 2048,
-) -> Iterator[Any]:
-    """``query(connection)``'s rows, read by a thread on a second, read-only connection
-    a few thousand ahead of the caller, so that SQLite's stepping (which runs without
-    the GIL) and the caller's Python overlap on two cores; inline on ``conn`` as
-    :class:`_InBackground` says."""
-    path = _catalog_file(conn)
-    if not path or conn.in_transaction:
-        yield from query(conn)
-        return
-    batches: queue.Queue = queue.Queue(maxsize=8)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                batches.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            other = _open_reader(path)
-        except sqlite3.Error:
-            put(_INLINE)
-            return
-        try:
-            items: list[Any] = []
-            for item in query(other):
-                items.append(item)
-                if len(items) >= batch:
-                    if not put(items):
-                        return
-                    items = []
-            put(items)
-            put(_END)
-        except BaseException as exc:  # noqa: BLE001 (raised again by the caller)
-            put(exc)
-        finally:
-            other.close()
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = batches.get()
-            if item is _END:
-                return
-            if item is _INLINE:
-                yield from query(conn)
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield from item
-    finally:
-        stop.set()
-        thread.join()
-
-
-_END, _INLINE = object(), object()
-
-
-def _open_reader(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True, timeout=30)
-
-
-def _catalog_file(conn: sqlite3.Connection) -> str | None:
-    for _, name, path in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return path or None
-    return None
-
-
 def _report_order(album: IncompleteAlbum) -> tuple[str, str, str]:
     return ((album.albumartist or "").casefold(), (album.album or "").casefold(), album.folder)
 
@@ -467,10 +328,9 @@ _SQL_SPACE = " \t\n\v\f\r"  # what SQLite's trim() in sql.folder_disc_sums strip
 
 
 def _suspect_albums(
-    conn: sqlite3.Connection, forced: Callable[[], set[tuple[str, str, str]]]
+    conn: sqlite3.Connection, forced: set[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], list[tuple[str | None, str]]] | None:
-    """Album keys with a possible gap against the tags, or in ``forced()`` (asked for
-    once the sums are read), each with
+    """Album keys with a possible gap against the tags, or in ``forced``, each with
     every (album artist, album) it is tagged as; ``None`` when an album artist is
     blank to Python but not to SQLite. A superset: an album whose discs and tracks
     are all present is never a suspect's cause, so no gap is lost.
@@ -504,8 +364,7 @@ def _suspect_albums(
                 tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
                 clean.clear()
 
-        sums = _rows_in_background(conn, sql.disc_sums)
-        for (a, b), run in itertools.groupby(sums, key=_FIRST_TWO):
+        for (a, b), run in itertools.groupby(sql.disc_sums(conn), key=_FIRST_TWO):
             if not b.strip():
                 continue  # no album
             if a.strip():
@@ -525,7 +384,7 @@ def _suspect_albums(
         for (key, a, b), run in folder_runs:
             run_end(key, a, b, run, 3)
         tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
-        for key in forced():
+        for key in forced:  # their runs are all clean: fetched back below
             suspects.setdefault(key, set())
         # The other runs of the suspect keys (a hash may be another key's: checked).
         hashes = json.dumps(sorted({hash(key) for key in suspects}))

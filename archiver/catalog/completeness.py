@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 
@@ -246,8 +245,9 @@ def rows_of_releases(
     return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(release_mbids),)))
 
 
-@dataclass(frozen=True)
-class ReleaseTrack:
+class ReleaseTrack(NamedTuple):
+    """One track of a stored release tracklist (a tuple: tens of thousands per report)."""
+
     release_mbid: str
     track_mbid: str
     disc: int
@@ -265,7 +265,7 @@ def release_tracks(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> li
         " ORDER BY release_mbid, disc_number, position",
         (_json_list(release_mbids),),
     ).fetchall()
-    return [ReleaseTrack(*row) for row in rows]
+    return list(map(ReleaseTrack._make, rows))
 
 
 def release_titles(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> dict[str, tuple]:

@@ -347,15 +347,7 @@ def _suspect_albums(
         tmp.execute("CREATE TABLE runs (h INTEGER, folder, a, b)")
         clean: list[tuple] = []
 
-        def run_end(key: tuple[str, str, str], a, b, run: Iterable[tuple], at: int) -> None:
-            bad, most, discs = False, 0, set()
-            for row in run:  # (..., disc, totaldiscs, tracks_complete) from column ``at``
-                if not row[at + 2]:
-                    bad = True
-                totaldiscs = row[at + 1]
-                if totaldiscs and totaldiscs > most:
-                    most = totaldiscs
-                discs.add(row[at] or 1)
+        def run_end(key: tuple[str, str, str], a, b, bad: bool, most: int, discs: set) -> None:
             if bad or any(d not in discs for d in range(1, most + 1)):
                 suspects.setdefault(key, set()).add((a, b))
                 return
@@ -364,15 +356,33 @@ def _suspect_albums(
                 tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
                 clean.clear()
 
-        for (a, b), run in itertools.groupby(sql.disc_sums(conn), key=_FIRST_TWO):
-            if not b.strip():
-                continue  # no album
-            if a.strip():
-                key = ("artist", a.strip().casefold(), b.strip().casefold())
-                run_end(key, a, b, run, 2)
-            elif a.strip(_SQL_SPACE):  # blank to Python (Unicode spaces), not to SQLite
-                return None
-            # else a blank album artist: sql.folder_disc_sums has it
+        # One pass, each run's sums kept in locals (this loop sees every album).
+        key: tuple[str, str, str] | None = None
+        run_a = run_b = None
+        bad, most, discs = False, 0, set()
+        for a, b, disc, totaldiscs, tracks_complete in sql.disc_sums(conn):
+            if a != run_a or b != run_b:
+                if key is not None:
+                    run_end(key, run_a, run_b, bad, most, discs)
+                run_a, run_b, key = a, b, None
+                if not b.strip():
+                    continue  # no album
+                if a.strip():
+                    key = ("artist", a.strip().casefold(), b.strip().casefold())
+                    bad, most, discs = False, 0, set()
+                elif a.strip(_SQL_SPACE):  # blank to Python (Unicode spaces), not to SQLite
+                    return None
+                else:
+                    continue  # a blank album artist: sql.folder_disc_sums has it
+            elif key is None:
+                continue
+            if not tracks_complete:
+                bad = True
+            if totaldiscs and totaldiscs > most:
+                most = totaldiscs
+            discs.add(disc or 1)
+        if key is not None:
+            run_end(key, run_a, run_b, bad, most, discs)
         folder_runs = itertools.groupby(
             (
                 (("folder", album_folder(folder + "_"), b.strip().casefold()), a, b, *sums)
@@ -382,7 +392,14 @@ def _suspect_albums(
             key=_FIRST_THREE,
         )
         for (key, a, b), run in folder_runs:
-            run_end(key, a, b, run, 3)
+            bad, most, discs = False, 0, set()
+            for *_, disc, totaldiscs, tracks_complete in run:
+                if not tracks_complete:
+                    bad = True
+                if totaldiscs and totaldiscs > most:
+                    most = totaldiscs
+                discs.add(disc or 1)
+            run_end(key, a, b, bad, most, discs)
         tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
         for key in forced:  # their runs are all clean: fetched back below
             suspects.setdefault(key, set())
@@ -403,7 +420,6 @@ def _suspect_albums(
         tmp.close()
 
 
-_FIRST_TWO = operator.itemgetter(0, 1)
 _FIRST_THREE = operator.itemgetter(0, 1, 2)
 
 

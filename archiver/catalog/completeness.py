@@ -102,8 +102,9 @@ def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
 
 
 def missing_files(conn: sqlite3.Connection) -> Iterator[AlbumTrackRow]:
-    """The files marked missing by the last scan (few: through the ``missing`` index)."""
-    sql = f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1"
+    """The files marked missing by the last scan (few: through the ``missing`` index),
+    in path order."""
+    sql = f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1 ORDER BY f.path_bytes"
     return map(AlbumTrackRow._make, conn.execute(sql))
 
 
@@ -224,11 +225,11 @@ def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) ->
 
 
 def rows_of_files(conn: sqlite3.Connection, file_ids: Iterable[int]) -> Iterator[AlbumTrackRow]:
-    """The rows of these files (those with a tags row)."""
+    """The rows of these files (those with a tags row), in path order."""
     sql = (
         f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
         " JOIN files f ON f.id = j.value JOIN tags t ON t.file_id = f.id"
-        " LEFT JOIN matches m ON m.file_id = f.id"
+        " LEFT JOIN matches m ON m.file_id = f.id ORDER BY f.path_bytes"
     )
     return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(file_ids),)))
 
@@ -236,11 +237,12 @@ def rows_of_files(conn: sqlite3.Connection, file_ids: Iterable[int]) -> Iterator
 def rows_of_releases(
     conn: sqlite3.Connection, release_mbids: Iterable[str]
 ) -> Iterator[AlbumTrackRow]:
-    """The row of every file matched to one of these releases."""
+    """The row of every file matched to one of these releases, in path order."""
     sql = (
         f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
         " JOIN matches m ON m.release_mbid = j.value AND +m.status = 'matched'"
         " JOIN files f ON f.id = m.file_id JOIN tags t ON t.file_id = m.file_id"
+        " ORDER BY f.path_bytes"
     )
     return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(release_mbids),)))
 

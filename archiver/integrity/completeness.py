@@ -235,8 +235,9 @@ def _read_chunk(
     releases.update(r.release_mbid for r in rows.values() if r.release_mbid)
     releases.update(mbid for key in chunk for mbid in by_home.get(key, ()))
     others = [i for i in sql.files_of_releases(conn, releases) if i not in rows]
-    rows.update((r.file_id, r) for r in sql.rows_of_files(conn, others))
-    ordered = _in_path_order(rows.values())
+    ordered = list(sql.rows_of_files(conn, others))  # in path order
+    if rows:
+        ordered = _in_path_order([*rows.values(), *ordered])
     mbids = {r.release_mbid for r in ordered if r.release_mbid}
     return _ChunkData(
         facts, ordered, sql.release_tracks(conn, mbids), sql.release_titles(conn, mbids)
@@ -279,7 +280,7 @@ def _gone_and_homes(
 ) -> tuple[dict[tuple[str, str, str], list[str]], dict[str, tuple[str, str, str]]]:
     """The paths of the files marked missing by album key (in path order), and the
     home album of every release with a track that has no file."""
-    gone = _in_path_order(sql.missing_files(conn))
+    gone = sql.missing_files(conn)  # in path order
     gone_paths: dict[tuple[str, str, str], list[str]] = {}
     for row in gone:
         if row.album and row.album.strip():
@@ -301,9 +302,9 @@ _PATH_BYTES = operator.attrgetter("path_bytes")
 
 def _release_homes(rows: Iterable[sql.AlbumTrackRow]) -> dict[str, tuple[str, str, str]]:
     """Each release's home album: the album key most of its files have (exact when
-    ``rows`` holds every file of the release)."""
+    ``rows``, in path order, hold every file of the release)."""
     by_release: dict[str, list[sql.AlbumTrackRow]] = {}
-    for row in _in_path_order({r.file_id: r for r in rows}.values()):
+    for row in rows:
         if row.release_mbid:
             by_release.setdefault(row.release_mbid, []).append(row)
     return {mbid: _home(mbid, members) for mbid, members in by_release.items()}

@@ -328,3 +328,19 @@ def test_report_text_is_what_rich_prints_line_by_line(tmp_path, monkeypatch) -> 
         command._print(albums)
         assert got.getvalue() == expected.getvalue() + "15 incomplete albums\n"
         assert ("\x1b[1m" in got.getvalue()) == terminal
+
+
+def test_a_release_split_evenly_goes_home_to_its_first_files_album() -> None:
+    """On a tie the home album is the one of the release's first file in path order (it
+    was ``max(set(...))``, which followed the process's hash seed)."""
+    from archiver.integrity.completeness import _home
+
+    def file(n: int, album: str, path: str) -> sql.AlbumTrackRow:
+        return sql.AlbumTrackRow(n, path, 0, album, "Band", "Band", 1, 1, n, 4, "rel", None)
+
+    first = [file(1, "LP", "/m/a/1.flac"), file(2, "Other", "/m/b/2.flac")]
+    assert _home("rel", first) == ("artist", "band", "lp")
+    assert _home("rel", first[::-1]) == ("artist", "band", "other")
+    most = [*first, file(3, "Other", "/m/b/3.flac")]
+    assert _home("rel", most) == ("artist", "band", "other")
+    assert _home("rel", [file(4, " ", "/m/c/4.flac")]) == ("release", "rel", "")

@@ -3,11 +3,13 @@ file's album position, and the stored MusicBrainz tracklists of matched releases
 Callers pass a ``sqlite3.Connection``.
 
 At a million tracks, reading every file's row into Python is too slow and too
-big, so ``missing`` first asks SQLite for per-disc summaries (:func:`disc_groups`,
-off a covering index), the files marked missing (:func:`missing_files`) and the
-matched releases with a track that has no file (:func:`releases_with_gaps`),
-then reads the rows of only the albums these point at (:func:`rows_of_groups`,
-:func:`rows_of_releases`)."""
+big, so ``missing`` first asks SQLite for per-disc sums of every album
+(:func:`disc_sums`, off a covering index, each disc's track numbers tested by
+SQLite), the files marked missing (:func:`missing_files`) and the matched
+releases with a track that has no file (:func:`releases_with_gaps`); then, for
+only the albums these point at, per-disc facts (:func:`disc_facts`: no file's
+row), and the rows of the files of their matched releases (:func:`rows_of_files`)
+and of albums without album artist (:func:`rows_of_groups`)."""
 
 from __future__ import annotations
 
@@ -156,15 +158,11 @@ def releases_with_gaps(conn: sqlite3.Connection, gone: Iterable[str] = ()) -> li
 
 
 def rows_of_groups(
-    conn: sqlite3.Connection, groups: Iterable[tuple[str | None, str]], *, artist: bool = True
+    conn: sqlite3.Connection, groups: Iterable[tuple[str | None, str]]
 ) -> Iterator[AlbumTrackRow]:
-    """The row of every file tagged with one of these (album artist, album),
-    in one query. ``artist=False`` leaves the track artist out (``None``): it is only
-    used for albums without album artist, and reading it costs the tags row where
-    the rest comes off the covering index."""
-    columns = _ROW_COLUMNS if artist else _ROW_COLUMNS.replace("t.artist", "NULL")
+    """The row of every file tagged with one of these (album artist, album), in one query."""
     sql = (
-        f"SELECT {columns} FROM json_each(?) j"
+        f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
         " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
         " AND t.album = json_extract(j.value, '$[1]')"
         " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"

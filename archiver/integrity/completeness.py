@@ -280,7 +280,7 @@ def _gone_and_homes(
 ) -> tuple[dict[tuple[str, str, str], list[str]], dict[str, tuple[str, str, str]]]:
     """The paths of the files marked missing by album key (in path order), and the
     home album of every release with a track that has no file."""
-    gone = sql.missing_files(conn)  # in path order
+    gone = list(sql.missing_files(conn))  # in path order
     gone_paths: dict[tuple[str, str, str], list[str]] = {}
     for row in gone:
         if row.album and row.album.strip():

@@ -344,3 +344,49 @@ def test_a_release_split_evenly_goes_home_to_its_first_files_album() -> None:
     most = [*first, file(3, "Other", "/m/b/3.flac")]
     assert _home("rel", most) == ("artist", "band", "other")
     assert _home("rel", [file(4, " ", "/m/c/4.flac")]) == ("release", "rel", "")
+
+
+def test_a_release_gap_left_by_a_missing_file_of_another_album(tmp_path) -> None:
+    """A release's only missing track is a file marked missing under another album tag:
+    the release's home album (complete by its tags) is reported with that track."""
+    from archiver.catalog.db import open_catalog
+    from archiver.integrity.completeness import albums_from_rows
+    from tests.conftest import add_match, add_root, add_track
+
+    catalog = open_catalog(tmp_path / "c.db")
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    conn.execute(
+        "INSERT INTO mb_releases (mbid, title, artist_credit, fetched_at)"
+        " VALUES ('rel', 'Home', 'Band', 'now')"
+    )
+    conn.execute("INSERT INTO mb_recordings (mbid, title) VALUES ('rec', 'R')")
+    for n in range(1, 5):
+        conn.execute(
+            "INSERT INTO mb_tracks (mbid, release_mbid, disc_number, position, number, title,"
+            " recording_mbid) VALUES (?, 'rel', 1, ?, ?, ?, 'rec')",
+            (f"t{n}", n, str(n), f"Song {n}"),
+        )
+    for n in range(1, 4):
+        file_id = add_track(
+            conn,
+            f"/m/Home/{n}.flac",
+            albumartist="Band",
+            album="Home",
+            tracknumber=n,
+            totaltracks=3,
+        )
+        add_match(conn, file_id, release_mbid="rel", track_mbid=f"t{n}")
+    stray = add_track(
+        conn, "/m/Stray/1.flac", albumartist="Band", album="Stray", tracknumber=1, totaltracks=1,
+        missing=1,
+    )  # fmt: skip
+    add_match(conn, stray, release_mbid="rel", track_mbid="t4")
+    conn.commit()
+    full = albums_from_rows(conn, sql.album_track_rows(conn))
+    assert [(a.album, [t.title for t in a.release_missing]) for a in full] == [
+        ("Home", ["Song 4"]),
+        ("Stray", []),
+    ]
+    assert incomplete_albums(conn) == full
+    catalog.close()

@@ -3,24 +3,25 @@ file's album position, and the stored MusicBrainz tracklists of matched releases
 Callers pass a ``sqlite3.Connection``.
 
 At a million tracks, reading every file's row into Python is too slow and too
-big, so ``missing`` first asks SQLite for per-disc summaries (:func:`disc_groups`,
-off a covering index), the files marked missing (:func:`missing_files`) and the
-matched releases with a track that has no file (:func:`releases_with_gaps`),
-then reads the rows of only the albums these point at (:func:`rows_of_groups`,
-:func:`rows_of_releases`)."""
+big, so ``missing`` first asks SQLite for per-disc sums of every album
+(:func:`disc_sums`, off a covering index, each disc's track numbers tested by
+SQLite), the files marked missing (:func:`missing_files`) and the matched
+releases with a track that has no file (:func:`releases_with_gaps`); then, for
+only the albums these point at, per-disc facts (:func:`disc_facts`: no file's
+row), and the rows of the files of their matched releases (:func:`rows_of_files`)
+and of albums without album artist (:func:`rows_of_groups`)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class AlbumTrackRow:
-    """One file's album position, for the completeness report."""
+class AlbumTrackRow(NamedTuple):
+    """One file's album position, for the completeness report (a tuple: a million
+    of them are built at most once, and cheaply)."""
 
     file_id: int
     path: str
@@ -34,13 +35,14 @@ class AlbumTrackRow:
     totaltracks: int | None
     release_mbid: str | None
     track_mbid: str | None
+    path_bytes: bytes | None = None  # the path's exact bytes: the report's order
 
 
 _ROW_COLUMNS = (
     "f.id, f.path, f.missing, t.album, t.albumartist, t.artist, t.discnumber,"
     " t.totaldiscs, t.tracknumber, t.totaltracks,"
     " CASE WHEN m.status = 'matched' THEN m.release_mbid END,"
-    " CASE WHEN m.status = 'matched' THEN m.track_mbid END"
+    " CASE WHEN m.status = 'matched' THEN m.track_mbid END, f.path_bytes"
 )
 _ROW_FROM = "files f JOIN tags t ON t.file_id = f.id LEFT JOIN matches m ON m.file_id = f.id"
 
@@ -53,80 +55,79 @@ def album_track_rows(conn: sqlite3.Connection) -> list[AlbumTrackRow]:
         " OR (m.status = 'matched' AND m.release_mbid IS NOT NULL)"
         " ORDER BY f.path_bytes"
     ).fetchall()
-    return [AlbumTrackRow(*row) for row in rows]
+    return [AlbumTrackRow._make(row) for row in rows]
 
 
-@dataclass(frozen=True)
-class DiscGroup:
-    """The files of one (album artist, album, disc number) as tagged, summed up by
-    SQLite; ``folder`` (the files' folder, ending in ``/``) only when the album
-    artist is blank. Files marked missing count here: :func:`missing_files` finds them."""
-
-    albumartist: str | None
-    album: str
-    folder: str | None
-    disc: int | None
-    totaltracks: int | None  # the largest on the disc
-    totaldiscs: int | None  # the largest
-    files: int
-    distinct: int  # distinct track numbers >= 1
-    low: int | None  # smallest and largest of those numbers
-    high: int | None
-
-    @property
-    def tracks_complete(self) -> bool:
-        """Every number 1..totaltracks has a file (a sufficient test: the
-        numbers are exactly 1..high with high >= totaltracks)."""
-        total = self.totaltracks or 0
-        if total <= 0:
-            return True
-        return self.low == 1 and self.high == self.distinct and self.high >= total
-
-
-_BLANK = "trim(t.albumartist, ' ' || char(9, 10, 11, 12, 13)) = ''"
 _NUMBER = "CASE WHEN t.tracknumber >= 1 THEN t.tracknumber END"
+# Every number 1..totaltracks has a file (a sufficient test: the distinct numbers
+# >= 1 are exactly 1..the largest, which is at least totaltracks); files marked
+# missing count here (:func:`missing_files` finds them).
 _SUMS = (
-    f"max(t.totaltracks), max(t.totaldiscs), count(*), count(DISTINCT {_NUMBER}),"
-    f" min({_NUMBER}), max({_NUMBER})"
+    "max(t.totaldiscs),"
+    f" coalesce(max(t.totaltracks), 0) <= 0 OR coalesce(min({_NUMBER}) = 1"
+    f" AND max({_NUMBER}) = count(DISTINCT {_NUMBER}) AND max({_NUMBER}) >= max(t.totaltracks), 0)"
 )
+_BLANK = "trim(t.albumartist, ' ' || char(9, 10, 11, 12, 13)) = ''"
 
 
-def disc_groups(conn: sqlite3.Connection) -> Iterator[DiscGroup]:
-    """One summary per (album artist, album, disc number[, folder]) of the files with
-    an album tag, streamed. The album artist's groups come off the covering index
-    ``tags_album_disc`` in order (no sort, no join); only files with a blank album
-    artist are joined to their path, grouped by folder."""
-    by_artist = conn.execute(
-        f"SELECT t.albumartist, t.album, NULL, t.discnumber, {_SUMS} FROM tags t"
+def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """``(albumartist, album, disc, totaldiscs, tracks_complete)`` for every (album
+    artist, album, disc number) of the files with an album tag and an album artist
+    (blank ones included), streamed off the covering index ``tags_album_disc`` in its
+    order (no sort, no join: an album artist and album's discs come one after the
+    other); ``totaldiscs`` is the largest, ``tracks_complete`` is 1 when the disc has
+    every number 1..totaltracks (the largest on the disc) or no total."""
+    cursor = conn.execute(
+        f"SELECT t.albumartist, t.album, t.discnumber, {_SUMS} FROM tags t"
         " WHERE t.albumartist IS NOT NULL AND t.album IS NOT NULL AND t.album != ''"
         " GROUP BY t.albumartist, t.album, t.discnumber"
     )
-    by_folder = conn.execute(
+    cursor.arraysize = 1024
+    for batch in iter(cursor.fetchmany, []):
+        yield from batch
+
+
+def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """The same for files whose album artist is NULL or blank to SQLite, per folder
+    too (the files' folder, ending in ``/``): ``(albumartist, album, folder, disc,
+    totaldiscs, tracks_complete)``."""
+    cursor = conn.execute(
         f"SELECT t.albumartist, t.album, rtrim(f.path, replace(f.path, '/', '')) AS folder,"
         f" t.discnumber, {_SUMS} FROM tags t JOIN files f ON f.id = t.file_id"
         f" WHERE (t.albumartist IS NULL OR (t.albumartist < '!' AND {_BLANK}))"
         " AND t.album IS NOT NULL AND t.album != ''"
         " GROUP BY t.albumartist, t.album, folder, t.discnumber"
     )
-    for cursor in (by_artist, by_folder):
-        cursor.arraysize = 1024
-        for batch in iter(cursor.fetchmany, []):
-            for row in batch:
-                if row[2] is None and row[0] is not None and not row[0].strip(" \t\n\v\f\r"):
-                    continue  # blank: the by_folder query has it
-                yield DiscGroup(*row)
+    cursor.arraysize = 1024
+    for batch in iter(cursor.fetchmany, []):
+        yield from batch
 
 
 def missing_files(conn: sqlite3.Connection) -> Iterator[AlbumTrackRow]:
-    """The files marked missing by the last scan (few: through the ``missing`` index)."""
-    for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1"):
-        yield AlbumTrackRow(*row)
+    """The files marked missing by the last scan (few: through the ``missing`` index),
+    in path order."""
+    sql = f"SELECT {_ROW_COLUMNS} FROM {_ROW_FROM} WHERE f.missing = 1 ORDER BY f.path_bytes"
+    return map(AlbumTrackRow._make, conn.execute(sql))
 
 
-def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
+def releases_with_gaps(conn: sqlite3.Connection, gone: Iterable[str] = ()) -> list[str]:
     """Matched releases with a stored track no present file is matched to (by track id,
-    or by disc and track number for matches without a track id). Each test is one
-    lookup in ``matches_release`` (release, track id)."""
+    or by disc and track number for matches without a track id); ``gone``: the
+    releases of the files marked missing (:func:`missing_files`), the only ones whose
+    tracks may be matched to no file on disk although a match row exists.
+
+    First the candidates: releases with a track no match row has (a pass over
+    ``mb_tracks`` in table order with one lookup in ``matches_release`` per track,
+    reading no file), and ``gone``; then the exact test on those alone."""
+    candidates = {
+        row[0]
+        for row in conn.execute(
+            "SELECT trk.release_mbid FROM mb_tracks trk NOT INDEXED WHERE NOT EXISTS"
+            " (SELECT 1 FROM matches m WHERE m.release_mbid = trk.release_mbid"
+            " AND m.track_mbid = trk.mbid AND m.status = 'matched')"
+        )
+    }
+    candidates.update(gone)
     present = (
         "SELECT 1 FROM matches m JOIN files f ON f.id = m.file_id"
         " WHERE m.release_mbid = trk.release_mbid AND +m.status = 'matched'"
@@ -144,44 +145,109 @@ def releases_with_gaps(conn: sqlite3.Connection) -> list[str]:
     return [
         row[0]
         for row in conn.execute(
-            "SELECT DISTINCT trk.release_mbid FROM mb_tracks trk"
-            " WHERE trk.release_mbid IN (SELECT release_mbid FROM matches"
-            "   WHERE status = 'matched' AND release_mbid IS NOT NULL AND release_mbid != '')"
+            "SELECT DISTINCT trk.release_mbid FROM json_each(?) j"
+            " JOIN mb_tracks trk ON trk.release_mbid = j.value"
+            " WHERE EXISTS (SELECT 1 FROM matches WHERE release_mbid = trk.release_mbid"
+            "   AND +status = 'matched')"
             f" AND NOT EXISTS ({present})"
             f" AND NOT EXISTS ({by_position.format('IS NULL')})"
-            f" AND NOT EXISTS ({untracked_empty})"
+            f" AND NOT EXISTS ({untracked_empty})",
+            (_json_list(c for c in candidates if c),),
         )
     ]
 
 
 def rows_of_groups(
     conn: sqlite3.Connection, groups: Iterable[tuple[str | None, str]]
-) -> Iterator[tuple[bytes, AlbumTrackRow]]:
-    """(path bytes, row) of every file tagged with one of these (album artist, album)."""
+) -> Iterator[AlbumTrackRow]:
+    """The row of every file tagged with one of these (album artist, album), in one query."""
     sql = (
-        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM {_ROW_FROM}"
-        " WHERE t.albumartist IS ? AND t.album = ?"
+        f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
+        " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
+        " AND t.album = json_extract(j.value, '$[1]')"
+        " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"
     )
-    for albumartist, album in groups:
-        for row in conn.execute(sql, (albumartist, album)):
-            yield bytes(row[0]), AlbumTrackRow(*row[1:])
+    pairs = json.dumps([list(group) for group in groups])
+    return map(AlbumTrackRow._make, conn.execute(sql, (pairs,)))
+
+
+def _falsy(column: str) -> str:
+    """SQL for Python's ``not value`` of a tag's value (NULL, 0, 0.0 or '')."""
+    return f"({column} IS NULL OR {column} = 0 OR {column} = '')"
+
+
+def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> Iterator[tuple]:
+    """What the report says of an album, summed up by SQLite per (album artist,
+    album, disc number) of the files tagged with these (album artist, album), so that
+    no file's row comes to Python: ``(albumartist, album, discnumber, totaldiscs,
+    totaltracks, numbers, files, unnumbered, first, path, releases)``: JSON lists of
+    the distinct ``totaldiscs or 0``, of the distinct true ``totaltracks`` (or
+    ``null``) and of the distinct ``tracknumber or 0`` of the files on disk; how many
+    files are on disk and how many of those have no track number; the smallest path
+    (bytes) and its text (``min`` is the query's only min or max, so SQLite takes the
+    bare ``f.path`` from that row); a JSON list of the releases the files are matched to."""
+    on_disk = "f.missing = 0"
+    sql = (
+        "SELECT t.albumartist, t.album, t.discnumber,"
+        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.totaldiscs')} THEN 0"
+        "   ELSE t.totaldiscs END),"
+        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.totaltracks')} THEN NULL"
+        "   ELSE t.totaltracks END),"
+        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.tracknumber')} THEN 0"
+        f"   ELSE t.tracknumber END) FILTER (WHERE {on_disk}),"
+        f" count(*) FILTER (WHERE {on_disk}),"
+        f" count(*) FILTER (WHERE {on_disk} AND {_falsy('t.tracknumber')}),"
+        " min(f.path_bytes), f.path,"
+        " json_group_array(DISTINCT m.release_mbid) FILTER (WHERE m.status = 'matched'"
+        "   AND m.release_mbid IS NOT NULL AND m.release_mbid != '')"
+        " FROM json_each(?) j"
+        " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
+        " AND t.album = json_extract(j.value, '$[1]')"
+        " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"
+        " GROUP BY t.albumartist, t.album, t.discnumber"
+    )
+    pairs = json.dumps([list(group) for group in groups])
+    return iter(conn.execute(sql, (pairs,)))
+
+
+def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:
+    """The ids of the files matched to these releases (off ``matches`` alone)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT m.file_id FROM json_each(?) j JOIN matches m ON m.release_mbid = j.value"
+            " AND +m.status = 'matched'",
+            (_json_list(release_mbids),),
+        )
+    ]
+
+
+def rows_of_files(conn: sqlite3.Connection, file_ids: Iterable[int]) -> Iterator[AlbumTrackRow]:
+    """The rows of these files (those with a tags row), in path order."""
+    sql = (
+        f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
+        " JOIN files f ON f.id = j.value JOIN tags t ON t.file_id = f.id"
+        " LEFT JOIN matches m ON m.file_id = f.id ORDER BY f.path_bytes"
+    )
+    return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(file_ids),)))
 
 
 def rows_of_releases(
     conn: sqlite3.Connection, release_mbids: Iterable[str]
-) -> Iterator[tuple[bytes, AlbumTrackRow]]:
-    """(path bytes, row) of every file matched to one of these releases."""
+) -> Iterator[AlbumTrackRow]:
+    """The row of every file matched to one of these releases, in path order."""
     sql = (
-        f"SELECT f.path_bytes, {_ROW_COLUMNS} FROM matches m JOIN files f ON f.id = m.file_id"
-        " JOIN tags t ON t.file_id = m.file_id WHERE m.release_mbid = ? AND +m.status = 'matched'"
+        f"SELECT {_ROW_COLUMNS} FROM json_each(?) j"
+        " JOIN matches m ON m.release_mbid = j.value AND +m.status = 'matched'"
+        " JOIN files f ON f.id = m.file_id JOIN tags t ON t.file_id = m.file_id"
+        " ORDER BY f.path_bytes"
     )
-    for mbid in release_mbids:
-        for row in conn.execute(sql, (mbid,)):
-            yield bytes(row[0]), AlbumTrackRow(*row[1:])
+    return map(AlbumTrackRow._make, conn.execute(sql, (_json_list(release_mbids),)))
 
 
-@dataclass(frozen=True)
-class ReleaseTrack:
+class ReleaseTrack(NamedTuple):
+    """One track of a stored release tracklist (a tuple: tens of thousands per report)."""
+
     release_mbid: str
     track_mbid: str
     disc: int
@@ -199,7 +265,7 @@ def release_tracks(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> li
         " ORDER BY release_mbid, disc_number, position",
         (_json_list(release_mbids),),
     ).fetchall()
-    return [ReleaseTrack(*row) for row in rows]
+    return list(map(ReleaseTrack._make, rows))
 
 
 def release_titles(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> dict[str, tuple]:

@@ -19,11 +19,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from anyascii import anyascii
 
 from archiver.errors import ArchiverError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -153,11 +156,18 @@ class Catalog:
     def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         # True when the file sits on a read-only file system: reads work, writes
         # fail with a one-line CatalogError.
         self.read_only = read_only
         self._summaries: bool | None = None  # has migration 0019's stats summaries
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the connection, imported when first asked for: importing
+        it (and numpy, which it imports when installed) costs every command 0.1-0.3 s."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -186,10 +186,10 @@ def _random_catalog(path, seed: int) -> None:
                 albumartist=artist,
                 artist=rng.choice(["X", "Y"]),
                 album=album,
-                tracknumber=rng.choice([None, 1, 2, 3, 4, 5, 1]),
-                totaltracks=total if rng.random() < 0.8 else rng.choice([None, 2, 5]),
+                tracknumber=rng.choice([None, 1, 2, 3, 4, 5, 1, 0, "A1"]),
+                totaltracks=total if rng.random() < 0.8 else rng.choice([None, 0, 2, 5]),
                 discnumber=disc,
-                totaldiscs=discs,
+                totaldiscs=discs if rng.random() < 0.9 else 0,
                 missing=1 if rng.random() < 0.1 else 0,
             )
             if release:
@@ -234,3 +234,159 @@ def test_summaries_find_every_album_a_full_read_finds(tmp_path, monkeypatch) -> 
             assert incomplete_albums(catalog.conn) == full, seed
             found += len(full)
     assert found > 100  # the random catalogs do have incomplete albums
+
+
+def test_album_numbers_in_one_pass_equal_the_separate_functions() -> None:
+    """``_album_numbers`` (one pass, what the report uses) is ``tag_gaps`` and
+    ``present_tracks`` and the file counts, on random albums."""
+    import random
+
+    from archiver.integrity.completeness import _album_numbers, present_tracks
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        rows = [
+            sql.AlbumTrackRow(
+                i,
+                f"/m/{i:03}.flac",
+                int(rng.random() < 0.2),
+                "LP",
+                "Band",
+                "Band",
+                rng.choice([None, 0, 1, 1, 2, 3]),
+                rng.choice([None, 0, 1, 2, 3]),
+                rng.choice([None, 0, 1, 2, 3, 4, 5, 5, "A1"]),
+                rng.choice([None, 0, 3, 4, 6]),
+                None,
+                None,
+            )
+            for i in range(rng.randrange(1, 9))
+        ]
+        on_disk = [r for r in rows if not r.missing]
+        assert _album_numbers(rows) == (
+            *tag_gaps(rows),
+            present_tracks(rows),
+            len(on_disk),
+            [r.path for r in rows if r.missing],
+        )
+
+
+def _rich_line_by_line(albums, console) -> None:
+    """The report as ``missing`` printed it before it batched its lines: one rich
+    ``print`` per line (the reference the batched output must equal)."""
+    from rich.text import Text
+
+    from archiver.commands.missing import _album_lines
+
+    for number, album in enumerate(albums):
+        if number:
+            console.print()
+        for text, style in _album_lines(album):
+            console.print(Text(text, style=style), soft_wrap=True, highlight=False)
+
+
+def test_report_text_is_what_rich_prints_line_by_line(tmp_path, monkeypatch) -> None:
+    """The batched report (plain writes on a pipe, rich on a terminal) is the same text
+    as one rich ``print`` per line, also for paths with tabs and control characters."""
+    import io
+
+    from rich.console import Console
+
+    from archiver.catalog.db import open_catalog
+    from archiver.commands import missing as command
+    from tests.conftest import add_root, add_track
+
+    monkeypatch.setattr(command, "_BATCH", 7)
+    path = tmp_path / "c.db"
+    catalog = open_catalog(path)
+    add_root(catalog.conn, "/m", 1)
+    names = ["plain", "tab\there", "bell\a cr\r vt\v ff\f bs\b", "wide 東京", "new\nline"]
+    for n, name in enumerate(names * 3):
+        add_track(
+            catalog.conn,
+            f"/m/{name}/{n:02}.flac",
+            albumartist="Band",
+            album=f"{name} {n // len(names)}",
+            tracknumber=1,
+            totaltracks=3,
+            missing=1,
+        )
+    catalog.conn.commit()
+    albums = incomplete_albums(catalog.conn)
+    catalog.close()
+    assert len(albums) == 15
+    for terminal in (False, True):
+        options = {
+            "force_terminal": terminal,
+            "width": 60,
+            "color_system": "truecolor" if terminal else None,
+        }
+        expected, got = io.StringIO(), io.StringIO()
+        _rich_line_by_line(albums, Console(file=expected, **options))
+        console = Console(file=got, **options)
+        monkeypatch.setattr(command, "cli_console", lambda console=console: console)
+        command._print(albums)
+        assert got.getvalue() == expected.getvalue() + "15 incomplete albums\n"
+        assert ("\x1b[1m" in got.getvalue()) == terminal
+
+
+def test_a_release_split_evenly_goes_home_to_its_first_files_album() -> None:
+    """On a tie the home album is the one of the release's first file in path order (it
+    was ``max(set(...))``, which followed the process's hash seed)."""
+    from archiver.integrity.completeness import _home
+
+    def file(n: int, album: str, path: str) -> sql.AlbumTrackRow:
+        return sql.AlbumTrackRow(n, path, 0, album, "Band", "Band", 1, 1, n, 4, "rel", None)
+
+    first = [file(1, "LP", "/m/a/1.flac"), file(2, "Other", "/m/b/2.flac")]
+    assert _home("rel", first) == ("artist", "band", "lp")
+    assert _home("rel", first[::-1]) == ("artist", "band", "other")
+    most = [*first, file(3, "Other", "/m/b/3.flac")]
+    assert _home("rel", most) == ("artist", "band", "other")
+    assert _home("rel", [file(4, " ", "/m/c/4.flac")]) == ("release", "rel", "")
+
+
+def test_a_release_gap_left_by_a_missing_file_of_another_album(tmp_path) -> None:
+    """A release's only missing track is a file marked missing under another album tag:
+    the release's home album (complete by its tags) is reported with that track."""
+    from archiver.catalog.db import open_catalog
+    from archiver.integrity.completeness import albums_from_rows
+    from tests.conftest import add_match, add_root, add_track
+
+    catalog = open_catalog(tmp_path / "c.db")
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    conn.execute(
+        "INSERT INTO mb_releases (mbid, title, artist_credit, fetched_at)"
+        " VALUES ('rel', 'Home', 'Band', 'now')"
+    )
+    conn.execute("INSERT INTO mb_recordings (mbid, title) VALUES ('rec', 'R')")
+    for n in range(1, 5):
+        conn.execute(
+            "INSERT INTO mb_tracks (mbid, release_mbid, disc_number, position, number, title,"
+            " recording_mbid) VALUES (?, 'rel', 1, ?, ?, ?, 'rec')",
+            (f"t{n}", n, str(n), f"Song {n}"),
+        )
+    for n in range(1, 4):
+        file_id = add_track(
+            conn,
+            f"/m/Home/{n}.flac",
+            albumartist="Band",
+            album="Home",
+            tracknumber=n,
+            totaltracks=3,
+        )
+        add_match(conn, file_id, release_mbid="rel", track_mbid=f"t{n}")
+    stray = add_track(
+        conn, "/m/Stray/1.flac", albumartist="Band", album="Stray", tracknumber=1, totaltracks=1,
+        missing=1,
+    )  # fmt: skip
+    add_match(conn, stray, release_mbid="rel", track_mbid="t4")
+    conn.commit()
+    full = albums_from_rows(conn, sql.album_track_rows(conn))
+    assert [(a.album, [t.title for t in a.release_missing]) for a in full] == [
+        ("Home", ["Song 4"]),
+        ("Stray", []),
+    ]
+    assert incomplete_albums(conn) == full
+    catalog.close()

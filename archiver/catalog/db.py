@@ -18,11 +18,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
 from anyascii import anyascii
 
 from archiver.errors import ArchiverError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -141,10 +144,18 @@ class Catalog:
     def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         # True when the file sits on a read-only file system: reads work, writes
         # fail with a one-line CatalogError.
         self.read_only = read_only
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over this connection, made on first use: importing it
+        (and the numpy it pulls in) costs ~0.15 s that readers such as the TUI
+        never need."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()

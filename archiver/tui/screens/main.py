@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
-from archiver.catalog import browse
+from archiver.catalog import browse, orders
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
@@ -52,6 +52,7 @@ PREFETCH_DELAY = 0.3  # s after the first paint
 INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
 BIG_CATALOG = 20_000
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
+ORDERS_DELAY = 2.0  # s after All tracks' first order: the others are read and kept on disk
 HINT_TIME = 4.0  # s a hint stays in the status bar
 NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
@@ -129,6 +130,9 @@ class MainScreen(Screen[None]):
         self._load_entries()
         self._load_catalog_status()
         self.set_interval(STATUS_EVERY, self._load_catalog_status)
+
+    def on_unmount(self) -> None:
+        self.loader.stop()
 
     def on_resize(self) -> None:
         # A narrow terminal gives the category column less room.
@@ -542,15 +546,27 @@ class MainScreen(Screen[None]):
             then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
             self.loader.load("all", browse.narrowed_ids, args, then)
             return
-        self.loader.load("all", browse.track_ids, key, lambda ids: self._show_all(ids, old_id, key))
+        then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
+        self.loader.load("all", orders.track_ids, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
 
     def _prefetch_all_ids(self) -> None:
         """Read All tracks' ids in the background after the first paint, so
-        that `a` shows 100,000 tracks at once."""
+        that `a` shows 100,000 tracks at once; then keep its other orders."""
         key = self.all_order.ids_key(self.base_scope().with_(category="all"))
         if key not in self.cache.ids:
-            then = lambda ids: self.cache.remember_ids(key, ids)  # noqa: E731
-            self.loader.load("prefetch", browse.track_ids, key, then)
+
+            def then(ids: Any) -> None:
+                self.cache.remember_ids(key, ids)
+                self._later("orders", ORDERS_DELAY, self._keep_orders)
+
+            self.loader.load("prefetch", orders.track_ids, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
+
+    def _keep_orders(self) -> None:
+        """Read and keep on disk every order of All tracks older than the catalog
+        (``archiver.catalog.orders``), one after the other in a worker, so that a
+        re-sort reads a file instead of sorting a million rows."""
+        sorts = [key for key in sorting.SORT_KEYS if key != self.all_order.key]
+        self.loader.load("orders", orders.build, (self.app.db_path, sorts), lambda done: None)  # type: ignore[attr-defined]
 
     def _show_all(self, ids: Any, old_id: int | None, key: tuple | None = None) -> None:
         if key is not None:
@@ -776,6 +792,7 @@ class MainScreen(Screen[None]):
         """Reload every column, keeping the selection where it still exists."""
         view = self.view
         self.cache.clear(self._catalog_version())
+        self._later("orders", ORDERS_DELAY, self._keep_orders)
         self._load_catalog_status()
         self._load_integrity_counts()
         self._load_entries()

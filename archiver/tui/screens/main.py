@@ -29,13 +29,13 @@ from archiver.catalog import browse, orders
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
-from archiver.tui import job_prompts, sorting
+from archiver.tui import sorting
 from archiver.tui.browse_cache import BrowseCache, entries_key, read_entries
 from archiver.tui.catalog_status import STATUS_EVERY, CatalogWatch, data_version
 from archiver.tui.filtering import Filter, FilterError, compile_filter, error_text
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
-from archiver.tui.screens.detail import DetailScreen
+from archiver.tui.preload import FIRST_SCOPE
 from archiver.tui.screens.prompt import ChoiceScreen
 from archiver.tui.sources import ListSource, TrackPages, file_ids
 from archiver.tui.text import plain
@@ -127,9 +127,20 @@ class MainScreen(Screen[None]):
         self.table("categories").move_cursor(self._category_index(self.category))
         self.table("entries").focus()
         self._layout()
+        self._take_preload()
         self._load_entries()
         self._load_catalog_status()
         self.set_interval(STATUS_EVERY, self._load_catalog_status)
+
+    def _take_preload(self) -> None:
+        """The first view's entries read while the app was imported (``preload``), if
+        still true: the first frame shows them."""
+        preload = getattr(self.app, "preload", None)
+        if preload is None or self.base_scope() != FIRST_SCOPE:
+            return
+        rows = preload.take_entries(self.app.reader)  # type: ignore[attr-defined]
+        if rows is not None:
+            self.cache.remember_entries(entries_key(self.view, self.base_scope()), rows)
 
     def on_unmount(self) -> None:
         self.loader.stop()
@@ -358,18 +369,26 @@ class MainScreen(Screen[None]):
         self.go_to_view("review")
 
     def action_analyze(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_analyze(self)
 
     def action_verify(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_verify(self)
 
     def action_reload(self) -> None:
         self.on_catalog_changed(CatalogChanged())
 
     def action_rescan(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_rescan(self, self.query_one(StatusBar).catalog)
 
     def action_enrich(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_enrich(self, self.view.enrich_target(self.selection()))
 
     def action_export(self) -> None:
@@ -377,6 +396,8 @@ class MainScreen(Screen[None]):
         entry, or everything in view); in the preservation views, the files listed."""
         target = self.view.export_target(self.selection())
         shown = self.table("alltracks").source if self.view.all_tracks else None
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_export(self, self.loader, target, shown)
 
     # ------------------------------------------------------------ loading
@@ -720,6 +741,8 @@ class MainScreen(Screen[None]):
         else:
             file_id = key
         if file_id is not None:
+            from archiver.tui.screens.detail import DetailScreen  # on Enter: not at start
+
             self.app.push_screen(DetailScreen(int(file_id), file_ids(event.table.source)))
 
     @on(PagedTable.Highlighted)

@@ -240,15 +240,17 @@ def first_label(db: Path) -> str:
         conn.close()
 
 
-def process_first_paint(db: Path, timeout: float = 60.0) -> float:
+def process_first_paint(db: Path, timeout: float = 60.0, tree: Path | None = None) -> float:
     """Seconds from spawning ``archiver --db DB tui`` in a pseudo-terminal of 120x40
     until the first album artist's name is written to it: the first full paint as
-    a person sees it, imports and Textual's start included."""
+    a person sees it, imports and Textual's start included. ``tree``: the source
+    tree to run (default: this one). Python may write its bytecode caches, as an
+    installed archiver has them."""
     marker = first_label(db).encode()
     env = dict(os.environ, TERM="xterm-256color")
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]
-    )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    root = tree or Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real command

@@ -198,11 +198,18 @@ def track_ids(
     folder: Path | None = None,
 ) -> array:
     """``browse.track_ids(conn, scope, sort, descending)``, from the kept order when
-    ``scope`` is All tracks unfiltered (equal, row for row)."""
-    if not cacheable(scope) or sort not in browse.SORTS:
+    ``scope`` is All tracks unfiltered, or narrowed from it by free words
+    (``browse.narrowed_ids``); equal, row for row."""
+    if sort not in browse.SORTS:
         return browse.track_ids(conn, scope, sort, descending)
-    kept = ordering(conn, db_path, sort, scope.include_missing, folder)
-    return arrange(kept, descending)
+    if cacheable(scope):
+        kept = ordering(conn, db_path, sort, scope.include_missing, folder)
+        return arrange(kept, descending)
+    base = scope.with_(where="", params=())
+    if scope.where == browse.FREE_TEXT and cacheable(base):
+        kept = ordering(conn, db_path, sort, scope.include_missing, folder)
+        return browse.narrowed_ids(conn, arrange(kept, descending), scope.where, scope.params)
+    return browse.track_ids(conn, scope, sort, descending)
 
 
 def stale(

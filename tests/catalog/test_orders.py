@@ -35,6 +35,31 @@ def assert_orders_match(conn, db, folder) -> None:
                 )
 
 
+def test_free_words_narrow_the_kept_order_as_the_sql_orders_them(tmp_path) -> None:
+    from archiver.catalog.query import compile_query
+
+    rng = random.Random(5)
+    db = tmp_path / "c.db"
+    folder = tmp_path / "orders"
+    catalog = open_catalog(db)
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    for i in range(120):
+        random_track(conn, rng, i)
+    for words in ("abba", "bjork", "1999", "nothing-matches"):
+        compiled = compile_query(words)
+        where, params = compiled.where, compiled.params
+        assert where == browse.FREE_TEXT
+        for include_missing in (False, True):
+            scope = browse.Scope("all", where=where, params=tuple(params))
+            scope = scope.with_(include_missing=include_missing)
+            for sort in ("artist", "title", "mb"):
+                for descending in (False, True):
+                    kept = orders.track_ids(conn, db, scope, sort, descending, folder)
+                    assert list(kept) == list(browse.track_ids(conn, scope, sort, descending))
+    catalog.close()
+
+
 def random_track(conn, rng: random.Random, i: int) -> int:
     path = rng.choice([f"/m/{i:04d}.flac", f"/m/Dir/{rng.choice('aAbB')}{i}.mp3"])
     file_id = add_track(

@@ -586,7 +586,8 @@ class MainScreen(Screen[None]):
         """Read and keep on disk every order of All tracks older than the catalog
         (``archiver.catalog.orders``), one after the other in a worker, so that a
         re-sort reads a file instead of sorting a million rows."""
-        sorts = [key for key in sorting.SORT_KEYS if key != self.all_order.key]
+        current = self.all_order.key
+        sorts = [current] + [key for key in sorting.SORT_KEYS if key != current]
         self.loader.load("orders", orders.build, (self.app.db_path, sorts), lambda done: None)  # type: ignore[attr-defined]
 
     def _show_all(self, ids: Any, old_id: int | None, key: tuple | None = None) -> None:

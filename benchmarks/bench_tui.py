@@ -253,7 +253,8 @@ def process_first_paint(db: Path, timeout: float = 60.0, tree: Path | None = Non
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
     start = time.perf_counter()
     pid, fd = pty.fork()
-    if pid == 0:  # the child: the real command
+    if pid == 0:  # the child: the real command (`-m` puts the working folder first)
+        os.chdir(root)
         os.execve(sys.executable, [sys.executable, "-m", "archiver", "--db", str(db), "tui"], env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     seen = b""
@@ -301,6 +302,14 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="use (or create) this catalog")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cache", type=Path, help="keep All tracks' orders here")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        nargs=2,
+        metavar=("TREE", "DB"),
+        help="also time the process start of another source tree (e.g. an older commit, "
+        "`git archive REV | tar -x -C TREE`) on its own copy of the catalog, interleaved",
+    )
     args = parser.parse_args()
 
     tmp = None
@@ -322,7 +331,13 @@ def main() -> None:
     load = os.getloadavg()[0]
     kept = keep_orders(db)
     process_first_paint(db)  # once untimed: Python writes its bytecode caches
-    paints = [process_first_paint(db) for _ in range(args.repeat)]
+    paints, before = [], []
+    if args.before:
+        process_first_paint(args.before[1], tree=args.before[0])
+    for _ in range(args.repeat):
+        if args.before:
+            before.append(process_first_paint(args.before[1], tree=args.before[0]))
+        paints.append(process_first_paint(db))
     runs = [asyncio.run(one_run(db)) for _ in range(args.repeat)]
 
     def med(key: str) -> float:
@@ -341,6 +356,11 @@ def main() -> None:
         f"process start -> first full paint    {ms(statistics.median(paints))}   (target < 1000 ms; "
         f"{spread(paints)}; `archiver tui` in a pty)"
     )
+    if before:
+        print(
+            f"  the same, {args.before[0]}  {ms(statistics.median(before))}   ({spread(before)}, "
+            "interleaved)"
+        )
     print(
         f"launch -> first full paint           {ms(med('first_paint'))}   (Pilot, no imports; "
         f"{spread([r['first_paint'] for r in runs])})"

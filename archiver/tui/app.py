@@ -86,7 +86,7 @@ class ArchiverApp(App[None]):
         try:
             if self.reader is None:
                 self.reader = self.open_connection()
-            status = self.preload.take_status() if self.preload else None
+            status = self.preload.peek_status() if self.preload else None
             if status is None:
                 status = catalog_status(self.reader)
         except (CatalogError, sqlite3.Error) as exc:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from archiver.catalog import browse, orders
 from archiver.catalog.db import open_catalog
+from archiver.tui.scanlock import scan_lock_held
 
 FIRST_SCOPE = browse.Scope()  # the first view: album artists, no filter
 
@@ -44,7 +46,9 @@ class Preload:
         try:
             conn.execute("BEGIN")  # the stamp, the status and the entries from one snapshot
             self.stamp = orders.catalog_stamp(conn)
-            self.status = browse.catalog_status(conn)
+            self.status = replace(
+                browse.catalog_status(conn), scan_running=scan_lock_held(self.db_path)
+            )
             self.entries = browse.entries(conn, FIRST_SCOPE)
             conn.execute("COMMIT")
         except sqlite3.Error:
@@ -57,11 +61,14 @@ class Preload:
         """Wait up to ``timeout`` s for the reads; whether they are done."""
         return self._done.wait(timeout)
 
+    def peek_status(self) -> browse.CatalogStatus | None:
+        """The status if read by now (the app's choice of first screen)."""
+        return self.status if self._done.is_set() else None
+
     def take_status(self) -> browse.CatalogStatus | None:
-        """The status if read by now (taken once)."""
-        if not self._done.is_set():
-            return None
-        status, self.status = self.status, None
+        """The status if read by now (taken once: the status bar's first figures)."""
+        status = self.peek_status()
+        self.status = None
         return status
 
     def take_entries(self, conn: sqlite3.Connection) -> list[browse.Entry] | None:

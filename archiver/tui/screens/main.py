@@ -95,6 +95,8 @@ class MainScreen(Screen[None]):
         self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
         self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
+        self._painted = False  # the first frame is on the screen
+        self._deferred: dict[str, tuple[float, Callable[[], None]]] = {}  # background, until then
 
     @property
     def view(self) -> View:
@@ -129,13 +131,20 @@ class MainScreen(Screen[None]):
         self._layout()
         self._take_preload()
         self._load_entries()
-        self._load_catalog_status()
+        self.call_after_refresh(self._first_painted)
         self.set_interval(STATUS_EVERY, self._load_catalog_status)
 
     def _take_preload(self) -> None:
-        """The first view's entries read while the app was imported (``preload``), if
-        still true: the first frame shows them."""
+        """The catalog's status and the first view's entries read while the app was
+        imported (``preload``), if still true: the first frame shows them. Without
+        them, the status is read in a worker now."""
         preload = getattr(self.app, "preload", None)
+        status = preload.take_status() if preload is not None else None
+        if status is not None:
+            self.watch.status = status
+            self._show_catalog_status(status)
+        else:
+            self._load_catalog_status()
         if preload is None or self.base_scope() != FIRST_SCOPE:
             return
         rows = preload.take_entries(self.app.reader)  # type: ignore[attr-defined]
@@ -402,11 +411,25 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------ loading
 
-    def _later(self, name: str, delay: float, callback: Callable[[], None]) -> None:
+    def _later(
+        self, name: str, delay: float, callback: Callable[[], None], *, background: bool = False
+    ) -> None:
+        """``callback`` in ``delay`` s (replacing an earlier one of that name). Background
+        work (figures, prefetches, counts) waits for the first frame: on a big catalog
+        its queries would otherwise share the CPU with the first paint."""
+        if background and not self._painted:
+            self._deferred[name] = (delay, callback)
+            return
         timer = self._pending.pop(name, None)
         if timer is not None:
             timer.stop()
         self._pending[name] = self.set_timer(delay, callback)
+
+    def _first_painted(self) -> None:
+        self._painted = True
+        deferred, self._deferred = self._deferred, {}
+        for name, (delay, callback) in deferred.items():
+            self._later(name, delay, callback)
 
     def _load_catalog_status(self) -> None:
         db_path = self.app.db_path  # type: ignore[attr-defined]
@@ -428,7 +451,7 @@ class MainScreen(Screen[None]):
 
     def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
         self._show_categories()
-        self._later("warm", PREFETCH_DELAY, self._warm_entries)
+        self._later("warm", PREFETCH_DELAY, self._warm_entries, background=True)
 
     def _show_categories(self) -> None:
         self.table("categories").set_source(self.watch.categories(), cursor=None)
@@ -490,13 +513,13 @@ class MainScreen(Screen[None]):
             self.entry = rows[index]
             self._load_albums()
         if not self.loaded_once:
-            self._later("prefetch", PREFETCH_DELAY, self._prefetch_all_ids)
+            self._later("prefetch", PREFETCH_DELAY, self._prefetch_all_ids, background=True)
             # The preservation counts cost ~1 s of Python at 100,000 tracks: on a big
             # catalog they wait until the first keys after the first paint are served.
             status = self.query_one(StatusBar).catalog
             big = status is not None and status.tracks >= BIG_CATALOG
             delay = INTEGRITY_DELAY_BIG if big else PREFETCH_DELAY
-            self._later("integrity", delay, self._load_integrity_counts)
+            self._later("integrity", delay, self._load_integrity_counts, background=True)
         if not rows:
             self.entry = None
             self._show_rows(view, None, [])
@@ -578,7 +601,7 @@ class MainScreen(Screen[None]):
 
             def then(ids: Any) -> None:
                 self.cache.remember_ids(key, ids)
-                self._later("orders", ORDERS_DELAY, self._keep_orders)
+                self._later("orders", ORDERS_DELAY, self._keep_orders, background=True)
 
             self.loader.load("prefetch", orders.track_ids, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
 
@@ -619,6 +642,7 @@ class MainScreen(Screen[None]):
                 lambda: self.loader.load(
                     "stats", view.load_status, (entries, entry), self._show_view_status
                 ),
+                background=True,
             )
             return
         scope = view.stats_scope(self.selection())
@@ -627,6 +651,7 @@ class MainScreen(Screen[None]):
             "stats",
             STATS_DELAY,
             lambda: self.loader.load("stats", browse.view_stats, (scope,), self._show_stats),
+            background=True,
         )
 
     def _show_stats(self, stats: browse.ViewStats) -> None:
@@ -816,7 +841,7 @@ class MainScreen(Screen[None]):
         """Reload every column, keeping the selection where it still exists."""
         view = self.view
         self.cache.clear(self._catalog_version())
-        self._later("orders", ORDERS_DELAY, self._keep_orders)
+        self._later("orders", ORDERS_DELAY, self._keep_orders, background=True)
         self._load_catalog_status()
         self._load_integrity_counts()
         self._load_entries()

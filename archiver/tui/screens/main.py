@@ -37,7 +37,7 @@ from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
 from archiver.tui.preload import FIRST_SCOPE
 from archiver.tui.screens.prompt import ChoiceScreen
-from archiver.tui.sources import ListSource, TrackPages, file_ids
+from archiver.tui.sources import ListSource, TrackPages, file_ids, with_first_page
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
 from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
@@ -57,6 +57,9 @@ HINT_TIME = 4.0  # s a hint stays in the status bar
 NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
 LEVELS = ("categories", "entries", "albums", "tracks")
+# All tracks' ids with their first page of rows, read in one worker.
+_ORDERED = with_first_page(orders.track_ids)
+_NARROWED = with_first_page(browse.narrowed_ids)
 ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 
 
@@ -587,11 +590,11 @@ class MainScreen(Screen[None]):
         if unfiltered is not None and scope.where == browse.FREE_TEXT:  # words: narrow, no re-sort
             self.cache.ids.move_to_end(base)  # kept while the filter is typed
             args = (unfiltered, scope.where, scope.params)
-            then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
-            self.loader.load("all", browse.narrowed_ids, args, then)
+            then = lambda got: self._show_all(got[0], old_id, key, got[1])  # noqa: E731
+            self.loader.load("all", _NARROWED, args, then)
             return
-        then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
-        self.loader.load("all", orders.track_ids, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
+        then = lambda got: self._show_all(got[0], old_id, key, got[1])  # noqa: E731
+        self.loader.load("all", _ORDERED, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
 
     def _prefetch_all_ids(self) -> None:
         """Read All tracks' ids in the background after the first paint, so
@@ -613,7 +616,11 @@ class MainScreen(Screen[None]):
         sorts = [current] + [key for key in sorting.SORT_KEYS if key != current]
         self.loader.load("orders", orders.build, (self.app.db_path, sorts), lambda done: None)  # type: ignore[attr-defined]
 
-    def _show_all(self, ids: Any, old_id: int | None, key: tuple | None = None) -> None:
+    def _show_all(
+        self, ids: Any, old_id: int | None, key: tuple | None = None, first: Any = None
+    ) -> None:
+        """All tracks shows ``ids``, the cursor on ``old_id`` if there; ``first``: the
+        rows of the first page, read with the ids."""
         if key is not None:
             self.cache.remember_ids(key, ids)
         table = self.table("alltracks")
@@ -625,6 +632,8 @@ class MainScreen(Screen[None]):
                 cursor = 0
         table.sort_key, table.sort_descending = self.all_order.key, self.all_order.descending
         pages = TrackPages(self.app.open_connection, ids)  # type: ignore[attr-defined]
+        if first:
+            pages.add_pages(first)
         table.set_source(pages, cursor=cursor, empty_text=self.view.empty_text(self.selection()))
         table.border_subtitle = fmt.count(len(ids), "track")
         self._layout()

@@ -408,6 +408,10 @@ def main() -> None:
             f"   preview {ms(med(f'browse_preview:{view.label}'))}"
         )
     print(
+        f"integrity counts done, from app start {ms(med('counts_done'))}   (background, from 2.5 s "
+        "after the first paint: the keys above are timed after it)"
+    )
+    print(
         f"floor: ordered ids of all tracks     {ms(floor(db))}   (SQL: a re-sort with no kept order)"
     )
     if tmp is not None:

@@ -352,18 +352,18 @@ def narrowed_ids(
     matches again ~0.5 s."""
     if where != FREE_TEXT:
         raise ValueError("narrowed_ids takes a free-text filter only")
-    # Every match as 16 hex digits in one text: one value for Python to take
-    # instead of a row per match.
-    hexed = conn.execute(
-        "SELECT group_concat(printf('%016x', rowid), '') FROM search_index"
-        " WHERE search_index MATCH ?",
-        params,
+    # Every match in one text ("12,7,...") that numpy parses in C: one value for
+    # Python to take instead of a row per match (~15 ms where rows took ~70).
+    listed = conn.execute(
+        "SELECT group_concat(rowid) FROM search_index WHERE search_index MATCH ?", params
     ).fetchone()[0]
-    if not hexed or not len(ordered):
+    if not listed or not len(ordered):
         return array("q")
     import numpy as np  # here, not at start: the browser's first paint never needs it
 
-    keep = np.frombuffer(bytes.fromhex(hexed), dtype=">i8")
+    keep = np.fromstring(listed, dtype=np.int64, sep=",")
+    if len(keep) != listed.count(",") + 1:  # never: rowids are integers
+        raise ValueError("search index rowids could not be read")
     shown = np.asarray(ordered)
     top = int(max(shown.max(), keep.max()))
     if keep.min() < 0 or shown.min() < 0 or top > 8 * len(shown) + 1_000_000:

@@ -114,6 +114,16 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "archiver" / "orders"
 
 
+def _folder(folder: Path | None) -> Path | None:
+    """``folder``, else the cache folder; None when there is no home to put it in."""
+    if folder is not None:
+        return folder
+    try:
+        return cache_dir()
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
 def cache_file(db_path: str | Path, sort: str, include_missing: bool, folder: Path) -> Path:
     """The file that keeps one order of the catalog at ``db_path`` (pure)."""
     name = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8", "surrogateescape"))
@@ -174,7 +184,10 @@ def ordering(
     """The ascending order of All tracks by ``sort``: from its file when the stamp
     matches the catalog's, else read from SQLite and kept for next time (a folder
     that cannot be written only costs the next reader the query)."""
-    path = cache_file(db_path, sort, include_missing, folder or cache_dir())
+    where = _folder(folder)
+    if where is None:  # no home folder to keep them in: the query every time
+        return compute(conn, sort, include_missing)
+    path = cache_file(db_path, sort, include_missing, where)
     stamp = catalog_stamp(conn)
     if stamp is not None:
         kept = load(path)
@@ -221,11 +234,12 @@ def stale(
 ) -> list[str]:
     """The ``sorts`` whose kept order is absent or older than the catalog."""
     stamp = catalog_stamp(conn)
-    if stamp is None:
+    where = _folder(folder)
+    if stamp is None or where is None:
         return []
     wanted = []
     for sort in sorts:
-        path = cache_file(db_path, sort, include_missing, folder or cache_dir())
+        path = cache_file(db_path, sort, include_missing, where)
         kept = _stamp_of(path)
         if kept != stamp:
             wanted.append(sort)

@@ -7,8 +7,9 @@
 Per catalog, one run each (the machine is shared: figures vary by tens of %,
 ratios measured in the same run are the steadier figures):
 
-- TUI: process start to first full paint, filter keystroke, re-sort of All
-  tracks (``bench_tui.one_run``, headless, 120x40), import time separately;
+- TUI: process start to first full paint (``archiver tui`` in a pty), app start
+  to first paint, filter keystroke, re-sort of All tracks from its kept order and
+  the cold reading of every order (``bench_tui``, 120x40), import time separately;
 - ``archiver stats``, ``archiver missing``: wall time and peak RSS of a fresh
   process (Linux VmHWM);
 - ``archiver export`` CSV against the floor measured in the same run (a bare
@@ -63,10 +64,19 @@ def cli(db: Path, *args: str) -> tuple[float, float]:
 
 
 def tui(db: Path) -> dict[str, float]:
-    from bench_tui import import_time, one_run
+    import os
 
-    figures = asyncio.run(one_run(db))
+    from bench_tui import import_time, keep_orders, one_run, process_first_paint
+
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["XDG_CACHE_HOME"] = cache  # All tracks' kept orders, thrown away after
+        kept = keep_orders(db)
+        process_first_paint(db)  # once untimed: bytecode caches written
+        paint = process_first_paint(db)
+        figures = asyncio.run(one_run(db))
     figures["import"] = import_time()
+    figures["keep_orders"] = kept
+    figures["process_paint"] = paint
     return figures
 
 
@@ -93,16 +103,30 @@ def bench(db: Path, skip_tui: bool) -> None:
         f = tui(db)
         row("TUI: `import archiver.tui.app`", f"{f['import']:.2f} s", "part of first paint")
         row(
-            "TUI: app start to first full paint (imports not included)",
+            "TUI: process start to first full paint (`archiver tui` in a pty)",
+            f"{f['process_paint']:.2f} s",
+            "< 1 s",
+        )
+        row(
+            "TUI: app start to first full paint (Pilot, imports not included)",
             f"{f['first_paint']:.2f} s",
-            "< 1 s from process start (add the import)",
+            "",
         )
         row(
             f"TUI: filter keystroke -> view updated ({int(f['filtered_rows']):,} rows)",
             f"{f['filter_key'] * 1000:.0f} ms",
             "< 100 ms",
         )
-        row("TUI: re-sort of All tracks (`s`)", f"{f['sort']:.2f} s", "< 1 s")
+        row(
+            "TUI: re-sort of All tracks (`s`, order kept on disk; reversed)",
+            f"{f['sort']:.2f} s; {f['sort_reverse']:.2f} s",
+            "< 1 s",
+        )
+        row(
+            "TUI: keeping every order of All tracks (cold, background, after a change)",
+            f"{f['keep_orders']:.1f} s",
+            "",
+        )
     seconds, rss = cli(db, "stats")
     row("`archiver stats`", f"{seconds:.2f} s, {rss:.0f} MB", "< 2 s, < 150 MB")
     seconds, rss = cli(db, "missing")

@@ -278,6 +278,9 @@ def open_catalog(path: str | Path, *, create: bool = True, migrate: bool = True)
         register_functions(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # What sqlite-utils set when every catalog made one (it is made on first use
+        # now): a REPLACE fires the delete triggers of the row it replaces.
+        conn.execute("PRAGMA recursive_triggers = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal" and str(path) != ":memory:":
             raise CatalogError(f"{path}: cannot switch the catalog to WAL mode (got {mode})")

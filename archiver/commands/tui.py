@@ -50,6 +50,11 @@ def tui(app: AppContext, jobs: int | None) -> None:
             "the terminal browser needs a terminal (stdin and stdout are not one); "
             "for output to a pipe or file use `archiver ls`, `archiver export` or `archiver stats`"
         )
+    preload = None
+    if path.exists():
+        from archiver.tui.preload import Preload
+
+        preload = Preload(path)  # the first view, read while the browser is imported
     from archiver.tui.app import ArchiverApp  # the one command that is the TUI
 
     truecolor_under_tmux()  # album covers in 24-bit colour under tmux too
@@ -61,6 +66,7 @@ def tui(app: AppContext, jobs: int | None) -> None:
         contact=app.config.contact,
         # Kitty, Sixel or half blocks: asked of the terminal now, before Textual reads it.
         cover_protocol=ArchiverApp.terminal_cover_protocol(),
+        preload=preload,
     )
     browser.run()
     # Textual prints the traceback of an unhandled exception and returns; the

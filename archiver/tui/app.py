@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -25,6 +25,9 @@ from archiver.catalog.browse import Scope, catalog_status
 from archiver.config import load_config
 from archiver.tui.format import count, sanitize
 from archiver.tui.messages import CatalogChanged, JobFinished, JobProgress
+
+if TYPE_CHECKING:
+    from archiver.tui.preload import Preload
 
 
 class ArchiverApp(App[None]):
@@ -52,8 +55,11 @@ class ArchiverApp(App[None]):
         musicbrainz_url: str | None = None,
         contact: str | None = None,
         cover_protocol: str | None = None,
+        preload: Preload | None = None,
     ) -> None:
         super().__init__()
+        # The first view read while the browser was imported (`archiver tui`), if any.
+        self.preload = preload
         config = load_config(db_path)
         self.db_path = Path(db_path).expanduser()
         self.musicbrainz_url = musicbrainz_url or config.musicbrainz_url
@@ -99,7 +105,9 @@ class ArchiverApp(App[None]):
         try:
             if self.reader is None:
                 self.reader = self.open_connection()
-            status = catalog_status(self.reader)
+            status = self.preload.peek_status() if self.preload else None
+            if status is None:
+                status = catalog_status(self.reader)
         except (CatalogError, sqlite3.Error) as exc:
             from archiver.tui.screens.message import MessageScreen
 

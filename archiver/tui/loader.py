@@ -31,6 +31,17 @@ class Loader:
         """Forget what loads of ``group`` are under way: their results will be dropped."""
         self._tokens[group] = self._tokens.get(group, 0) + 1
 
+    def stop(self) -> None:
+        """Interrupt every query under way and drop its result (the screen goes):
+        a worker deep in a million-row sort must not hold the app's exit."""
+        for group in list(self._tokens):
+            self.drop(group)
+        for conn in list(self._conns.values()):
+            try:
+                conn.interrupt()
+            except sqlite3.Error:
+                pass
+
     def load(
         self, group: str, fn: Callable[..., Any], args: tuple, then: Callable[[Any], None]
     ) -> None:

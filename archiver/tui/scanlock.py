@@ -17,6 +17,13 @@ import os
 from archiver.scan import lock_path
 
 
+def lock_file(catalog_path: str | os.PathLike) -> str:
+    """``archiver.scan.lock_path``, spelled here: importing the scanner (mutagen,
+    multiprocessing: ~0.1-0.3 s) for one file name would land in the browser's
+    first second (the status is read right after the first paint)."""
+    return os.fspath(catalog_path) + "-scan.lock"
+
+
 def scan_lock_held(catalog_path: str | os.PathLike) -> bool:
     """True while some process holds the scan lock of the catalog at ``catalog_path``."""
     try:
@@ -24,7 +31,7 @@ def scan_lock_held(catalog_path: str | os.PathLike) -> bool:
     except ImportError:  # pragma: no cover - not POSIX: no lock to ask
         return False
     try:
-        fd = os.open(lock_path(catalog_path), os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(lock_file(catalog_path), os.O_RDONLY | os.O_CLOEXEC)
     except OSError:  # no lock file: no scan has ever run here
         return False
     try:

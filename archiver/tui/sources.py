@@ -163,15 +163,22 @@ class TrackPages:
     def read_pages(self, numbers: list[int]) -> dict[int, list[TrackRow | None]]:
         conn = self.connect()
         try:
-            pages: dict[int, list[TrackRow | None]] = {}
-            for number in numbers:
-                start = number * self.PAGE
-                wanted = list(self.ids[start : start + self.PAGE])
-                found = {r.id: r for r in browse.tracks_by_ids(conn, wanted)}
-                pages[number] = [found.get(i) for i in wanted]
-            return pages
+            return self.pages_of(conn, self.ids, numbers)
         finally:
             conn.close()
+
+    @classmethod
+    def pages_of(
+        cls, conn: sqlite3.Connection, ids: Sequence[int], numbers: list[int]
+    ) -> dict[int, list[TrackRow | None]]:
+        """The rows of pages ``numbers`` of ``ids`` (None: gone from the catalog)."""
+        pages: dict[int, list[TrackRow | None]] = {}
+        for number in numbers:
+            start = number * cls.PAGE
+            wanted = list(ids[start : start + cls.PAGE])
+            found = {r.id: r for r in browse.tracks_by_ids(conn, wanted)}
+            pages[number] = [found.get(i) for i in wanted]
+        return pages
 
     def add_pages(self, pages: dict[int, list[TrackRow | None]]) -> None:
         for number, rows in pages.items():
@@ -179,6 +186,22 @@ class TrackPages:
             self._pages.move_to_end(number)
         while len(self._pages) > self.PAGES_KEPT:
             self._pages.popitem(last=False)
+
+
+def with_first_page(
+    read: Callable[..., Sequence[int]],
+) -> Callable[..., tuple[Sequence[int], dict[int, list[TrackRow | None]]]]:
+    """``read(conn, *args)`` (ids in display order) that also reads their first page
+    in the same worker: new ids show with their rows in one step, without the
+    table's page worker (a second thread and connection) after them."""
+
+    def both(
+        conn: sqlite3.Connection, *args: Any
+    ) -> tuple[Sequence[int], dict[int, list[TrackRow | None]]]:
+        ids = read(conn, *args)
+        return ids, TrackPages.pages_of(conn, ids, [0] if len(ids) else [])
+
+    return both
 
 
 def file_ids(source: Any) -> Sequence[int]:

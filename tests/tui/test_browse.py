@@ -257,3 +257,17 @@ def test_narrowed_ids_refuses_other_filters(conn: sqlite3.Connection) -> None:
     scope = _filtered("all", "artist:beatles")
     with pytest.raises(ValueError):
         browse.narrowed_ids(conn, [], scope.where, scope.params)
+
+
+def test_narrowed_ids_of_a_kept_order_and_of_sparse_ids(conn: sqlite3.Connection) -> None:
+    """The order kept on disk (4-byte ids) narrows alike; ids far apart (no mask)
+    and ids the index does not hold are handled too."""
+    from array import array
+
+    scope = _filtered("all", "a")
+    ordered = browse.track_ids(conn, Scope("all"), "title")
+    want = list(browse.track_ids(conn, scope, "title"))
+    assert want
+    assert list(browse.narrowed_ids(conn, array("i", ordered), scope.where, scope.params)) == want
+    sparse = [10**12, *ordered, 10**12 + 1]
+    assert list(browse.narrowed_ids(conn, sparse, scope.where, scope.params)) == want

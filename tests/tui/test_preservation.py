@@ -212,3 +212,12 @@ async def test_a_killed_scan_is_not_running(catalog_path: Path) -> None:
         await settle(pilot, 2)
         text = app.screen.query_one(StatusBar).render().plain
         assert "last scan 2026-01-02 03:04 UTC" in text and "scan running" not in text
+
+
+def test_the_probed_lock_file_is_the_scanners(tmp_path) -> None:
+    """The browser names the scan lock itself (not importing the scanner at start):
+    the same file the scanner locks."""
+    from archiver.scan import lock_path
+    from archiver.tui.scanlock import lock_file
+
+    assert lock_file(tmp_path / "c.db") == str(lock_path(tmp_path / "c.db"))

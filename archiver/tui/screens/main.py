@@ -25,19 +25,19 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
-from archiver.catalog import browse
+from archiver.catalog import browse, orders
 from archiver.catalog.browse import Entry, Scope, TrackRow
 from archiver.integrity import browse as integrity_browse
 from archiver.tui import format as fmt
-from archiver.tui import job_prompts, sorting
+from archiver.tui import sorting
 from archiver.tui.browse_cache import BrowseCache, entries_key, read_entries
 from archiver.tui.catalog_status import STATUS_EVERY, CatalogWatch, data_version
 from archiver.tui.filtering import Filter, FilterError, compile_filter, error_text
 from archiver.tui.loader import Loader
 from archiver.tui.messages import CatalogChanged
-from archiver.tui.screens.detail import DetailScreen
+from archiver.tui.preload import FIRST_SCOPE
 from archiver.tui.screens.prompt import ChoiceScreen
-from archiver.tui.sources import ListSource, TrackPages, file_ids
+from archiver.tui.sources import ListSource, TrackPages, file_ids, with_first_page
 from archiver.tui.text import plain
 from archiver.tui.views import VIEW_BY_KEY, VIEWS, Selection, Shown, View
 from archiver.tui.views.base import ALBUM_COLUMNS, ENTRY_COLUMNS, TRACK_COLUMNS
@@ -52,10 +52,14 @@ PREFETCH_DELAY = 0.3  # s after the first paint
 INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
 BIG_CATALOG = 20_000
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
+ORDERS_DELAY = 2.0  # s after All tracks' first order: the others are read and kept on disk
 HINT_TIME = 4.0  # s a hint stays in the status bar
 NARROW = 100  # columns: below, the left column is narrower and leaves All tracks alone
 
 LEVELS = ("categories", "entries", "albums", "tracks")
+# All tracks' ids with their first page of rows, read in one worker.
+_ORDERED = with_first_page(orders.track_ids)
+_NARROWED = with_first_page(browse.narrowed_ids)
 ALL_TRACKS = next(v.key for v in VIEWS if v.all_tracks)
 
 
@@ -94,6 +98,8 @@ class MainScreen(Screen[None]):
         self._filter_at_open = Filter()  # the filter when `/` was last pressed
         self.loaded_once = False  # set when the first view has data (benchmarks, tests)
         self.view_updated_at = 0.0  # perf_counter() of the last new rows (benchmarks)
+        self._painted = False  # the first frame is on the screen
+        self._deferred: dict[str, tuple[float, Callable[[], None]]] = {}  # background, until then
 
     @property
     def view(self) -> View:
@@ -126,9 +132,30 @@ class MainScreen(Screen[None]):
         self.table("categories").move_cursor(self._category_index(self.category))
         self.table("entries").focus()
         self._layout()
+        self._take_preload()
         self._load_entries()
-        self._load_catalog_status()
+        self.call_after_refresh(self._first_painted)
         self.set_interval(STATUS_EVERY, self._load_catalog_status)
+
+    def _take_preload(self) -> None:
+        """The catalog's status and the first view's entries read while the app was
+        imported (``preload``), if still true: the first frame shows them. Without
+        them, the status is read in a worker now."""
+        preload = getattr(self.app, "preload", None)
+        status = preload.take_status() if preload is not None else None
+        if status is not None:
+            self.watch.status = status
+            self._show_catalog_status(status)
+        else:
+            self._load_catalog_status()
+        if preload is None or self.base_scope() != FIRST_SCOPE:
+            return
+        rows = preload.take_entries(self.app.reader)  # type: ignore[attr-defined]
+        if rows is not None:
+            self.cache.remember_entries(entries_key(self.view, self.base_scope()), rows)
+
+    def on_unmount(self) -> None:
+        self.loader.stop()
 
     def on_resize(self) -> None:
         # A narrow terminal gives the category column less room.
@@ -354,18 +381,26 @@ class MainScreen(Screen[None]):
         self.go_to_view("review")
 
     def action_analyze(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_analyze(self)
 
     def action_verify(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_verify(self)
 
     def action_reload(self) -> None:
         self.on_catalog_changed(CatalogChanged())
 
     def action_rescan(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_rescan(self, self.query_one(StatusBar).catalog)
 
     def action_enrich(self) -> None:
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_enrich(self, self.view.enrich_target(self.selection()))
 
     def action_export(self) -> None:
@@ -373,15 +408,31 @@ class MainScreen(Screen[None]):
         entry, or everything in view); in the preservation views, the files listed."""
         target = self.view.export_target(self.selection())
         shown = self.table("alltracks").source if self.view.all_tracks else None
+        from archiver.tui import job_prompts  # on the key: not at start
+
         job_prompts.ask_export(self, self.loader, target, shown)
 
     # ------------------------------------------------------------ loading
 
-    def _later(self, name: str, delay: float, callback: Callable[[], None]) -> None:
+    def _later(
+        self, name: str, delay: float, callback: Callable[[], None], *, background: bool = False
+    ) -> None:
+        """``callback`` in ``delay`` s (replacing an earlier one of that name). Background
+        work (figures, prefetches, counts) waits for the first frame: on a big catalog
+        its queries would otherwise share the CPU with the first paint."""
+        if background and not self._painted:
+            self._deferred[name] = (delay, callback)
+            return
         timer = self._pending.pop(name, None)
         if timer is not None:
             timer.stop()
         self._pending[name] = self.set_timer(delay, callback)
+
+    def _first_painted(self) -> None:
+        self._painted = True
+        deferred, self._deferred = self._deferred, {}
+        for name, (delay, callback) in deferred.items():
+            self._later(name, delay, callback)
 
     def _load_catalog_status(self) -> None:
         db_path = self.app.db_path  # type: ignore[attr-defined]
@@ -403,7 +454,7 @@ class MainScreen(Screen[None]):
 
     def _show_integrity_counts(self, counts: integrity_browse.IntegrityCounts) -> None:
         self._show_categories()
-        self._later("warm", PREFETCH_DELAY, self._warm_entries)
+        self._later("warm", PREFETCH_DELAY, self._warm_entries, background=True)
 
     def _show_categories(self) -> None:
         self.table("categories").set_source(self.watch.categories(), cursor=None)
@@ -465,13 +516,13 @@ class MainScreen(Screen[None]):
             self.entry = rows[index]
             self._load_albums()
         if not self.loaded_once:
-            self._later("prefetch", PREFETCH_DELAY, self._prefetch_all_ids)
+            self._later("prefetch", PREFETCH_DELAY, self._prefetch_all_ids, background=True)
             # The preservation counts cost ~1 s of Python at 100,000 tracks: on a big
             # catalog they wait until the first keys after the first paint are served.
             status = self.query_one(StatusBar).catalog
             big = status is not None and status.tracks >= BIG_CATALOG
             delay = INTEGRITY_DELAY_BIG if big else PREFETCH_DELAY
-            self._later("integrity", delay, self._load_integrity_counts)
+            self._later("integrity", delay, self._load_integrity_counts, background=True)
         if not rows:
             self.entry = None
             self._show_rows(view, None, [])
@@ -539,20 +590,37 @@ class MainScreen(Screen[None]):
         if unfiltered is not None and scope.where == browse.FREE_TEXT:  # words: narrow, no re-sort
             self.cache.ids.move_to_end(base)  # kept while the filter is typed
             args = (unfiltered, scope.where, scope.params)
-            then = lambda ids: self._show_all(ids, old_id, key)  # noqa: E731
-            self.loader.load("all", browse.narrowed_ids, args, then)
+            then = lambda got: self._show_all(got[0], old_id, key, got[1])  # noqa: E731
+            self.loader.load("all", _NARROWED, args, then)
             return
-        self.loader.load("all", browse.track_ids, key, lambda ids: self._show_all(ids, old_id, key))
+        then = lambda got: self._show_all(got[0], old_id, key, got[1])  # noqa: E731
+        self.loader.load("all", _ORDERED, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
 
     def _prefetch_all_ids(self) -> None:
         """Read All tracks' ids in the background after the first paint, so
-        that `a` shows 100,000 tracks at once."""
+        that `a` shows 100,000 tracks at once; then keep its other orders."""
         key = self.all_order.ids_key(self.base_scope().with_(category="all"))
         if key not in self.cache.ids:
-            then = lambda ids: self.cache.remember_ids(key, ids)  # noqa: E731
-            self.loader.load("prefetch", browse.track_ids, key, then)
 
-    def _show_all(self, ids: Any, old_id: int | None, key: tuple | None = None) -> None:
+            def then(ids: Any) -> None:
+                self.cache.remember_ids(key, ids)
+                self._later("orders", ORDERS_DELAY, self._keep_orders, background=True)
+
+            self.loader.load("prefetch", orders.track_ids, (self.app.db_path, *key), then)  # type: ignore[attr-defined]
+
+    def _keep_orders(self) -> None:
+        """Read and keep on disk every order of All tracks older than the catalog
+        (``archiver.catalog.orders``), one after the other in a worker, so that a
+        re-sort reads a file instead of sorting a million rows."""
+        current = self.all_order.key
+        sorts = [current] + [key for key in sorting.SORT_KEYS if key != current]
+        self.loader.load("orders", orders.build, (self.app.db_path, sorts), lambda done: None)  # type: ignore[attr-defined]
+
+    def _show_all(
+        self, ids: Any, old_id: int | None, key: tuple | None = None, first: Any = None
+    ) -> None:
+        """All tracks shows ``ids``, the cursor on ``old_id`` if there; ``first``: the
+        rows of the first page, read with the ids."""
         if key is not None:
             self.cache.remember_ids(key, ids)
         table = self.table("alltracks")
@@ -564,6 +632,8 @@ class MainScreen(Screen[None]):
                 cursor = 0
         table.sort_key, table.sort_descending = self.all_order.key, self.all_order.descending
         pages = TrackPages(self.app.open_connection, ids)  # type: ignore[attr-defined]
+        if first:
+            pages.add_pages(first)
         table.set_source(pages, cursor=cursor, empty_text=self.view.empty_text(self.selection()))
         table.border_subtitle = fmt.count(len(ids), "track")
         self._layout()
@@ -581,6 +651,7 @@ class MainScreen(Screen[None]):
                 lambda: self.loader.load(
                     "stats", view.load_status, (entries, entry), self._show_view_status
                 ),
+                background=True,
             )
             return
         scope = view.stats_scope(self.selection())
@@ -589,6 +660,7 @@ class MainScreen(Screen[None]):
             "stats",
             STATS_DELAY,
             lambda: self.loader.load("stats", browse.view_stats, (scope,), self._show_stats),
+            background=True,
         )
 
     def _show_stats(self, stats: browse.ViewStats) -> None:
@@ -704,6 +776,8 @@ class MainScreen(Screen[None]):
         else:
             file_id = key
         if file_id is not None:
+            from archiver.tui.screens.detail import DetailScreen  # on Enter: not at start
+
             self.app.push_screen(DetailScreen(int(file_id), file_ids(event.table.source)))
 
     @on(PagedTable.Highlighted)
@@ -776,6 +850,7 @@ class MainScreen(Screen[None]):
         """Reload every column, keeping the selection where it still exists."""
         view = self.view
         self.cache.clear(self._catalog_version())
+        self._later("orders", ORDERS_DELAY, self._keep_orders, background=True)
         self._load_catalog_status()
         self._load_integrity_counts()
         self._load_entries()

@@ -12,7 +12,6 @@ from archiver.catalog import browse
 from archiver.catalog import review as rdb
 from archiver.catalog.browse import Entry, Scope
 from archiver.integrity import browse as integrity_browse
-from archiver.musicbrainz.review import needs_review
 from archiver.tui import format as fmt
 from archiver.tui.sources import ListSource
 from archiver.tui.views.base import Selection, Shown, View
@@ -59,6 +58,8 @@ def group_of(row: dict) -> str | None:
     """Which entry an album row belongs to (None: not listed) (pure)."""
     if row["source"] == "user":
         return "settled"
+    from archiver.musicbrainz.review import needs_review  # the MusicBrainz stack: not at start
+
     if not needs_review(row):
         return None
     return "weak" if row["status"] == "matched" else row["status"]

@@ -1,0 +1,274 @@
+"""All tracks' orders, kept on disk: the ids of every track sorted by a column.
+
+At a million tracks, ordering every id by SQLite (``browse.track_ids``) takes
+3-8 s on a 2-core machine: a pass over ~600 MB of joined rows and a sort of a
+million NOCASE keys. The order only changes when the catalog does, so the
+browser keeps each one in a file (4 bytes per track) tagged with the catalog's
+stamp (migration 0021: triggers give it a new random value on every write that
+can move, add or remove a row of All tracks); a file whose stamp is not the
+catalog's is read again from SQLite. A re-sort then reads a few MB.
+
+Equality with the SQL it replaces: an order is the result of that very query
+(``browse.order_by``, ties broken by ``f.id``), read in one snapshot with the
+stamp. Descending needs no query of its own: ``order_by`` reverses every term
+but keeps the rows whose leading value is NULL last, so the descending order is
+the ascending one reversed within its two parts (values, then NULLs), which the
+file records (``nulls_from``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import struct
+import sys
+import tempfile
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.catalog import browse
+
+_MAGIC = b"ARCHORD1"
+_HEADER = struct.Struct("<8sqqqc")  # magic, stamp, count, nulls_from, typecode
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The ids of a view in ascending order, read when the catalog's stamp was ``stamp``;
+    the rows from ``nulls_from`` on have NULL in the sort's leading column."""
+
+    stamp: int
+    ids: array
+    nulls_from: int
+
+
+def cacheable(scope: browse.Scope) -> bool:
+    """Whether ``scope`` is one whose orders are kept: All tracks unfiltered (a
+    free-text filter narrows them, ``browse.narrowed_ids``)."""
+    return scope.category == "all" and not scope.where and scope.entry is None and not scope.album
+
+
+def catalog_stamp(conn: sqlite3.Connection) -> int | None:
+    """The catalog's stamp; None for a catalog without one (not migrated to 0021)."""
+    try:
+        row = conn.execute("SELECT stamp FROM catalog_stamp WHERE id = 0").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise
+    return None if row is None else int(row[0])
+
+
+def compute(conn: sqlite3.Connection, sort: str, include_missing: bool = False) -> Ordering:
+    """Read the ascending order of All tracks by ``sort`` from SQLite, and the stamp,
+    in one snapshot."""
+    scope = browse.Scope("all", include_missing=include_missing)
+    where, params = browse.scope_where(scope)
+    terms = browse.SORTS.get(sort, browse.SORTS["artist"])
+    lead = terms[0] if terms[0].endswith(" IS NULL") else "0"
+    sql = (
+        f"SELECT f.id, {lead} {browse.tracks_from(scope)} WHERE {where} "
+        f"ORDER BY {browse.order_by(sort)}"
+    )
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")  # the stamp and the ids from one snapshot
+    try:
+        stamp = catalog_stamp(conn) or 0
+        ids = array("q")
+        nulls_from = -1
+        cursor = conn.execute(sql, params)
+        while chunk := cursor.fetchmany(20_000):
+            if nulls_from < 0 and chunk[-1][1]:
+                first = next(i for i, row in enumerate(chunk) if row[1])
+                nulls_from = len(ids) + first
+            ids.extend(row[0] for row in chunk)
+    finally:
+        if own:
+            conn.execute("COMMIT")
+    return Ordering(stamp, _compact(ids), len(ids) if nulls_from < 0 else nulls_from)
+
+
+def _compact(ids: array) -> array:
+    """4 bytes per id when they fit (every catalog below two billion files)."""
+    if not ids or max(ids) < 2**31:
+        return array("i", ids)
+    return ids
+
+
+def arrange(ordering: Ordering, descending: bool) -> array:
+    """The ids in display order: ascending as read, or descending (each part reversed,
+    the NULLs staying last, as ``browse.order_by`` does) (pure)."""
+    ids, cut = ordering.ids, ordering.nulls_from
+    if not descending:
+        return ids
+    return ids[cut - 1 :: -1] + ids[: cut - 1 : -1] if cut else ids[::-1]
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/archiver/orders`` (``~/.cache`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "archiver" / "orders"
+
+
+def _folder(folder: Path | None) -> Path | None:
+    """``folder``, else the cache folder; None when there is no home to put it in."""
+    if folder is not None:
+        return folder
+    try:
+        return cache_dir()
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
+def cache_file(db_path: str | Path, sort: str, include_missing: bool, folder: Path) -> Path:
+    """The file that keeps one order of the catalog at ``db_path`` (pure)."""
+    name = hashlib.sha256(str(Path(db_path).resolve()).encode("utf-8", "surrogateescape"))
+    tail = "-all" if include_missing else ""
+    return folder / f"{name.hexdigest()[:24]}-{sort}{tail}.ids"
+
+
+def save(path: Path, ordering: Ordering) -> None:
+    """Write ``ordering`` atomically (a reader sees the old file or the new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids = ordering.ids
+    if sys.byteorder != "little":
+        ids = array(ids.typecode, ids)
+        ids.byteswap()
+    header = _HEADER.pack(
+        _MAGIC, ordering.stamp, len(ids), ordering.nulls_from, ids.typecode.encode()
+    )
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".order-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(header)
+            ids.tofile(out)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> Ordering | None:
+    """The ordering kept in ``path``; None if absent, damaged or cut short."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEADER.size)
+            if len(head) != _HEADER.size:
+                return None
+            magic, stamp, count, nulls_from, code = _HEADER.unpack(head)
+            typecode = code.decode("ascii", "replace")
+            if magic != _MAGIC or typecode not in ("i", "q") or not 0 <= nulls_from <= count:
+                return None
+            ids = array(typecode)
+            ids.fromfile(f, count)
+            if f.read(1):
+                return None
+    except (OSError, EOFError, ValueError):
+        return None
+    if sys.byteorder != "little":
+        ids.byteswap()
+    return Ordering(stamp, ids, nulls_from)
+
+
+def ordering(
+    conn: sqlite3.Connection,
+    db_path: str | Path,
+    sort: str,
+    include_missing: bool = False,
+    folder: Path | None = None,
+) -> Ordering:
+    """The ascending order of All tracks by ``sort``: from its file when the stamp
+    matches the catalog's, else read from SQLite and kept for next time (a folder
+    that cannot be written only costs the next reader the query)."""
+    where = _folder(folder)
+    if where is None:  # no home folder to keep them in: the query every time
+        return compute(conn, sort, include_missing)
+    path = cache_file(db_path, sort, include_missing, where)
+    stamp = catalog_stamp(conn)
+    if stamp is not None:
+        kept = load(path)
+        if kept is not None and kept.stamp == stamp:
+            return kept
+    fresh = compute(conn, sort, include_missing)
+    if stamp is not None:
+        try:
+            save(path, fresh)
+        except OSError:
+            pass
+    return fresh
+
+
+def track_ids(
+    conn: sqlite3.Connection,
+    db_path: str | Path,
+    scope: browse.Scope,
+    sort: str = "artist",
+    descending: bool = False,
+    folder: Path | None = None,
+) -> array:
+    """``browse.track_ids(conn, scope, sort, descending)``, from the kept order when
+    ``scope`` is All tracks unfiltered, or narrowed from it by free words
+    (``browse.narrowed_ids``); equal, row for row."""
+    if sort not in browse.SORTS:
+        return browse.track_ids(conn, scope, sort, descending)
+    if cacheable(scope):
+        kept = ordering(conn, db_path, sort, scope.include_missing, folder)
+        return arrange(kept, descending)
+    base = scope.with_(where="", params=())
+    if scope.where == browse.FREE_TEXT and cacheable(base):
+        kept = ordering(conn, db_path, sort, scope.include_missing, folder)
+        return browse.narrowed_ids(conn, arrange(kept, descending), scope.where, scope.params)
+    return browse.track_ids(conn, scope, sort, descending)
+
+
+def stale(
+    conn: sqlite3.Connection,
+    db_path: str | Path,
+    sorts: Iterable[str],
+    include_missing: bool = False,
+    folder: Path | None = None,
+) -> list[str]:
+    """The ``sorts`` whose kept order is absent or older than the catalog."""
+    stamp = catalog_stamp(conn)
+    where = _folder(folder)
+    if stamp is None or where is None:
+        return []
+    wanted = []
+    for sort in sorts:
+        path = cache_file(db_path, sort, include_missing, where)
+        kept = _stamp_of(path)
+        if kept != stamp:
+            wanted.append(sort)
+    return wanted
+
+
+def _stamp_of(path: Path) -> int | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEADER.size)
+    except OSError:
+        return None
+    if len(head) != _HEADER.size:
+        return None
+    magic, stamp, *_ = _HEADER.unpack(head)
+    return stamp if magic == _MAGIC else None
+
+
+def build(
+    conn: sqlite3.Connection,
+    db_path: str | Path,
+    sorts: Iterable[str],
+    include_missing: bool = False,
+    folder: Path | None = None,
+) -> list[str]:
+    """Read and keep the order of every sort in ``sorts`` that is stale (in the
+    background after the browser's first paint); returns the sorts read."""
+    done = []
+    for sort in stale(conn, db_path, sorts, include_missing, folder):
+        ordering(conn, db_path, sort, include_missing, folder)
+        done.append(sort)
+    return done

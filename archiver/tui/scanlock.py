@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 
-# At import (the main thread), never first inside a worker: see archiver/tui/cover_image.py.
-from archiver.scan import lock_path
 
 
 def lock_file(catalog_path: str | os.PathLike) -> str:

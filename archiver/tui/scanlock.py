@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 
 
-
 def lock_file(catalog_path: str | os.PathLike) -> str:
     """``archiver.scan.lock_path``, spelled here: importing the scanner (mutagen,
     multiprocessing: ~0.1-0.3 s) for one file name would land in the browser's

@@ -10,8 +10,9 @@ ratios measured in the same run are the steadier figures):
 - TUI: process start to first full paint (``archiver tui`` in a pty), app start
   to first paint, filter keystroke, re-sort of All tracks from its kept order and
   the cold reading of every order (``bench_tui``, 120x40), import time separately;
-- ``archiver stats``, ``archiver missing``: wall time and peak RSS of a fresh
-  process (Linux VmHWM);
+- ``archiver stats``, ``archiver missing``, and ``stats QUERY``, ``duplicates``
+  (by audio, recording, tags), ``review`` and ``ls QUERY``: wall time and peak RSS
+  of a fresh process (Linux VmHWM);
 - ``archiver export`` CSV against the floor measured in the same run (a bare
   SELECT of the same values + ``csv.writer``), and Parquet, with peak RSS;
 - the catalog file: bytes per track and the biggest tables and indexes
@@ -131,6 +132,21 @@ def bench(db: Path, skip_tui: bool) -> None:
     row("`archiver stats`", f"{seconds:.2f} s, {rss:.0f} MB", "< 2 s, < 150 MB")
     seconds, rss = cli(db, "missing")
     row("`archiver missing`", f"{seconds:.2f} s, {rss:.0f} MB", "< 3 s, < 150 MB")
+    # The other commands issue 17 names, whole catalog (output to /dev/null).
+    for args in (
+        ("stats", "genre:jazz"),
+        ("duplicates",),
+        ("duplicates", "--by", "recording"),
+        ("duplicates", "--by", "tags"),
+        ("review",),
+        ("ls", "genre:jazz"),
+    ):
+        seconds, rss = cli(db, *args)
+        row(
+            f"`archiver {' '.join(args)}`",
+            f"{seconds:.2f} s, {rss:.0f} MB",
+            "flat memory, < 150 MB",
+        )
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp_name:
         tmp = Path(tmp_name)
         catalog = open_catalog(db)

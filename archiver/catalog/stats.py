@@ -19,7 +19,7 @@ from archiver.catalog.query import TRACKS_FROM, CompiledQuery
 from archiver.catalog.review import review_counts
 from archiver.catalog.skipped import skipped_counts
 
-__all__ = ["COMPLETENESS_FIELDS", "collect_stats", "plain_stats"]
+__all__ = ["COMPLETENESS_FIELDS", "COMPLETENESS_TAGS", "collect_stats", "plain_stats"]
 
 # Tag completeness: what a collector checks on every track, as a condition that
 # holds when the field is there. Tags count when set (not NULL, not "").
@@ -27,7 +27,7 @@ _COVER = (
     "EXISTS (SELECT 1 FROM pictures p WHERE p.file_id = f.id AND "
     "(p.picture_type IS NULL OR p.picture_type IN ('front cover', 'other')))"
 )
-_TAGS = (
+COMPLETENESS_TAGS = (
     "title",
     "artist",
     "album",
@@ -44,7 +44,7 @@ _TAGS = (
     "musicbrainz_releasegroupid",
 )
 COMPLETENESS_FIELDS: dict[str, str] = {
-    **{name: f"t.{name} IS NOT NULL AND t.{name} != ''" for name in _TAGS},
+    **{name: f"t.{name} IS NOT NULL AND t.{name} != ''" for name in COMPLETENESS_TAGS},
     # A front cover, or a picture of no or "other" type (how many taggers store one).
     "embedded_cover": _COVER,
     # Not a tag: the recording `archiver enrich` found.

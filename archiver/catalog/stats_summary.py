@@ -27,7 +27,7 @@ import sqlite3
 
 from archiver.catalog.analysis import current_sql
 from archiver.catalog.cover_sql import FOLDER_OF_F, cover_position
-from archiver.catalog.stats import COMPLETENESS_FIELDS
+from archiver.catalog.stats import COMPLETENESS_FIELDS, COMPLETENESS_TAGS
 
 __all__ = [
     "FLAG_COLUMNS",
@@ -74,23 +74,7 @@ _FILES_COLUMNS = (
     "hashed_mtime_ns",
     "last_verified_at",
 )
-_TAGS_COLUMNS = (
-    "file_id",
-    "title",
-    "artist",
-    "album",
-    "albumartist",
-    "tracknumber",
-    "date",
-    "genre",
-    "isrc",
-    "musicbrainz_recordingid",
-    "musicbrainz_trackid",
-    "musicbrainz_albumid",
-    "musicbrainz_artistid",
-    "musicbrainz_albumartistid",
-    "musicbrainz_releasegroupid",
-)
+_TAGS_COLUMNS = ("file_id", *COMPLETENESS_TAGS)
 _MATCHES_COLUMNS = ("file_id", "status", "recording_mbid")
 _ANALYSIS_COLUMNS = ("file_id", "size", "mtime_ns", "sha256", "decode", "quality", "error")
 _PICTURES_COLUMNS = ("file_id", "position", "picture_type", "sha256", "width", "height")

@@ -14,6 +14,7 @@ import operator
 import os
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -384,6 +385,16 @@ def _migrate(catalog: Catalog) -> None:
     then it sees the new version and skips.
     """
     conn = catalog.conn
+    pending = [version for version, _, _ in migrations() if version > catalog.user_version]
+    if pending and catalog.user_version > 0 and sys.stderr.isatty():
+        # Some migrations rebuild indexes or summaries: a minute at a million tracks,
+        # which should not look like a hang. Only on a terminal: scripts see nothing.
+        print(
+            f"archiver: upgrading the catalog to schema {pending[-1]} (once; a large catalog"
+            " takes a minute)...",
+            file=sys.stderr,
+            flush=True,
+        )
     for version, name, sql in migrations():
         if catalog.user_version >= version:
             continue

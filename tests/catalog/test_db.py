@@ -227,3 +227,49 @@ def _check_read_only_catalog(folder: Path, locked: str) -> None:
         assert cat.execute("SELECT count(*) FROM library_roots").fetchone()[0] == 1
     if locked == "folder":
         assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def _schema_one_catalog(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    for statement in _split_sql(migrations()[0][2]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+
+def _stderr_of_open(path: Path, on_terminal: bool) -> str:
+    """What opening ``path`` in a fresh process writes to stderr: a terminal or a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    code = f"from archiver.catalog import open_catalog; open_catalog({str(path)!r}).close()"
+    if not on_terminal:
+        return subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        ).stderr
+    leader, follower = pty.openpty()
+    try:
+        subprocess.run([sys.executable, "-c", code], stderr=follower, check=True, timeout=120)
+    finally:
+        os.close(follower)
+    try:
+        return os.read(leader, 4096).decode()
+    except OSError:  # nothing was written: reading a pty whose other side closed
+        return ""
+    finally:
+        os.close(leader)
+
+
+def test_an_upgrade_says_so_on_a_terminal_and_not_to_a_script(tmp_path: Path) -> None:
+    """A migration can take a minute at a million tracks: on a terminal a line says it is
+    an upgrade (not a hang); a script reading stderr from a pipe gets nothing, and
+    creating a catalog is no upgrade."""
+    expected = f"upgrading the catalog to schema {schema_version()}"
+    for name, on_terminal in (("tty.db", True), ("pipe.db", False)):
+        path = tmp_path / name
+        _schema_one_catalog(path)
+        assert (expected in _stderr_of_open(path, on_terminal)) is on_terminal
+    assert expected not in _stderr_of_open(tmp_path / "new.db", on_terminal=True)

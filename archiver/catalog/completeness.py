@@ -18,6 +18,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from archiver.catalog.disc_sums import DISC_SUMS, SUMS
+from archiver.catalog.disc_sums import kept as kept_sums
+from archiver.catalog.disc_sums import settle as settle_sums
+
 
 class AlbumTrackRow(NamedTuple):
     """One file's album position, for the completeness report (a tuple: a million
@@ -58,15 +62,6 @@ def album_track_rows(conn: sqlite3.Connection) -> list[AlbumTrackRow]:
     return [AlbumTrackRow._make(row) for row in rows]
 
 
-_NUMBER = "CASE WHEN t.tracknumber >= 1 THEN t.tracknumber END"
-# Every number 1..totaltracks has a file (a sufficient test: the distinct numbers
-# >= 1 are exactly 1..the largest, which is at least totaltracks); files marked
-# missing count here (:func:`missing_files` finds them).
-_SUMS = (
-    "max(t.totaldiscs),"
-    f" coalesce(max(t.totaltracks), 0) <= 0 OR coalesce(min({_NUMBER}) = 1"
-    f" AND max({_NUMBER}) = count(DISTINCT {_NUMBER}) AND max({_NUMBER}) >= max(t.totaltracks), 0)"
-)
 _BLANK = "trim(t.albumartist, ' ' || char(9, 10, 11, 12, 13)) = ''"
 
 
@@ -77,11 +72,14 @@ def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
     order (no sort, no join: an album artist and album's discs come one after the
     other); ``totaldiscs`` is the largest, ``tracks_complete`` is 1 when the disc has
     every number 1..totaltracks (the largest on the disc) or no total."""
-    cursor = conn.execute(
-        f"SELECT t.albumartist, t.album, t.discnumber, {_SUMS} FROM tags t"
-        " WHERE t.albumartist IS NOT NULL AND t.album IS NOT NULL AND t.album != ''"
-        " GROUP BY t.albumartist, t.album, t.discnumber"
-    )
+    if kept_sums(conn) and settle_sums(conn):
+        # Kept by the writer (migration 0024): the same rows, in the same order.
+        cursor = conn.execute(
+            "SELECT albumartist, album, discnumber, totaldiscs, complete FROM disc_sums"
+            " ORDER BY albumartist, album, discnumber"
+        )
+    else:
+        cursor = conn.execute(DISC_SUMS)
     cursor.arraysize = 1024
     for batch in iter(cursor.fetchmany, []):
         yield from batch
@@ -93,7 +91,7 @@ def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
     totaldiscs, tracks_complete)``."""
     cursor = conn.execute(
         f"SELECT t.albumartist, t.album, rtrim(f.path, replace(f.path, '/', '')) AS folder,"
-        f" t.discnumber, {_SUMS} FROM tags t JOIN files f ON f.id = t.file_id"
+        f" t.discnumber, {SUMS} FROM tags t JOIN files f ON f.id = t.file_id"
         f" WHERE (t.albumartist IS NULL OR (t.albumartist < '!' AND {_BLANK}))"
         " AND t.album IS NOT NULL AND t.album != ''"
         " GROUP BY t.albumartist, t.album, folder, t.discnumber"

@@ -161,6 +161,7 @@ class Catalog:
         # fail with a one-line CatalogError.
         self.read_only = read_only
         self._summaries: bool | None = None  # has migration 0019's stats summaries
+        self._disc_sums: bool | None = None  # has migration 0024's disc sums
 
     @functools.cached_property
     def db(self) -> sqlite_utils.Database:
@@ -221,6 +222,13 @@ class Catalog:
             if self.conn.execute("SELECT 1 FROM stats_dirty LIMIT 1").fetchone():
                 for statement in settle_statements():
                     self.conn.execute(statement)
+        if self._disc_sums is None:
+            self._disc_sums = self.user_version >= 24
+        if self._disc_sums and self.conn.execute("SELECT 1 FROM disc_dirty LIMIT 1").fetchone():
+            from archiver.catalog.disc_sums import SETTLE
+
+            for statement in SETTLE:
+                self.conn.execute(statement)
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)

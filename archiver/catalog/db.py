@@ -188,10 +188,12 @@ class Catalog:
                 f"{self.path}: the catalog cannot be written ({read_only_reason(self.path)})"
             )
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _translate(self.path, exc) from exc
-        try:
+            # One try from BEGIN on: a Ctrl-C landing just after BEGIN returned must
+            # roll back too (an open transaction broke the caller's next write).
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _translate(self.path, exc) from exc
             yield self.conn
         except BaseException:
             if self.conn.in_transaction:

@@ -19,6 +19,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import TypeVar
 
 from archiver.procs import die_with_parent, exit_when_orphaned, interrupts_blocked
@@ -44,8 +45,27 @@ def _worker_init(parent: int | None) -> None:  # pragma: no cover - runs in the 
     the worker with it (``parent``: its pid when known, else the current parent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Forked with SIGTERM blocked (see _forking): one sent meanwhile lands now, quietly.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     die_with_parent(parent)
     exit_when_orphaned(parent)
+
+
+@contextmanager
+def _forking() -> Iterator[None]:
+    """Ctrl-C ignored and SIGTERM held back while a worker may be forked: a child
+    forked in that instant inherits the CLI's SIGTERM handler (KeyboardInterrupt) until
+    its init runs, and the pool's own SIGTERM on Ctrl-C landing there printed a
+    traceback from the child's at-fork hooks. The parent gets a held SIGTERM on leaving."""
+    with interrupts_blocked():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -84,7 +104,7 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
                 except StopIteration:
                     exhausted = True
                     break
-                with interrupts_blocked():  # submit() may fork a worker
+                with _forking():  # submit() may fork a worker
                     pending.add(pool.submit(func, item))
             if not pending:
                 break
@@ -93,12 +113,15 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
                 yield future.result()
         completed = True
     finally:
-        for future in pending:
-            future.cancel()
-        if not completed:
-            _stop_workers(pool)
+        # Ending busy workers breaks the pool, and the pool then fails every pending
+        # future itself: one cancelled here first made its manager thread raise
+        # InvalidStateError (a traceback on a Ctrl-C). Cancel only when none was ended.
+        stopped = 0 if completed else _stop_workers(pool)
+        if not stopped:
+            for future in pending:
+                future.cancel()
         try:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=not stopped)
         except RuntimeError:
             # Ctrl-C inside submit() can land before the executor started its manager
             # thread; shutdown then cannot join it. The interrupt is what to report.
@@ -106,13 +129,16 @@ def imap_unordered(func: Callable[[T], R], items: Iterable[T], jobs: int) -> Ite
                 raise
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
+def _stop_workers(pool: ProcessPoolExecutor) -> int:
     """Stopped early: the files being hashed now would be thrown away, and one can be
     large (minutes of reading), so end the workers (SIGTERM: quiet, see _worker_init)
     rather than wait for them."""
+    stopped = 0
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
         try:
             if proc.is_alive():
                 proc.terminate()
+                stopped += 1
         except (OSError, ValueError, AttributeError):
             pass
+    return stopped

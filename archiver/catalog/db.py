@@ -15,7 +15,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -421,6 +421,31 @@ def _migrate(catalog: Catalog) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise CatalogError(f"{catalog.path}: migration {name} failed: {exc}") from exc
+
+
+def settle_notes(conn: sqlite3.Connection, notes: str, statements: Iterable[str]) -> bool:
+    """Run ``statements`` (which bring a kept summary up to date and empty the table
+    ``notes`` of what changed) when ``notes`` has rows, in a savepoint: inside the
+    caller's transaction if one is open. False when there were notes and the catalog
+    cannot be written now (read-only, locked): the summary is then behind and must not
+    be read. Anything else, a Ctrl-C included, undoes the savepoint and is raised."""
+    if conn.execute(f"SELECT 1 FROM {notes} LIMIT 1").fetchone() is None:
+        return True
+    try:
+        conn.execute("SAVEPOINT settle_notes")
+    except sqlite3.OperationalError:
+        return False
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    except BaseException as exc:
+        conn.execute("ROLLBACK TO settle_notes")
+        conn.execute("RELEASE settle_notes")
+        if isinstance(exc, sqlite3.OperationalError):
+            return False
+        raise
+    conn.execute("RELEASE settle_notes")
+    return True
 
 
 def _refresh_search(catalog: Catalog) -> None:

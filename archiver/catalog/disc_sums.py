@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from archiver.catalog.db import settle_notes
+
 __all__ = ["DISC_SUMS", "SETTLE", "kept", "settle"]
 
 _NUMBER = "CASE WHEN t.tracknumber >= 1 THEN t.tracknumber END"
@@ -55,18 +57,4 @@ def settle(conn: sqlite3.Connection) -> bool:
     """Recompute the discs noted dirty, in the caller's transaction if one is open.
     False when some are noted and the catalog cannot be written now (read-only,
     locked): the table is then behind and must not be read."""
-    if conn.execute("SELECT 1 FROM disc_dirty LIMIT 1").fetchone() is None:
-        return True
-    try:
-        conn.execute("SAVEPOINT disc_settle")
-    except sqlite3.OperationalError:
-        return False
-    try:
-        for statement in SETTLE:
-            conn.execute(statement)
-    except sqlite3.OperationalError:
-        conn.execute("ROLLBACK TO disc_settle")
-        conn.execute("RELEASE disc_settle")
-        return False
-    conn.execute("RELEASE disc_settle")
-    return True
+    return settle_notes(conn, "disc_dirty", SETTLE)

@@ -27,6 +27,7 @@ import sqlite3
 
 from archiver.catalog.analysis import current_sql
 from archiver.catalog.cover_sql import FOLDER_OF_F, cover_position
+from archiver.catalog.db import settle_notes
 from archiver.catalog.stats import COMPLETENESS_FIELDS, COMPLETENESS_TAGS
 
 __all__ = [
@@ -349,21 +350,7 @@ def settle(conn: sqlite3.Connection) -> bool:
     """Settle the dirty tracks (in the caller's transaction if one is open). False
     when there were some and the catalog cannot be written now (read-only, locked):
     the summaries are then behind and must not be read."""
-    if conn.execute("SELECT 1 FROM stats_dirty LIMIT 1").fetchone() is None:
-        return True
-    try:
-        conn.execute("SAVEPOINT stats_settle")
-    except sqlite3.OperationalError:
-        return False
-    try:
-        for statement in settle_statements():
-            conn.execute(statement)
-    except sqlite3.OperationalError:
-        conn.execute("ROLLBACK TO stats_settle")
-        conn.execute("RELEASE stats_settle")
-        return False
-    conn.execute("RELEASE stats_settle")
-    return True
+    return settle_notes(conn, "stats_dirty", settle_statements())
 
 
 def groups(conn: sqlite3.Connection) -> list[tuple]:

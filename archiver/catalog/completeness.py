@@ -85,6 +85,43 @@ def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
         yield from batch
 
 
+def _disc_rows(conn: sqlite3.Connection) -> str:
+    """The rows of :func:`disc_sums` as a table to select from: the kept one, or the
+    plain query when the kept one is behind and cannot be settled now."""
+    if kept_sums(conn) and settle_sums(conn):
+        return "disc_sums"
+    return f"({DISC_SUMS})"
+
+
+_DISC = "coalesce(nullif(discnumber, 0), 1)"  # Python's ``discnumber or 1``
+
+
+def suspect_pairs(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """``(albumartist, album, complete, totaldiscs, discs)`` for each (album artist,
+    album) of :func:`disc_sums` that may miss something: a disc without every track
+    (``complete`` 0), or a largest ``totaldiscs`` of 2 or more (``discs``: its disc
+    numbers, comma-separated, for the caller to test), or of 1 with no disc 1. The
+    others have every disc and track their tags ask for (few rows reach Python)."""
+    cursor = conn.execute(
+        f"SELECT albumartist, album, min(complete), max(totaldiscs),"
+        f" CASE WHEN max(totaldiscs) >= 2 THEN group_concat(DISTINCT {_DISC}) END"
+        f" FROM {_disc_rows(conn)} GROUP BY albumartist, album"
+        f" HAVING min(complete) = 0 OR max(totaldiscs) >= 2"
+        f" OR (max(totaldiscs) >= 1 AND NOT max({_DISC} = 1))"
+    )
+    cursor.arraysize = 1024
+    for batch in iter(cursor.fetchmany, []):
+        yield from batch
+
+
+def album_pairs(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+    """Every distinct ``(albumartist, album)`` of :func:`disc_sums`."""
+    cursor = conn.execute(f"SELECT DISTINCT albumartist, album FROM {_disc_rows(conn)}")
+    cursor.arraysize = 4096
+    for batch in iter(cursor.fetchmany, []):
+        yield from batch
+
+
 def folder_disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
     """The same for files whose album artist is NULL or blank to SQLite, per folder
     too (the files' folder, ending in ``/``): ``(albumartist, album, folder, disc,
@@ -178,26 +215,26 @@ def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> I
     """What the report says of an album, summed up by SQLite per (album artist,
     album, disc number) of the files tagged with these (album artist, album), so that
     no file's row comes to Python: ``(albumartist, album, discnumber, totaldiscs,
-    totaltracks, numbers, files, unnumbered, first, path, releases)``: JSON lists of
-    the distinct ``totaldiscs or 0``, of the distinct true ``totaltracks`` (or
-    ``null``) and of the distinct ``tracknumber or 0`` of the files on disk; how many
-    files are on disk and how many of those have no track number; the smallest path
-    (bytes) and its text (``min`` is the query's only min or max, so SQLite takes the
-    bare ``f.path`` from that row); a JSON list of the releases the files are matched to."""
+    totaltracks, numbers, files, unnumbered, first, releases)``: the largest
+    ``totaldiscs or 0``, the largest true ``totaltracks`` (or ``NULL``), a JSON list
+    of the ``tracknumber or 0`` of the files on disk (repeats kept); how many files
+    are on disk and how many of those have no track number; the smallest path with
+    its file (:func:`first_file`); a JSON list of the releases the files are matched to."""
     on_disk = "f.missing = 0"
-    sql = (
-        "SELECT t.albumartist, t.album, t.discnumber,"
-        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.totaldiscs')} THEN 0"
-        "   ELSE t.totaldiscs END),"
-        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.totaltracks')} THEN NULL"
-        "   ELSE t.totaltracks END),"
-        f" json_group_array(DISTINCT CASE WHEN {_falsy('t.tracknumber')} THEN 0"
-        f"   ELSE t.tracknumber END) FILTER (WHERE {on_disk}),"
-        f" count(*) FILTER (WHERE {on_disk}),"
-        f" count(*) FILTER (WHERE {on_disk} AND {_falsy('t.tracknumber')}),"
-        " min(f.path_bytes), f.path,"
+    sums = (
+        "SELECT t.albumartist AS a, t.album AS b, t.discnumber AS disc,"
+        f" max(CASE WHEN {_falsy('t.totaldiscs')} THEN 0 ELSE t.totaldiscs END) AS discs,"
+        f" max(CASE WHEN {_falsy('t.totaltracks')} THEN NULL ELSE t.totaltracks END) AS total,"
+        f" json_group_array(CASE WHEN {_falsy('t.tracknumber')} THEN 0"
+        f"   ELSE t.tracknumber END) FILTER (WHERE {on_disk}) AS numbers,"
+        f" count(*) FILTER (WHERE {on_disk}) AS files,"
+        f" count(*) FILTER (WHERE {on_disk} AND {_falsy('t.tracknumber')}) AS unnumbered,"
+        # The smallest path's bytes, a NUL (no path has one: the order is the
+        # paths') and its file's id (a bare f.path would not come from that row:
+        # the query has more than one min or max).
+        " min(CAST(f.path_bytes || x'00' || f.id AS BLOB)) AS first,"
         " json_group_array(DISTINCT m.release_mbid) FILTER (WHERE m.status = 'matched'"
-        "   AND m.release_mbid IS NOT NULL AND m.release_mbid != '')"
+        "   AND m.release_mbid IS NOT NULL AND m.release_mbid != '') AS releases"
         " FROM json_each(?) j"
         " JOIN tags t ON t.albumartist IS json_extract(j.value, '$[0]')"
         " AND t.album = json_extract(j.value, '$[1]')"
@@ -205,7 +242,18 @@ def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> I
         " GROUP BY t.albumartist, t.album, t.discnumber"
     )
     pairs = json.dumps([list(group) for group in groups])
-    return iter(conn.execute(sql, (pairs,)))
+    return iter(conn.execute(sums, (pairs,)))
+
+
+def first_file(first: bytes) -> int:
+    """The file id in :func:`disc_facts`' ``first`` (pure)."""
+    return int(first[first.rindex(b"\0") + 1 :])
+
+
+def paths_of(conn: sqlite3.Connection, file_ids: Iterable[int]) -> dict[int, str]:
+    """id -> path of these files."""
+    sql = "SELECT f.id, f.path FROM json_each(?) j JOIN files f ON f.id = j.value"
+    return dict(conn.execute(sql, (_json_list(file_ids),)))
 
 
 def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:

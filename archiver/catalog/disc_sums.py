@@ -21,14 +21,16 @@ _NUMBER = "CASE WHEN t.tracknumber >= 1 THEN t.tracknumber END"
 # Every number 1..totaltracks has a file (a sufficient test: the distinct numbers
 # >= 1 are exactly 1..the largest, which is at least totaltracks); files marked
 # missing count here.
-SUMS = (
-    "max(t.totaldiscs),"
-    f" coalesce(max(t.totaltracks), 0) <= 0 OR coalesce(min({_NUMBER}) = 1"
+_COMPLETE = (
+    f"coalesce(max(t.totaltracks), 0) <= 0 OR coalesce(min({_NUMBER}) = 1"
     f" AND max({_NUMBER}) = count(DISTINCT {_NUMBER}) AND max({_NUMBER}) >= max(t.totaltracks), 0)"
 )
-# The plain query the table replaces (and what a reader runs when it is behind).
+SUMS = f"max(t.totaldiscs), {_COMPLETE}"
+# The plain query the table replaces (and what a reader runs when it is behind),
+# its columns named as the table's.
 DISC_SUMS = (
-    f"SELECT t.albumartist, t.album, t.discnumber, {SUMS} FROM tags t"
+    "SELECT t.albumartist AS albumartist, t.album AS album, t.discnumber AS discnumber,"
+    f" max(t.totaldiscs) AS totaldiscs, {_COMPLETE} AS complete FROM tags t"
     " WHERE t.albumartist IS NOT NULL AND t.album IS NOT NULL AND t.album != ''"
     " GROUP BY t.albumartist, t.album, t.discnumber"
 )

@@ -27,7 +27,7 @@ import operator
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -185,9 +185,9 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
     disc or track-number gap in some (album artist, album, disc) group, those with
     a file marked missing, and those holding most files of a release with a track
     that has no file; plus every row of every release matched by one of their
-    files, so each release finds the same home album as in a full read. Memory
-    stays flat in the catalog's size (the per-album sums go through a temporary
-    database, not a dict of every album).
+    files, so each release finds the same home album as in a full read; the
+    tracklists of only the releases with a track without a file. Memory stays flat
+    in the catalog's size (no dict of every album).
     """
     gone_paths, homes = _gone_and_homes(conn)
     suspects = _suspect_albums(conn, set(gone_paths) | set(homes.values()))
@@ -202,13 +202,15 @@ def incomplete_albums(conn: sqlite3.Connection) -> list[IncompleteAlbum]:
 
     out: list[IncompleteAlbum] = []
     for chunk in chunks:  # a chunk of albums at a time: flat memory
-        out += _chunk_albums(chunk, _read_chunk(conn, chunk, suspects, by_home), gone_paths)
+        data = _read_chunk(conn, chunk, suspects, by_home, homes.keys())
+        out += _chunk_albums(chunk, data, gone_paths)
     out.sort(key=_report_order)
     return out
 
 
 class _ChunkData(NamedTuple):
     facts: list[tuple]  # sql.disc_facts of the albums with an album artist
+    paths: dict[int, str]  # the path of each of their first files, by id
     rows: list[sql.AlbumTrackRow]  # in path order: the others, and every release's files
     tracks: list[sql.ReleaseTrack]
     titles: dict[str, tuple]
@@ -219,8 +221,11 @@ def _read_chunk(
     chunk: list[tuple[str, str, str]],
     suspects: dict[tuple[str, str, str], list[tuple[str | None, str]]],
     by_home: dict[tuple[str, str, str], list[str]],
+    gaps: Collection[str],
 ) -> _ChunkData:
-    """What SQLite has to say about a chunk of suspect albums."""
+    """What SQLite has to say about a chunk of suspect albums; ``gaps``: the releases
+    with a track without a file (:func:`sql.releases_with_gaps`), the only ones whose
+    tracklist can add to the report."""
     # Albums with an album artist: SQLite sums up their files per disc.
     pairs = sorted({pair for key in chunk if key[0] == "artist" for pair in suspects[key]})
     facts = list(sql.disc_facts(conn, pairs))
@@ -239,9 +244,9 @@ def _read_chunk(
     if rows:
         ordered = _in_path_order([*rows.values(), *ordered])
     mbids = {r.release_mbid for r in ordered if r.release_mbid}
-    return _ChunkData(
-        facts, ordered, sql.release_tracks(conn, mbids), sql.release_titles(conn, mbids)
-    )
+    paths = sql.paths_of(conn, (sql.first_file(row[-2]) for row in facts))
+    tracks = sql.release_tracks(conn, (mbid for mbid in mbids if mbid in gaps))
+    return _ChunkData(facts, paths, ordered, tracks, sql.release_titles(conn, mbids))
 
 
 def _chunk_albums(
@@ -263,7 +268,8 @@ def _chunk_albums(
         album = None
         if key in facts:
             numbers = facts[key].numbers(gone_paths.get(key, []))
-            _, path, albumartist, name = facts[key].first  # type: ignore[misc]
+            first, albumartist, name = facts[key].first  # type: ignore[misc]
+            path = data.paths[sql.first_file(first)]
             album = _album(key, numbers, name, albumartist, album_folder(path), release_info)
         elif key in albums:
             album = _from_rows(key, albums[key], release_info)
@@ -336,89 +342,61 @@ def _suspect_albums(
     blank to Python but not to SQLite. A superset: an album whose discs and tracks
     are all present is never a suspect's cause, so no gap is lost.
 
-    SQLite's per-disc sums come in index order, so each (album artist, album[,
-    folder]) is a run of rows, tested on its own: when every run of an album has
-    discs 1..its largest totaldiscs, so does the album. The case and accent
-    variants of an album make one key (``str.casefold``, which SQLite lacks): each
-    clean run's key hash goes into a temporary database, from which the runs of
-    suspect keys are fetched back, rather than keeping a dict of every album."""
+    Each (album artist, album[, folder]) is tested on its own: when every one of an
+    album's has discs 1..its largest totaldiscs, each complete, so does the album.
+    SQLite hands over only the pairs that may fail that test
+    (:func:`sql.suspect_pairs`); then one pass over every pair's names gathers the
+    case variants of the suspects (an album key is ``str.casefold``, which SQLite
+    lacks) without keeping a dict of every album."""
     suspects: dict[tuple[str, str, str], set[tuple[str | None, str]]] = {}
-    tmp = sqlite3.connect("")  # a private temporary database: pages spill to a file
-    try:
-        tmp.execute("CREATE TABLE runs (h INTEGER, folder, a, b)")
-        clean: list[tuple] = []
-
-        def run_end(key: tuple[str, str, str], a, b, bad: bool, most: int, discs: set) -> None:
-            if bad or any(d not in discs for d in range(1, most + 1)):
-                suspects.setdefault(key, set()).add((a, b))
-                return
-            clean.append((hash(key), key[1] if key[0] == "folder" else None, a, b))
-            if len(clean) >= 10_000:
-                tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
-                clean.clear()
-
-        # One pass, each run's sums kept in locals (this loop sees every album).
-        key: tuple[str, str, str] | None = None
-        run_a = run_b = None
-        bad, most, discs = False, 0, set()
-        for a, b, disc, totaldiscs, tracks_complete in sql.disc_sums(conn):
-            if a != run_a or b != run_b:
-                if key is not None:
-                    run_end(key, run_a, run_b, bad, most, discs)
-                run_a, run_b, key = a, b, None
-                if not b.strip():
-                    continue  # no album
-                if a.strip():
-                    key = ("artist", a.strip().casefold(), b.strip().casefold())
-                    bad, most, discs = False, 0, set()
-                elif a.strip(_SQL_SPACE):  # blank to Python (Unicode spaces), not to SQLite
-                    return None
-                else:
-                    continue  # a blank album artist: sql.folder_disc_sums has it
-            elif key is None:
+    for a, b, complete, most, discs in sql.suspect_pairs(conn):
+        if not b.strip() or not a.strip():
+            continue  # no album; a blank album artist: sql.folder_disc_sums has it
+        if complete and discs is not None:
+            present = set(discs.split(","))
+            if all(str(d) in present for d in range(1, most + 1)):
                 continue
+        suspects[("artist", a.strip().casefold(), b.strip().casefold())] = set()
+    # The albums without album artist, by folder: few in most libraries, held here.
+    clean_folders: list[tuple[tuple[str, str, str], str | None, str]] = []
+    folder_runs = itertools.groupby(
+        (
+            (("folder", album_folder(folder + "_"), b.strip().casefold()), a, b, *sums)
+            for a, b, folder, *sums in sql.folder_disc_sums(conn)
+            if b.strip()
+        ),
+        key=_FIRST_THREE,
+    )
+    for (key, a, b), run in folder_runs:
+        bad, most, discs = False, 0, set()
+        for *_, disc, totaldiscs, tracks_complete in run:
             if not tracks_complete:
                 bad = True
             if totaldiscs and totaldiscs > most:
                 most = totaldiscs
             discs.add(disc or 1)
-        if key is not None:
-            run_end(key, run_a, run_b, bad, most, discs)
-        folder_runs = itertools.groupby(
-            (
-                (("folder", album_folder(folder + "_"), b.strip().casefold()), a, b, *sums)
-                for a, b, folder, *sums in sql.folder_disc_sums(conn)
-                if b.strip()
-            ),
-            key=_FIRST_THREE,
-        )
-        for (key, a, b), run in folder_runs:
-            bad, most, discs = False, 0, set()
-            for *_, disc, totaldiscs, tracks_complete in run:
-                if not tracks_complete:
-                    bad = True
-                if totaldiscs and totaldiscs > most:
-                    most = totaldiscs
-                discs.add(disc or 1)
-            run_end(key, a, b, bad, most, discs)
-        tmp.executemany("INSERT INTO runs VALUES (?, ?, ?, ?)", clean)
-        for key in forced:  # their runs are all clean: fetched back below
-            suspects.setdefault(key, set())
-        # The other runs of the suspect keys (a hash may be another key's: checked).
-        hashes = json.dumps(sorted({hash(key) for key in suspects}))
-        for folder, a, b in tmp.execute(
-            "SELECT folder, a, b FROM runs WHERE h IN (SELECT value FROM json_each(?))",
-            (hashes,),
-        ):
-            if folder is None:
-                key = ("artist", a.strip().casefold(), b.strip().casefold())
-            else:
-                key = ("folder", folder, b.strip().casefold())
+        if bad or any(d not in discs for d in range(1, most + 1)):
+            suspects.setdefault(key, set()).add((a, b))
+        else:
+            clean_folders.append((key, a, b))
+    for key in forced:  # their pairs are all clean: gathered below
+        suspects.setdefault(key, set())
+    for key, a, b in clean_folders:
+        if key in suspects:
+            suspects[key].add((a, b))
+    # Every pair of a suspect album key (the suspects' own included).
+    for a, b in sql.album_pairs(conn):
+        name = b.strip()
+        if not name:
+            continue
+        artist = a.strip()
+        if artist:
+            key = ("artist", artist.casefold(), name.casefold())
             if key in suspects:
                 suspects[key].add((a, b))
-        return {key: list(pairs) for key, pairs in suspects.items()}
-    finally:
-        tmp.close()
+        elif a.strip(_SQL_SPACE):  # blank to Python (Unicode spaces), not to SQLite
+            return None
+    return {key: list(pairs) for key, pairs in suspects.items()}
 
 
 _FIRST_THREE = operator.itemgetter(0, 1, 2)
@@ -559,40 +537,27 @@ class _Facts:
         self.per_disc_total: dict[int, int] = {}
         self.have: dict[int, set[int]] = {}
         self.files = self.unnumbered = 0
-        # The first file in path order: path bytes, path, album artist, album.
-        self.first: tuple[bytes, str, str, str] | None = None
+        # The first file in path order (sql.disc_facts' first), album artist, album.
+        self.first: tuple[bytes, str, str] | None = None
 
-    def add(
-        self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first, path
-    ):
+    def add(self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first):
         disc = disc or 1
-        most = max(_json_list(totaldiscs))
-        if self.totaldiscs is None or most > self.totaldiscs:
-            self.totaldiscs = most
-        totals = [total for total in _json_list(totaltracks) if total is not None]
-        if totals:
-            self.per_disc_total[disc] = max(self.per_disc_total.get(disc, 0), max(totals))
+        if self.totaldiscs is None or totaldiscs > self.totaldiscs:
+            self.totaldiscs = totaldiscs
+        if totaltracks is not None:
+            self.per_disc_total[disc] = max(self.per_disc_total.get(disc, 0), totaltracks)
         if files:
-            self.have.setdefault(disc, set()).update(_json_list(numbers))
+            self.have.setdefault(disc, set()).update(json.loads(numbers))
         self.files += files
         self.unnumbered += unnumbered
         if self.first is None or first < self.first[0]:
-            self.first = (first, path, a, b)
+            self.first = (first, a, b)
 
     def numbers(self, gone: list[str]):
         assert self.totaldiscs is not None
         missing_discs, gaps, expected = _gaps(self.totaldiscs, self.per_disc_total, self.have)
         present = sum(1 for numbers in self.have.values() for n in numbers if n)
         return missing_discs, gaps, expected, present + self.unnumbered, self.files, gone
-
-
-def _json_list(text: str) -> list:
-    """A JSON array from SQLite; one of a single plain integer (``[12]``: the totals,
-    nearly always) is read without the json module, faster."""
-    inner = text[1:-1]
-    if inner.isascii() and inner.isdigit():
-        return [int(inner)]
-    return json.loads(text)
 
 
 def _album_numbers(

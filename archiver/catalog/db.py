@@ -122,6 +122,12 @@ def register_functions(conn: sqlite3.Connection) -> None:
         "fold", 1, operator.methodcaller("translate", _fold_table()), deterministic=True
     )
     conn.create_function("fold_signature", 0, fold_signature, deterministic=True)
+    # ``folder(path)``: os.path.dirname of an absolute path but "" for one at the
+    # top (C-level too: a regular expression's ``sub`` through ``functools.partial``).
+    conn.create_function("folder", 1, functools.partial(_LAST_NAME.sub, ""), deterministic=True)
+
+
+_LAST_NAME = re.compile(r"/+[^/]*\Z")
 
 
 @functools.cache

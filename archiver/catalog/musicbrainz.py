@@ -86,16 +86,61 @@ def files_to_enrich(
 ) -> list[dict[str, Any]]:
     """Present, readable files with their tags, optionally filtered by a
     compiled query (``CompiledQuery.where`` over ``query.TRACKS_FROM``)."""
+    cur = conn.execute(
+        f"SELECT {FILE_COLUMNS} FROM files JOIN tags ON tags.file_id = files.id"
+        f" WHERE {_enrich_where(where)} ORDER BY files.path",
+        params,
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+# os.path.dirname of an absolute path (``folder()``: see db.register_functions).
+FOLDER = "coalesce(nullif(folder(files.path), ''), '/')"
+
+
+def _enrich_where(where: str | None) -> str:
     from archiver.catalog.query import TRACKS_FROM
 
-    sql = (
-        f"SELECT {FILE_COLUMNS} FROM files JOIN tags ON tags.file_id = files.id "
-        "WHERE files.missing = 0 AND files.read_error IS NULL"
-    )
+    sql = "files.missing = 0 AND files.read_error IS NULL"
     if where:
         sql += f" AND files.id IN (SELECT f.id FROM {TRACKS_FROM} WHERE {where})"
-    sql += " ORDER BY files.path"
-    cur = conn.execute(sql, params)
+    return sql
+
+
+def album_names_by_folder(
+    conn: sqlite3.Connection, where: str | None = None, params: Sequence[Any] | dict = ()
+) -> sqlite3.Cursor:
+    """``(file_id, folder, albumartist, album)`` of the files :func:`files_to_enrich`
+    returns, by folder then path: what grouping them into albums needs, a folder at a
+    time (SQLite's sorter spills to disk: flat memory at a million files)."""
+    return conn.execute(
+        f"SELECT files.id, {FOLDER}, tags.albumartist, tags.album"
+        f" FROM files JOIN tags ON tags.file_id = files.id WHERE {_enrich_where(where)}"
+        f" ORDER BY {FOLDER}, files.path",
+        params,
+    )
+
+
+def album_names_by_path(
+    conn: sqlite3.Connection, where: str | None = None, params: Sequence[Any] | dict = ()
+) -> sqlite3.Cursor:
+    """``(file_id, album)`` of the same files, by path."""
+    return conn.execute(
+        "SELECT files.id, tags.album FROM files JOIN tags ON tags.file_id = files.id"
+        f" WHERE {_enrich_where(where)} ORDER BY files.path",
+        params,
+    )
+
+
+def files_by_id(conn: sqlite3.Connection, file_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The rows of :func:`files_to_enrich` for these files, in this order (those
+    gone from the catalog meanwhile are left out)."""
+    cur = conn.execute(
+        f"SELECT {FILE_COLUMNS} FROM json_each(?) j JOIN files ON files.id = j.value"
+        " JOIN tags ON tags.file_id = files.id ORDER BY j.key",
+        (json.dumps(list(file_ids)),),
+    )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur]
 

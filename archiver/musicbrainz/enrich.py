@@ -26,8 +26,10 @@ error and the run goes on.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -505,11 +507,19 @@ def _fingerprint_candidate(album: m.Album) -> bool:
     return not any(f.release_id or f.recording_id or f.track_id for f in album.files)
 
 
-def acoustid_preflight(catalog: Catalog, acoustid: AcoustIDClient, albums: list[m.Album]) -> None:
+def acoustid_preflight(
+    catalog: Catalog,
+    acoustid: AcoustIDClient,
+    albums: Iterable[m.Album],
+    loose: Iterable[m.Album] | None = None,
+) -> None:
     """Check the API key and the server with the first lookup the run may need,
     before anything else is done: an invalid key or an unreachable server raises
     :class:`AcoustIDFatal` here. That answer is cached and used later if its file
-    stays unmatched by its tags. Nothing is sent when every answer is cached."""
+    stays unmatched by its tags. Nothing is sent when every answer is cached.
+    ``albums``: the run's albums not settled by the user, in the run's order;
+    ``loose``: its loose tracks among them, in the same order (default: read from
+    ``albums``, which then are gone through twice)."""
     from archiver.catalog import acoustid as aciddb
     from archiver.musicbrainz.acoustid import AcoustIDError, AcoustIDFatal
 
@@ -521,7 +531,13 @@ def acoustid_preflight(catalog: Catalog, acoustid: AcoustIDClient, albums: list[
     def hopeless(a: m.Album) -> bool:
         return a.loose and not a.files[0].title and not a.files[0].isrc
 
-    for album in sorted(albums, key=lambda a: not hopeless(a)):  # stable: else in order
+    if loose is None:
+        albums = list(albums)
+        loose = albums
+    # The hopeless first, then the others, each in order.
+    first = (a for a in loose if hopeless(a))
+    then = (a for a in albums if not hopeless(a))
+    for album in itertools.chain(first, then):
         if not _fingerprint_candidate(album):
             continue
         found = aciddb.fingerprints_for(catalog.conn, [f.file_id for f in album.files])
@@ -670,9 +686,88 @@ def store_result(conn, album: m.Album, result: AlbumResult, run_id: int | None) 
 # -- the run ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AlbumPlan:
+    """The albums a run goes through, as file ids (8 bytes a file: at a million
+    files, the albums as objects took gigabytes before the first request): those
+    with an album tag by folder then path, the loose tracks by path; ``count``
+    albums in all (the progress total)."""
+
+    grouped: array
+    loose: array
+    count: int
+
+    @property
+    def grouped_count(self) -> int:
+        return self.count - len(self.loose)
+
+
+def plan_albums(conn: Any, where: str | None = None, params: Any = ()) -> AlbumPlan:
+    """The files of :func:`mbdb.files_to_enrich` as a plan of albums (one pass over
+    their folders and album names, counting the albums as ``m.group_albums`` would)."""
+    grouped = array("q")
+    count = loose_count = 0
+    folder, names = None, set()
+    last: tuple[Any, Any] | None = None  # a folder's files mostly share their names
+    key: tuple[str, str] | None = None
+    for file_id, folder_of, albumartist, album in mbdb.album_names_by_folder(conn, where, params):
+        if (albumartist, album) != last:
+            last = (albumartist, album)
+            name = m.normalize(album)
+            key = (m.normalize(albumartist), name) if name else None
+        if key is None:
+            loose_count += 1
+            continue
+        if folder_of != folder:
+            folder, names = folder_of, set()
+        if key not in names:
+            names.add(key)
+            count += 1
+        grouped.append(file_id)
+    loose = array("q")
+    if loose_count:
+        rows = mbdb.album_names_by_path(conn, where, params)
+        loose.extend(file_id for file_id, album in rows if not m.normalize(album))
+    return AlbumPlan(grouped, loose, count + len(loose))
+
+
+PLAN_BATCH = 1000  # files read per query (tests lower it)
+
+
+def _plan_files(conn: Any, file_ids: array) -> Iterator[m.FileInfo]:
+    for start in range(0, len(file_ids), PLAN_BATCH):
+        rows = mbdb.files_by_id(conn, file_ids[start : start + PLAN_BATCH])
+        yield from map(m.FileInfo.from_row, rows)
+
+
+def plan_loose(conn: Any, plan: AlbumPlan) -> Iterator[m.Album]:
+    """The plan's loose tracks, each its own album, by path."""
+    for f in _plan_files(conn, plan.loose):
+        yield from m.group_albums([f])  # an album tag given meanwhile: an album of one
+
+
+def plan_iter(conn: Any, plan: AlbumPlan) -> Iterator[m.Album]:
+    """The plan's albums, equal to ``m.group_albums`` of every file in path order;
+    a folder's files at a time are held, read as they are now."""
+    pending: list[m.FileInfo] = []
+    for f in _plan_files(conn, plan.grouped):
+        if pending and f.folder != pending[0].folder:
+            yield from _folder_albums(pending)
+            pending = []
+        pending.append(f)
+    if pending:
+        yield from _folder_albums(pending)
+    yield from plan_loose(conn, plan)
+
+
+def _folder_albums(files: list[m.FileInfo]) -> list[m.Album]:
+    albums, loose = m.album_groups(files)  # loose: its album tag removed meanwhile
+    return albums + sorted(loose, key=lambda a: a.key)
+
+
 def load_albums(catalog: Catalog, where: str | None = None, params: Any = ()) -> list[m.Album]:
-    rows = mbdb.files_to_enrich(catalog.conn, where, params)
-    return m.group_albums(m.FileInfo.from_row(r) for r in rows)
+    """Every album of the run at once (small catalogs, tests)."""
+    return list(plan_iter(catalog.conn, plan_albums(catalog.conn, where, params)))
 
 
 def enrich(
@@ -697,14 +792,18 @@ def enrich(
     """
     started = time.monotonic()
     stats = EnrichStats()
-    albums = load_albums(catalog, where, params)
-    if limit is not None:
-        albums = albums[: max(0, limit)]
+    plan = plan_albums(catalog.conn, where, params)
+    total = plan.count if limit is None else min(plan.count, max(0, limit))
     if acoustid is not None:
-        open_albums = [
-            a for a in albums if not user_settled(catalog.conn, a.key, [f.file_id for f in a.files])
-        ]
-        acoustid_preflight(catalog, acoustid, open_albums)
+
+        def unsettled(albums: Iterable[m.Album]) -> Iterator[m.Album]:
+            for a in albums:
+                if not user_settled(catalog.conn, a.key, [f.file_id for f in a.files]):
+                    yield a
+
+        loose = itertools.islice(plan_loose(catalog.conn, plan), max(0, total - plan.grouped_count))
+        everything = itertools.islice(plan_iter(catalog.conn, plan), total)
+        acoustid_preflight(catalog, acoustid, unsettled(everything), unsettled(loose))
     with catalog.write() as conn:
         # Runs left 'running' by a killed enrich become 'interrupted' (a live one
         # holds its run lock and is left alone; see archiver.integrity.runlock).
@@ -726,13 +825,12 @@ def enrich(
                 if album is None
                 else (album.album or (album.files[0].title if album.files else None))
             )
-            on_progress(
-                Progress(done, len(albums), stats.requests, stats.cache_hits, label, status)
-            )
+            on_progress(Progress(done, total, stats.requests, stats.cache_hits, label, status))
 
     status = "interrupted"  # stopped early through should_stop
     try:
         report(0, None, None)
+        albums = itertools.islice(plan_iter(catalog.conn, plan), total)
         for done, album in enumerate(albums, start=1):
             if should_stop is not None and should_stop():
                 break

@@ -323,11 +323,27 @@ class Album:
 def group_albums(files: Iterable[FileInfo]) -> list[Album]:
     """Cluster files like Picard: (album artist, album, folder); files without an
     album tag are loose tracks, each its own group. Without album artist tags,
-    all files of an album in one folder stay together (compilations)."""
+    all files of an album in one folder stay together (compilations). Albums by
+    folder and album, then the loose tracks by path."""
+    albums, loose = album_groups(files)
+    loose.sort(key=lambda a: a.key)
+    return albums + loose
+
+
+def album_key(f: FileInfo) -> tuple[str, str, str] | None:
+    """The album a file is grouped into; None for a loose track (pure)."""
+    album = normalize(f.album)
+    return (normalize(f.albumartist), album, f.folder) if album else None
+
+
+def album_groups(files: Iterable[FileInfo]) -> tuple[list[Album], list[Album]]:
+    """(albums by folder and album, loose tracks in the order met) of ``files``: the
+    work of :func:`group_albums`, also done a folder at a time (``enrich``)."""
     groups: dict[tuple[str, str, str], list[FileInfo]] = {}
     loose: list[Album] = []
     for f in files:
-        if not normalize(f.album):
+        key = album_key(f)
+        if key is None:
             loose.append(
                 Album(
                     key="track:" + f.path,
@@ -339,7 +355,7 @@ def group_albums(files: Iterable[FileInfo]) -> list[Album]:
                 )
             )
             continue
-        groups.setdefault((normalize(f.albumartist), normalize(f.album), f.folder), []).append(f)
+        groups.setdefault(key, []).append(f)
     albums = []
     for (artist_norm, album_norm, folder), members in groups.items():
         members.sort(key=lambda f: (f.discnumber or 1, f.tracknumber or 0, f.path))
@@ -356,8 +372,7 @@ def group_albums(files: Iterable[FileInfo]) -> list[Album]:
         key = "album:" + json.dumps([artist_norm, album_norm, folder], ensure_ascii=False)
         albums.append(Album(key=key, albumartist=artist, album=album, folder=folder, files=members))
     albums.sort(key=lambda a: (a.folder, normalize(a.album)))
-    loose.sort(key=lambda a: a.key)
-    return albums + loose
+    return albums, loose
 
 
 # -- assignment ---------------------------------------------------------------

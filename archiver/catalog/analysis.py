@@ -98,6 +98,25 @@ def targets(
         yield Target(r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]))
 
 
+def job_files(
+    conn: sqlite3.Connection, ids: Sequence[int], batch: int = 500
+) -> Iterator[tuple[int, bytes, float | None]]:
+    """(file_id, path_bytes, duration) of the files ``ids``, in that order, read
+    ``batch`` at a time (no cursor left open between batches); ids no longer in the
+    catalog are left out."""
+    for start in range(0, len(ids), batch):
+        chunk = list(ids[start : start + batch])
+        rows = conn.execute(
+            f"SELECT id, path_bytes, duration FROM files WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        by_id = {r[0]: r for r in rows}
+        for file_id in chunk:
+            row = by_id.get(file_id)
+            if row is not None:
+                yield file_id, bytes(row[1]), row[2]
+
+
 def count_files(conn: sqlite3.Connection) -> int:
     """Catalogued files present on disk (0: nothing scanned yet)."""
     return conn.execute("SELECT count(*) FROM files WHERE missing = 0").fetchone()[0]

@@ -129,30 +129,28 @@ def needs_analysis(t: sql.Target, force: bool) -> bool:
 def plan(targets: Iterator[sql.Target], *, force: bool) -> tuple[array, int]:
     """(ids, skipped): the ids of the files to analyse, in path order (8 bytes a file,
     whatever the library's size: :func:`jobs_for` reads their paths), and how many are
-    unchanged. Every file is stat'ed here, so the progress total is known up front."""
+    unchanged. Every file analysed before is stat'ed here (the others need analysis
+    whatever the disk says), so the progress total is known before the first decode."""
     todo = array("q")
     skipped = 0
     for t in targets:
+        if force or not t.analysed:
+            todo.append(t.file_id)  # analysed whatever the disk says: no need to stat
+            continue
         try:
             st = os.stat(t.path_bytes)
-            disk = sql.Target(
-                t.file_id,
-                t.path_bytes,
-                st.st_size,
-                st.st_mtime_ns,
-                t.sha256 if (st.st_size, st.st_mtime_ns) == (t.size, t.mtime_ns) else None,
-                t.duration,
-                t.analysed_size,
-                t.analysed_mtime_ns,
-                t.analysed_sha256,
-                t.analysed,
-            )
         except OSError:
-            disk = None  # gone or unreadable: analysis records why
-        if disk is not None and not needs_analysis(disk, force):
-            skipped += 1
+            todo.append(t.file_id)  # gone or unreadable: analysis records why
             continue
-        todo.append(t.file_id)
+        disk = t._replace(
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            sha256=t.sha256 if (st.st_size, st.st_mtime_ns) == (t.size, t.mtime_ns) else None,
+        )
+        if needs_analysis(disk, force):
+            todo.append(t.file_id)
+        else:
+            skipped += 1
     return todo, skipped
 
 

@@ -25,6 +25,7 @@ import os
 import signal
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ PER_AUDIO_SECOND = 0.5  # decoding is far faster than real time; this is a hang 
 GRACE = 30.0  # a worker deaf to its alarm this long after the limit is killed
 BATCH = 50
 BATCH_SECONDS = 2.0
+JOB_BATCH = 500  # planned files whose paths are read at a time
 # Fault injection for the tests: "crash:<text>" kills the worker analysing a
 # path containing <text>, "hang:<text>" makes it hang (alarm still works),
 # "stuck:<text>" hangs deaf to the alarm; "slow:<text>" sleeps 0.5 s per file.
@@ -124,35 +126,42 @@ def needs_analysis(t: sql.Target, force: bool) -> bool:
     return bool(t.sha256 and t.analysed_sha256 and t.sha256 != t.analysed_sha256)
 
 
-def plan(
-    targets: Iterator[sql.Target], *, force: bool, timeout: float, fingerprint: bool
-) -> tuple[list[Job], int]:
-    """(jobs, skipped): the files to analyse, in path order, and how many are unchanged."""
-    jobs: list[Job] = []
+def plan(targets: Iterator[sql.Target], *, force: bool) -> tuple[array, int]:
+    """(ids, skipped): the ids of the files to analyse, in path order (8 bytes a file,
+    whatever the library's size: :func:`jobs_for` reads their paths), and how many are
+    unchanged. Every file analysed before is stat'ed here (the others need analysis
+    whatever the disk says), so the progress total is known before the first decode."""
+    todo = array("q")
     skipped = 0
     for t in targets:
+        if force or not t.analysed:
+            todo.append(t.file_id)  # analysed whatever the disk says: no need to stat
+            continue
         try:
             st = os.stat(t.path_bytes)
-            disk = sql.Target(
-                t.file_id,
-                t.path_bytes,
-                st.st_size,
-                st.st_mtime_ns,
-                t.sha256 if (st.st_size, st.st_mtime_ns) == (t.size, t.mtime_ns) else None,
-                t.duration,
-                t.analysed_size,
-                t.analysed_mtime_ns,
-                t.analysed_sha256,
-                t.analysed,
-            )
         except OSError:
-            disk = None  # gone or unreadable: analysis records why
-        if disk is not None and not needs_analysis(disk, force):
-            skipped += 1
+            todo.append(t.file_id)  # gone or unreadable: analysis records why
             continue
-        limit = timeout + PER_AUDIO_SECOND * (t.duration or 0) if timeout > 0 else 0.0
-        jobs.append((t.file_id, t.path_bytes, limit, fingerprint))
-    return jobs, skipped
+        disk = t._replace(
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            sha256=t.sha256 if (st.st_size, st.st_mtime_ns) == (t.size, t.mtime_ns) else None,
+        )
+        if needs_analysis(disk, force):
+            todo.append(t.file_id)
+        else:
+            skipped += 1
+    return todo, skipped
+
+
+def jobs_for(
+    conn: Any, ids: Sequence[int], *, timeout: float, fingerprint: bool, batch: int | None = None
+) -> Iterator[Job]:
+    """The planned files as jobs, in plan order, their paths read ``batch`` at a time
+    (a file deleted from the catalog since the plan is left out)."""
+    for file_id, path, duration in sql.job_files(conn, ids, batch or JOB_BATCH):
+        limit = timeout + PER_AUDIO_SECOND * (duration or 0) if timeout > 0 else 0.0
+        yield file_id, path, limit, fingerprint
 
 
 # --- worker side -----------------------------------------------------------------------
@@ -449,14 +458,12 @@ def run_analysis(
 
     try:
         todo, summary.skipped = plan(
-            sql.targets(catalog.conn, where=where, params=params, from_sql=from_sql),
-            force=force,
-            timeout=file_timeout,
-            fingerprint=fingerprint,
+            sql.targets(catalog.conn, where=where, params=params, from_sql=from_sql), force=force
         )
         if todo:
             pool = _Pool(max(1, min(jobs or default_jobs(), len(todo))))
-            for done, (file_id, rec) in enumerate(pool.run(iter(todo)), 1):
+            work = jobs_for(catalog.conn, todo, timeout=file_timeout, fingerprint=fingerprint)
+            for done, (file_id, rec) in enumerate(pool.run(work), 1):
                 pending.append((file_id, rec))
                 _count(summary, rec)
                 if len(pending) >= BATCH or time.monotonic() - last_commit >= BATCH_SECONDS:

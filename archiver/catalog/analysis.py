@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archiver.catalog.db import utc_now
 
@@ -56,9 +56,9 @@ def current_sql(alias: str = "an") -> str:
 CURRENT = current_sql("an")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A present file and what its current analysis (if any) was made against."""
+class Target(NamedTuple):
+    """A present file and what its current analysis (if any) was made against (a named
+    tuple: analyze makes one per present file, a million on a big library)."""
 
     file_id: int
     path_bytes: bytes
@@ -87,7 +87,9 @@ def targets(
         " CASE WHEN f.hashed_size IS f.size AND f.hashed_mtime_ns IS f.mtime_ns"
         " THEN f.sha256 END, f.duration,"
         " a.size, a.mtime_ns, a.sha256, a.file_id IS NOT NULL"
-        " FROM files f LEFT JOIN analysis a ON a.file_id = f.id WHERE f.missing = 0"
+        # "+": not through the index on missing, whose rows would then be sorted by path
+        # (all of them before the first comes out); the path index gives the order as is.
+        " FROM files f LEFT JOIN analysis a ON a.file_id = f.id WHERE +f.missing = 0"
     )
     bind: list[Any] = []
     if where and where.strip() != "1":
@@ -96,6 +98,25 @@ def targets(
     sql += " ORDER BY f.path_bytes"
     for r in conn.execute(sql, bind):
         yield Target(r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]))
+
+
+def job_files(
+    conn: sqlite3.Connection, ids: Sequence[int], batch: int = 500
+) -> Iterator[tuple[int, bytes, float | None]]:
+    """(file_id, path_bytes, duration) of the files ``ids``, in that order, read
+    ``batch`` at a time (no cursor left open between batches); ids no longer in the
+    catalog are left out."""
+    for start in range(0, len(ids), batch):
+        chunk = list(ids[start : start + batch])
+        rows = conn.execute(
+            f"SELECT id, path_bytes, duration FROM files WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        by_id = {r[0]: r for r in rows}
+        for file_id in chunk:
+            row = by_id.get(file_id)
+            if row is not None:
+                yield file_id, bytes(row[1]), row[2]
 
 
 def count_files(conn: sqlite3.Connection) -> int:

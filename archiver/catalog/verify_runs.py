@@ -5,7 +5,8 @@ writer's inside ``Catalog.write()`` for writes) and get plain dataclasses."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,39 @@ VERIFY_STATUSES = ("ok", "changed", "modified", "missing", "unreadable")
 DAMAGE_STATUSES = ("changed", "missing", "unreadable")
 
 
+TARGET_BATCH = 500  # files read by id at a time while a run streams its targets
+
+
+class VerifyTargets:
+    """The files a verify run checks, planned once: their ids in path order (8 bytes a
+    file) and catalogued size in total. Iterating reads their current fingerprints by id,
+    :data:`TARGET_BATCH` at a time, so a run holds no list of the whole library and no read
+    cursor stays open across its own commits. A file deleted from the catalog after the
+    plan is left out."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, ids: array, size: int, batch: int | None = None
+    ) -> None:
+        self.conn, self.ids, self.bytes, self.batch = conn, ids, size, batch
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[StoredFingerprint]:
+        batch = self.batch or TARGET_BATCH
+        for start in range(0, len(self.ids), batch):
+            chunk = self.ids[start : start + batch]
+            rows = self.conn.execute(
+                f"SELECT {STORED_COLS} FROM files f WHERE f.id IN ({', '.join('?' * len(chunk))})",
+                chunk.tolist(),
+            ).fetchall()
+            by_id = {r[0]: r for r in rows}
+            for file_id in chunk:
+                row = by_id.get(file_id)
+                if row is not None:
+                    yield stored_fingerprint(row)
+
+
 def verify_targets(
     conn: sqlite3.Connection,
     *,
@@ -23,11 +57,13 @@ def verify_targets(
     params: Sequence[Any] = (),
     from_sql: str | None = None,
     not_verified_since: str | None = None,
-) -> list[StoredFingerprint]:
+    batch: int | None = None,
+) -> VerifyTargets:
     """The files a verify run checks: every catalogued file (missing ones too, since the
-    disk may disagree) matching ``where``. ``where`` is written against ``from_sql`` (the
-    query language's ``TRACKS_FROM``, files aliased ``f``; default ``files AS f``)."""
-    sql = f"SELECT {STORED_COLS} FROM files f WHERE 1"
+    disk may disagree) matching ``where``, in path order. ``where`` is written against
+    ``from_sql`` (the query language's ``TRACKS_FROM``, files aliased ``f``; default
+    ``files AS f``) and evaluated once, here: one pass over the ids and sizes."""
+    sql = "SELECT f.id, f.size FROM files f WHERE 1"
     bind: list[Any] = []
     if where and where.strip() != "1":
         sql += f" AND f.id IN (SELECT f.id FROM {from_sql or 'files AS f'} WHERE {where})"
@@ -36,7 +72,14 @@ def verify_targets(
         sql += " AND (f.last_verified_at IS NULL OR f.last_verified_at < ?)"
         bind.append(not_verified_since)
     sql += " ORDER BY f.path_bytes"
-    return [stored_fingerprint(r) for r in conn.execute(sql, bind).fetchall()]
+    ids = array("q")
+    size = 0
+    cur = conn.execute(sql, bind)
+    while rows := cur.fetchmany(4096):
+        for file_id, file_size in rows:
+            ids.append(file_id)
+            size += file_size
+    return VerifyTargets(conn, ids, size, batch)
 
 
 def start_verify_run(conn: sqlite3.Connection, query: str | None) -> int:
@@ -161,14 +204,15 @@ class Finding:
     detail: str | None
 
 
-def run_findings(conn: sqlite3.Connection, run_id: int) -> list[Finding]:
-    """The non-ok findings of a run, by path."""
-    rows = conn.execute(
+def run_findings(conn: sqlite3.Connection, run_id: int) -> Iterator[Finding]:
+    """The non-ok findings of a run, by path (a generator: read it before writing again)."""
+    cur = conn.execute(
         "SELECT v.file_id, f.path, f.path_bytes, v.status, v.detail FROM verify_findings v"
         " JOIN files f ON f.id = v.file_id WHERE v.verify_run_id = ? ORDER BY f.path_bytes",
         (run_id,),
-    ).fetchall()
-    return [Finding(r[0], r[1], bytes(r[2]), r[3], r[4]) for r in rows]
+    )
+    for r in cur:
+        yield Finding(r[0], r[1], bytes(r[2]), r[3], r[4])
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,8 +175,14 @@ def verify_files(
             from_sql=from_sql,
             not_verified_since=previous.started_at if previous else None,
         )
-        by_id = {t.file_id: t for t in targets}
-        bytes_total = sum(t.size for t in targets)
+        # Only the files handed to the pool and not back yet: at most its small window.
+        in_flight: dict[int, checksums.StoredFingerprint] = {}
+
+        def feed() -> Iterator[tuple[int, bytes]]:
+            for t in targets:
+                in_flight[t.file_id] = t
+                yield t.file_id, t.path_bytes
+
         pending: list[tuple[checksums.StoredFingerprint, Verdict, Fingerprint | None]] = []
         last_commit = time.monotonic()
         first = 0
@@ -215,12 +221,10 @@ def verify_files(
             _fill(conn, result, first)
 
         done = bytes_done = 0
-        results = imap_unordered(
-            hash_one, ((t.file_id, t.path_bytes) for t in targets), jobs or default_jobs()
-        )
+        results = imap_unordered(hash_one, feed(), jobs or default_jobs())
         try:
             for outcome in results:
-                stored = by_id[outcome.file_id]
+                stored = in_flight.pop(outcome.file_id)
                 verdict = classify(stored, outcome)
                 if verdict.detail == "first fingerprint":
                     first += 1
@@ -235,7 +239,7 @@ def verify_files(
                             done,
                             len(targets),
                             bytes_done,
-                            bytes_total,
+                            targets.bytes,
                             outcome.path_bytes,
                             verdict.status,
                         )
@@ -276,7 +280,9 @@ def _fill(conn: Any, result: VerifyResult, first: int) -> None:
     assert run is not None
     result.checked, result.ok, result.seconds = run.checked, run.ok, run.seconds or 0.0
     result.first_fingerprints = first
+    # One string per distinct detail: a whole drive gone is a million "not on disk".
+    same: dict[str, str] = {}
     for finding in verify_runs.run_findings(conn, result.run_id):
         getattr(result, finding.status).append(finding.path)
         if finding.detail:
-            result.details[finding.path] = finding.detail
+            result.details[finding.path] = same.setdefault(finding.detail, finding.detail)

@@ -3,9 +3,9 @@ file's album position, and the stored MusicBrainz tracklists of matched releases
 Callers pass a ``sqlite3.Connection``.
 
 At a million tracks, reading every file's row into Python is too slow and too
-big, so ``missing`` first asks SQLite for per-disc sums of every album
-(:func:`disc_sums`, off a covering index, each disc's track numbers tested by
-SQLite), the files marked missing (:func:`missing_files`) and the matched
+big, so ``missing`` first asks SQLite which albums may miss a disc or a track
+(:func:`suspect_pairs`, off the per-disc sums the writer keeps, :func:`disc_sums`),
+the files marked missing (:func:`missing_files`) and the matched
 releases with a track that has no file (:func:`releases_with_gaps`); then, for
 only the albums these point at, per-disc facts (:func:`disc_facts`: no file's
 row), and the rows of the files of their matched releases (:func:`rows_of_files`)

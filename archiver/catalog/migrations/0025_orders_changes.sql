@@ -9,7 +9,11 @@
 -- rows after it name every file whose row of All tracks may have moved, come or
 -- gone since (archiver/catalog/orders.py patches the order: those ids out, then
 -- each put back where SQLite's ORDER BY places it). The log keeps its last
--- 100,000 rows (pruned 1,024 at a time); an order older than that is read again.
+-- 100,000 rows: after each row it may append, a trigger deletes the rows more
+-- than 100,000 behind the last when the last seq is a multiple of 1,024 (else the
+-- DELETE looks up an empty range: two seeks; a trigger of its own on
+-- catalog_changes cost about twice as much per write). An order older than that
+-- is read again.
 CREATE TABLE catalog_changes (
     seq INTEGER PRIMARY KEY,
     file_id INTEGER,          -- NULL: the row this migration starts the log with
@@ -17,12 +21,6 @@ CREATE TABLE catalog_changes (
 );
 UPDATE catalog_stamp SET stamp = random();
 INSERT INTO catalog_changes (file_id, stamp) SELECT NULL, stamp FROM catalog_stamp;
-
-CREATE TRIGGER catalog_changes_prune AFTER INSERT ON catalog_changes
-WHEN new.seq % 1024 = 0
-BEGIN
-    DELETE FROM catalog_changes WHERE seq <= new.seq - 100000;
-END;
 
 DROP TRIGGER catalog_stamp_files_insert;
 DROP TRIGGER catalog_stamp_files_delete;
@@ -39,14 +37,20 @@ DROP TRIGGER catalog_stamp_matches_update;
 CREATE TRIGGER catalog_changes_files_replace BEFORE INSERT ON files BEGIN
     INSERT INTO catalog_changes (file_id, stamp)
         SELECT id, (SELECT stamp FROM catalog_stamp) FROM files WHERE path_bytes = new.path_bytes;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_files_insert AFTER INSERT ON files BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp) SELECT new.id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_files_delete AFTER DELETE ON files BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp) SELECT old.id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_files_update AFTER UPDATE OF id, path, format, duration, size, missing ON files
 WHEN old.id IS NOT new.id OR old.path IS NOT new.path OR old.format IS NOT new.format
@@ -55,16 +59,24 @@ BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp)
         SELECT old.id, stamp FROM catalog_stamp WHERE old.id IS NOT new.id;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
     INSERT INTO catalog_changes (file_id, stamp) SELECT new.id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 
 CREATE TRIGGER catalog_stamp_tags_insert AFTER INSERT ON tags BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp) SELECT new.file_id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_tags_delete AFTER DELETE ON tags BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp) SELECT old.file_id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_tags_update AFTER UPDATE OF
     file_id, artist, albumartist, album, discnumber, tracknumber, title, year, genre ON tags
@@ -76,16 +88,24 @@ BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp)
         SELECT old.file_id, stamp FROM catalog_stamp WHERE old.file_id IS NOT new.file_id;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
     INSERT INTO catalog_changes (file_id, stamp) SELECT new.file_id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 
 CREATE TRIGGER catalog_stamp_matches_insert AFTER INSERT ON matches BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp) SELECT new.file_id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_matches_delete AFTER DELETE ON matches BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp) SELECT old.file_id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;
 CREATE TRIGGER catalog_stamp_matches_update AFTER UPDATE OF file_id, status ON matches
 WHEN old.file_id IS NOT new.file_id OR old.status IS NOT new.status
@@ -93,5 +113,9 @@ BEGIN
     UPDATE catalog_stamp SET stamp = random();
     INSERT INTO catalog_changes (file_id, stamp)
         SELECT old.file_id, stamp FROM catalog_stamp WHERE old.file_id IS NOT new.file_id;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
     INSERT INTO catalog_changes (file_id, stamp) SELECT new.file_id, stamp FROM catalog_stamp;
+    DELETE FROM catalog_changes WHERE seq <= CASE WHEN (SELECT max(seq) FROM catalog_changes) % 1024 = 0
+        THEN (SELECT max(seq) FROM catalog_changes) - 100000 ELSE -1 END;
 END;

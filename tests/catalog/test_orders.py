@@ -276,3 +276,187 @@ def test_orders_after_a_real_scan_and_rescan(tmp_path) -> None:
     with open_catalog(db) as catalog:
         assert stamp(catalog.conn) != before
         assert_orders_match(catalog.conn, db, folder)
+
+
+# ---------------------------------------------------------------- patched orders
+
+
+def kept_now(conn, sort: str, include_missing: bool) -> orders.Ordering:
+    return orders.compute(conn, sort, include_missing)
+
+
+def assert_patch_equals_compute(conn, before: dict) -> None:
+    """Every order read before the writes, patched from the change log, equals the
+    order SQLite reads now (ids, the NULLs' start and the stamp), and is a patch,
+    not a fallback."""
+    for (sort, include_missing), kept in before.items():
+        patched = orders.patch(conn, kept, sort, include_missing)
+        fresh = orders.compute(conn, sort, include_missing)
+        assert patched is not None, (sort, include_missing)
+        assert list(patched.ids) == list(fresh.ids), (sort, include_missing)
+        assert patched.nulls_from == fresh.nulls_from, (sort, include_missing)
+        assert (patched.stamp, patched.seq) == (fresh.stamp, fresh.seq)
+        for descending in (False, True):
+            assert list(orders.arrange(patched, descending)) == sql_ids(
+                conn, sort, descending, include_missing
+            )
+
+
+def every_order(conn) -> dict:
+    return {
+        (sort, include_missing): kept_now(conn, sort, include_missing)
+        for sort in browse.SORTS
+        for include_missing in (False, True)
+    }
+
+
+def random_write(conn, rng: random.Random, ids: list[int], step: int) -> None:
+    file_id = rng.choice(ids)
+    action = rng.randrange(12)
+    if action == 0:
+        column = rng.choice(["artist", "albumartist", "album", "title", "genre"])
+        value = rng.choice([*NAMES, f"New {step}"])
+        conn.execute(f"UPDATE tags SET {column} = ? WHERE file_id = ?", (value, file_id))
+    elif action == 1:
+        conn.execute(
+            "UPDATE tags SET discnumber = ?, tracknumber = ?, year = ? WHERE file_id = ?",
+            (
+                rng.choice([None, 1, 2]),
+                rng.choice([None, 1, 3]),
+                rng.choice([None, 1999, "x"]),
+                file_id,
+            ),
+        )
+    elif action == 2:
+        conn.execute("UPDATE files SET missing = 1 - missing WHERE id = ?", (file_id,))
+    elif action == 3:
+        conn.execute(
+            "UPDATE files SET duration = ?, format = ?, size = ? WHERE id = ?",
+            (rng.choice([None, 1.5, 200.0]), rng.choice([None, "flac", "FLAC"]), step, file_id),
+        )
+    elif action == 4:
+        conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        ids.remove(file_id)
+    elif action == 5:
+        set_match(conn, file_id, rng.choice(STATUSES[1:]))
+    elif action == 6:
+        conn.execute("DELETE FROM matches WHERE file_id = ?", (file_id,))
+    elif action == 7:
+        conn.execute("UPDATE files SET path = ? WHERE id = ?", (f"/m/moved{step}.ogg", file_id))
+    elif action == 8:
+        ids.append(random_track(conn, rng, rng.randrange(10_000, 10**9)))
+    elif action == 9:
+        conn.execute("DELETE FROM tags WHERE file_id = ?", (file_id,))
+    elif action == 10:  # a new id for a file (no writer does it, the triggers allow it)
+        new_id = max(ids) + 1
+        conn.execute("DELETE FROM tags WHERE file_id = ?", (file_id,))
+        conn.execute("DELETE FROM matches WHERE file_id = ?", (file_id,))
+        conn.execute("UPDATE files SET id = ? WHERE id = ?", (new_id, file_id))
+        conn.execute("INSERT INTO tags (file_id, artist) VALUES (?, 'Renumbered')", (new_id,))
+        ids[ids.index(file_id)] = new_id
+    else:  # the tags of one file given to another
+        other = rng.choice(ids)
+        if other != file_id:
+            conn.execute("DELETE FROM tags WHERE file_id = ?", (other,))
+            conn.execute("UPDATE tags SET file_id = ? WHERE file_id = ?", (other, file_id))
+
+
+def test_patched_orders_equal_the_sql_after_any_writes(tmp_path) -> None:
+    rng = random.Random(25)
+    catalog = open_catalog(tmp_path / "c.db")
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    add_track(conn, b"/m/\xff.flac", artist="Same", album="Same")
+    add_track(conn, "/m/\\xff.flac", artist="Same", album="Same")
+    ids = [random_track(conn, rng, i) for i in range(200)]
+    ids = [i for (i,) in conn.execute("SELECT id FROM files")]
+    for step in range(40):
+        before = every_order(conn)
+        for _ in range(rng.choice([1, 1, 2, 5, 20])):
+            random_write(conn, rng, ids, step)
+        assert_patch_equals_compute(conn, before)
+        if step % 3 == 0:
+            conn.commit()
+    catalog.close()
+
+
+def test_a_path_replaced_without_delete_triggers_is_patched_out(tmp_path) -> None:
+    db = tmp_path / "c.db"
+    catalog = open_catalog(db)
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    for name in ("b", "a", "c"):
+        add_track(conn, f"/m/{name}.flac", artist=name)
+    conn.commit()
+    before = every_order(conn)
+    # A writer with SQLite's defaults (recursive triggers and foreign keys off):
+    # REPLACE deletes the row holding the path without its delete trigger, and its
+    # tags stay (their own delete trigger never fires).
+    conn.execute("PRAGMA recursive_triggers = OFF")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "INSERT OR REPLACE INTO files (path, path_bytes, root_id, size, mtime_ns, mtime,"
+        " first_seen_at, last_seen_at) SELECT path, path_bytes, root_id, 9, mtime_ns, mtime,"
+        " first_seen_at, last_seen_at FROM files WHERE path = '/m/a.flac'"
+    )
+    new_id = conn.execute("SELECT id FROM files WHERE path = '/m/a.flac'").fetchone()[0]
+    conn.execute("INSERT OR REPLACE INTO tags (file_id, artist) VALUES (?, 'z')", (new_id,))
+    conn.commit()
+    assert_patch_equals_compute(conn, before)
+    catalog.close()
+
+
+def test_a_patch_needs_the_log_since_the_kept_order(tmp_path) -> None:
+    db = tmp_path / "c.db"
+    catalog = open_catalog(db)
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    for name in ("b", "a", "c"):
+        add_track(conn, f"/m/{name}.flac", artist=name)
+    kept = orders.compute(conn, "artist")
+    assert kept.seq == orders.log_end(conn) > 0
+    add_track(conn, "/m/d.flac", artist="0")
+    assert orders.patch(conn, kept, "artist") is not None
+    # The same seq with another stamp: a copy of the catalog that changed otherwise.
+    other = orders.Ordering(kept.stamp ^ 1, kept.ids, kept.nulls_from, kept.seq)
+    assert orders.changed_since(conn, other, 100) is None
+    assert orders.patch(conn, other, "artist") is None
+    # Too many changes: ordered again.
+    assert orders.changed_since(conn, kept, 1) == [4]
+    for file_id in (1, 2, 3):
+        conn.execute("UPDATE files SET size = 99 WHERE id = ?", (file_id,))
+    assert sorted(orders.changed_since(conn, kept, 4)) == [1, 2, 3, 4]
+    assert orders.changed_since(conn, kept, 3) is None
+    # Pruned: the log keeps its last LOG_LIMIT rows.
+    conn.execute("DELETE FROM catalog_changes WHERE seq <= ?", (kept.seq,))
+    assert orders.changed_since(conn, kept, 100) is None
+    # ordering() falls back to the SQL whenever the patch cannot be made.
+    folder = tmp_path / "orders"
+    path = orders.cache_file(db, "artist", False, folder)
+    orders.save(path, kept)
+    got = orders.track_ids(conn, db, browse.Scope("all"), "artist", False, folder)
+    assert list(got) == sql_ids(conn, "artist", False, False)
+    catalog.close()
+
+
+def test_the_change_log_is_pruned(tmp_path) -> None:
+    catalog = open_catalog(tmp_path / "c.db")
+    conn = catalog.conn
+    add_root(conn, "/m", 1)
+    for i in range(1000):
+        add_track(conn, f"/m/{i}.flac", artist="a")
+    file_id = add_track(conn, "/m/last.flac", artist="a")
+    conn.execute("UPDATE files SET size = 7 WHERE id = ?", (file_id,))
+    last = conn.execute("SELECT file_id FROM catalog_changes ORDER BY seq DESC LIMIT 1")
+    assert last.fetchone() == (file_id,)
+    # A rescan's worth of changes: more than the log keeps.
+    size = 10
+    while orders.log_end(conn) < orders.LOG_LIMIT * 1.3:
+        conn.execute("UPDATE files SET size = ?", (size,))
+        size += 1
+    rows, low, high = conn.execute(
+        "SELECT count(*), min(seq), max(seq) FROM catalog_changes"
+    ).fetchone()
+    assert rows == high - low + 1  # the newest rows, none missing
+    assert orders.LOG_LIMIT <= rows < orders.LOG_LIMIT + 1024
+    catalog.close()

@@ -17,7 +17,7 @@ from archiver.tui.screens.message import MessageScreen
 from archiver.tui.screens.welcome import WelcomeScreen
 from archiver.tui.widgets.paged_table import PagedTable
 from archiver.tui.widgets.status_bar import StatusBar
-from tests.tui.helpers import settle
+from tests.tui.helpers import settle, wait_until
 
 SIZE = (120, 40)
 
@@ -323,3 +323,60 @@ async def test_not_a_catalog_is_a_message(tmp_path: Path) -> None:
         await pilot.press("escape")  # the only thing to do: closing it quits
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_all_tracks_resorted_after_a_change_show_the_sql_order(catalog_path: Path) -> None:
+    """Every order of All tracks kept on disk, then the catalog changes (another
+    writer: a new track, one retagged, one gone): the re-sort and the orders kept
+    again in the background (patched from the change log, migration 0025) are the
+    SQL's, row for row."""
+    import os
+    import sqlite3
+
+    from archiver.catalog import browse, orders
+    from archiver.catalog.db import open_catalog
+    from archiver.tui.sources import SORT_KEYS
+    from tests.conftest import add_track
+
+    folder = orders.cache_dir()
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        with open_catalog(catalog_path) as catalog:
+            orders.build(catalog.conn, catalog_path, SORT_KEYS)  # what the browser keeps
+            old = {
+                sort: orders.load(orders.cache_file(catalog_path, sort, False, folder))
+                for sort in SORT_KEYS
+            }
+            with catalog.write() as conn:
+                conn.execute("DELETE FROM files WHERE id = (SELECT max(id) FROM files)")
+                add_track(conn, "/music/new/Aardvark.flac", artist="AAA", album="  First")
+                conn.execute(
+                    "UPDATE tags SET album = 'ZZZ last' WHERE file_id = "
+                    "(SELECT min(file_id) FROM tags)"
+                )
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("s")  # the sort menu: pick Album
+        await settle(pilot, 1)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        all_tracks = screen.table("alltracks")
+        assert all_tracks.sort_key == "album"
+        conn = sqlite3.connect(catalog_path)
+        want = list(browse.track_ids(conn, browse.Scope("all"), "album"))
+        assert list(all_tracks.source.ids) == want
+        assert all_tracks.source.cells(0)[1] == "  First"
+        # The background keeps the others: each patched from its kept order.
+        await wait_until(pilot, lambda: not orders.stale(conn, catalog_path, SORT_KEYS))
+        for sort in SORT_KEYS:
+            kept = orders.load(orders.cache_file(catalog_path, sort, False, folder))
+            assert kept is not None and old[sort] is not None
+            assert list(kept.ids) == list(browse.track_ids(conn, browse.Scope("all"), sort))
+            assert list(orders.patch(conn, old[sort], sort).ids) == list(kept.ids)
+        conn.close()
+        assert os.listdir(folder)

@@ -232,6 +232,8 @@ def test_summaries_find_every_album_a_full_read_finds(tmp_path, monkeypatch) -> 
         with open_catalog(path) as catalog:
             full = albums_from_rows(catalog.conn, sql.album_track_rows(catalog.conn))
             assert incomplete_albums(catalog.conn) == full, seed
+            # Half the chunks read by a forked process: the same report, in the same order.
+            assert incomplete_albums(catalog.conn, processes=2) == full, seed
             with monkeypatch.context() as plain:  # as a catalog without kept disc sums
                 plain.setattr(sql, "kept_sums", lambda conn: False)
                 assert incomplete_albums(catalog.conn) == full, seed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -77,25 +78,39 @@ async def test_counts_from_the_child_are_the_in_process_ones(library_db: Path) -
 async def test_child_killed_when_superseded_and_when_the_app_quits(library_db: Path) -> None:
     app = ArchiverApp(library_db)
     got: list[IntegrityCounts] = []
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_until(pilot, lambda: screen.watch.counts is not None)
-        await settle(pilot)
-        children = []
-        for _ in range(2):
-            screen.watch.load_counts(None, got.append)
-            child = running(screen)
-            assert child is not None
-            await spawned(child)
-            children.append(child)
-        first, second = children
-        assert first.proc.wait(5) == -signal.SIGKILL  # superseded
-        assert second.proc.poll() is None
-        await app.action_quit()
-    assert second.proc.wait(5) == -signal.SIGKILL  # the screen went
-    assert got == []
+    children: list[CountsProcess] = []
+    fired: list[bool] = []
+
+    def watchdog() -> None:  # a test that fails must not hang on a stopped child
+        fired.append(True)
+        for child in children:
+            child.proc.kill()
+
+    timer = threading.Timer(20, watchdog)
+    timer.start()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await wait_until(pilot, lambda: screen.watch.counts is not None)
+            await settle(pilot)
+            for _ in range(2):
+                screen.watch.load_counts(None, got.append)
+                child = running(screen)
+                assert child is not None
+                await spawned(child)
+                children.append(child)
+            first, second = children
+            assert first.proc.wait(5) == -signal.SIGKILL  # superseded
+            assert second.proc.poll() is None
+            await app.action_quit()
+        assert second.proc.wait(5) == -signal.SIGKILL  # the screen went
+        assert not fired and got == []
+    finally:
+        timer.cancel()
+        for child in children:
+            child.proc.kill()
 
 
 async def test_a_failing_child_leaves_the_counts_unknown_quietly(

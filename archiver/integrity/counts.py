@@ -65,6 +65,12 @@ def integrity_counts(conn: sqlite3.Connection) -> IntegrityCounts:
     )
 
 
+_BOOT = (
+    "import sys; sys.path[0] = sys.argv.pop(1); "
+    "from archiver.integrity.counts import main; sys.exit(main())"
+)
+
+
 def _package_root() -> str:
     """The folder holding the ``archiver`` package this process imported."""
     return str(Path(__file__).resolve().parent.parent.parent)
@@ -84,15 +90,23 @@ class CountsProcess:
     def command(self) -> list[str | bytes]:
         # The path as bytes (a name that is not UTF-8 goes through as it is), after
         # "--" (a name starting with "-" is not an option), absolute (the child's
-        # working folder does not matter).
+        # working folder does not matter). The child imports the same archiver as this
+        # process: its folder replaces the working folder at the head of sys.path
+        # (with `-m`, an archiver/ folder where the TUI was started would win).
         path = os.fsencode(self.db_path)
-        return [sys.executable, "-m", __name__, "--parent", str(os.getpid()), "--", path]
+        return [
+            sys.executable,
+            "-c",
+            _BOOT,
+            _package_root(),
+            "--parent",
+            str(os.getpid()),
+            "--",
+            path,
+        ]
 
     def run(self) -> IntegrityCounts | None:
         """Start the child and wait for its counts; None when it failed or was killed."""
-        env = dict(os.environ)
-        # The child imports the same archiver as this process, wherever it came from.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
         with self._lock:
             if self._stopped:
                 return None
@@ -102,7 +116,6 @@ class CountsProcess:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,  # read and dropped: never on the TUI's screen
-                    env=env,
                 )
             except OSError:
                 return None

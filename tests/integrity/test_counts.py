@@ -104,7 +104,8 @@ def test_child_gives_the_in_process_counts(damaged_library: Library) -> None:
 
 def test_child_on_a_catalog_with_an_odd_name(damaged_library: Library, tmp_path: Path) -> None:
     """Spaces, quotes, a newline, bytes that are not UTF-8, a name starting with "-",
-    and a relative path: the child opens the same file."""
+    and a relative path: the child opens the same file (and imports this archiver,
+    not an archiver/ folder where it was started)."""
     with damaged_library.catalog() as catalog:
         expected = integrity_counts(catalog.conn)
     folder = tmp_path / os.fsdecode(b'it\'s "odd"\n \xff\xfe $HOME')
@@ -112,6 +113,8 @@ def test_child_on_a_catalog_with_an_odd_name(damaged_library: Library, tmp_path:
     odd = folder / "-catalog.db"
     shutil.copyfile(damaged_library.db, odd)
     assert CountsProcess(odd).run() == expected
+    (folder / "archiver").mkdir()
+    (folder / "archiver" / "__init__.py").write_text("raise SystemExit(3)\n")
     cwd = os.getcwd()
     os.chdir(folder)
     try:

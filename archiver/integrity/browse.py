@@ -8,9 +8,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from archiver.catalog import analysis, duplicates, verify_runs
+from archiver.catalog import analysis, duplicates
 from archiver.catalog.browse import Entry
 from archiver.integrity.completeness import IncompleteAlbum, incomplete_albums
+from archiver.integrity.counts import IntegrityCounts as IntegrityCounts  # re-exported
+from archiver.integrity.counts import integrity_counts as integrity_counts
 from archiver.integrity.duplicates import find_duplicates
 
 DUPLICATE_LABELS = {
@@ -92,20 +94,3 @@ def missing_rows(album: IncompleteAlbum) -> list[MissingRow]:
     for path in album.missing_files:
         rows.append(MissingRow("file gone", path.rsplit("/", 1)[-1], None, "catalog"))
     return rows
-
-
-@dataclass(frozen=True)
-class IntegrityCounts:
-    """The counts beside Damaged, Duplicates (same audio) and Incomplete albums."""
-
-    damaged: int
-    duplicates: int
-    incomplete: int
-
-
-def integrity_counts(conn: sqlite3.Connection) -> IntegrityCounts:
-    return IntegrityCounts(
-        len(verify_runs.damaged_files(conn)),
-        len(find_duplicates(conn, "audio")),
-        len(incomplete_albums(conn)),
-    )

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from archiver.catalog import browse
-from archiver.integrity.browse import IntegrityCounts, integrity_counts
+from archiver.integrity.counts import CountsProcess, IntegrityCounts
 from archiver.tui.loader import Loader
 from archiver.tui.scanlock import scan_lock_held
 from archiver.tui.sources import ListSource
@@ -52,8 +52,10 @@ def categories_source(
 
 class CatalogWatch:
     """The catalog's status (read every STATUS_EVERY s) and the left column's
-    integrity counts: whole-catalog work (seconds at 100,000 tracks), so read
-    only at start, after a change, and never during a scan."""
+    integrity counts: whole-catalog work (seconds of Python at a million tracks),
+    so read only at start, after a change, and never during a scan; and in a child
+    process, so that the UI thread keeps the GIL meanwhile (a child that fails
+    leaves the counts unknown)."""
 
     def __init__(self, loader: Loader) -> None:
         self.loader = loader
@@ -74,14 +76,16 @@ class CatalogWatch:
         return not running and version != self.counted_at
 
     def load_counts(self, version: int | None, then: Callable[[IntegrityCounts], None]) -> None:
-        """Read the counts of the catalog at ``version``."""
+        """Read the counts of the catalog at ``version`` (a child process; an earlier
+        one still counting is killed)."""
         self.counted_at = version
+        db_path = self.loader.owner.app.db_path  # type: ignore[attr-defined]
 
         def got(counts: IntegrityCounts) -> None:
             self.counts = counts
             then(counts)
 
-        self.loader.load("integrity", integrity_counts, (), got)
+        self.loader.load_apart("integrity", lambda: CountsProcess(db_path), got)
 
     def categories(self) -> ListSource[View]:
         return categories_source(self.status, self.counts)

@@ -108,9 +108,8 @@ async def one_run(db: Path) -> dict[str, float]:
 
         await asyncio.sleep(1.0)  # a person looks at the first screen; ids are prefetched
         # The left column's integrity counts start 2.5 s after the first paint on a big
-        # catalog: seconds of Python (7 s at a million tracks) in a worker thread, during
-        # which every key shares the GIL with them (about twice as slow). Timed apart;
-        # the keys below are measured after them.
+        # catalog: seconds of work (~4.5 s at a million tracks) in a child process, which
+        # takes one of the two cores. Timed apart; the keys below are measured after them.
         await _until(pilot, lambda: screen.watch.counts is not None, timeout=600, idle=False)
         figures["counts_done"] = time.perf_counter() - start
         await app.workers.wait_for_complete()

@@ -215,11 +215,12 @@ def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> I
     """What the report says of an album, summed up by SQLite per (album artist,
     album, disc number) of the files tagged with these (album artist, album), so that
     no file's row comes to Python: ``(albumartist, album, discnumber, totaldiscs,
-    totaltracks, numbers, files, unnumbered, first, releases)``: the largest
+    totaltracks, numbers, files, unnumbered, first, path, releases)``: the largest
     ``totaldiscs or 0``, the largest true ``totaltracks`` (or ``NULL``), a JSON list
     of the ``tracknumber or 0`` of the files on disk (repeats kept); how many files
-    are on disk and how many of those have no track number; the smallest path with
-    its file (:func:`first_file`); a JSON list of the releases the files are matched to."""
+    are on disk and how many of those have no track number; the smallest path (its
+    bytes, a NUL and its file's id, to compare) and its text; a JSON list of the
+    releases the files are matched to."""
     on_disk = "f.missing = 0"
     sums = (
         "SELECT t.albumartist AS a, t.album AS b, t.discnumber AS disc,"
@@ -241,19 +242,15 @@ def disc_facts(conn: sqlite3.Connection, groups: Iterable[tuple[str, str]]) -> I
         " JOIN files f ON f.id = t.file_id LEFT JOIN matches m ON m.file_id = f.id"
         " GROUP BY t.albumartist, t.album, t.discnumber"
     )
+    # The first file's path text, by its id (after the NUL; a path has none), in the
+    # same statement: the same snapshot as the sums.
+    sql = (
+        "SELECT a, b, disc, discs, total, numbers, files, unnumbered, first,"
+        " (SELECT path FROM files WHERE id = CAST(substr(first, instr(first, x'00') + 1)"
+        f" AS INTEGER)), releases FROM ({sums})"
+    )
     pairs = json.dumps([list(group) for group in groups])
-    return iter(conn.execute(sums, (pairs,)))
-
-
-def first_file(first: bytes) -> int:
-    """The file id in :func:`disc_facts`' ``first`` (pure)."""
-    return int(first[first.rindex(b"\0") + 1 :])
-
-
-def paths_of(conn: sqlite3.Connection, file_ids: Iterable[int]) -> dict[int, str]:
-    """id -> path of these files."""
-    sql = "SELECT f.id, f.path FROM json_each(?) j JOIN files f ON f.id = j.value"
-    return dict(conn.execute(sql, (_json_list(file_ids),)))
+    return iter(conn.execute(sql, (pairs,)))
 
 
 def files_of_releases(conn: sqlite3.Connection, release_mbids: Iterable[str]) -> list[int]:

@@ -61,7 +61,7 @@ def missing(app: AppContext, as_json: bool) -> None:
     gc.disable()
     with app.catalog(create=False) as catalog:
         # A second process reads half the suspect albums where there is a second core.
-        albums = incomplete_albums(catalog.conn, processes=min(2, os.cpu_count() or 1))
+        albums = incomplete_albums(catalog.conn, processes=min(2, len(os.sched_getaffinity(0))))
     if as_json:
         _print_json(albums)
         return

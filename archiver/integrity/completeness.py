@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from archiver.catalog import completeness as sql
-from archiver.procs import die_with_parent
+from archiver.procs import die_with_parent, interrupts_blocked
 
 _DISC_FOLDER = re.compile(r"^(cd|disc|disk|dvd)[\s._-]*\d+\b.*$", re.IGNORECASE)
 
@@ -236,10 +236,12 @@ def _forked_chunks(
     indexes = range(1, count, 2)
     read_end, write_end = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    with interrupts_blocked():  # a Ctrl-C in the child before its ``try`` would run our cleanup
+        pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (its work is checked by the tests' results)
         status = 1
         try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             os.close(read_end)
             die_with_parent(parent)
             child = sqlite3.connect(path)
@@ -251,16 +253,20 @@ def _forked_chunks(
         finally:
             os._exit(status)  # never the parent's cleanup (its connection, atexit)
     os.close(write_end)
+    pipe_read = False
     try:
         others: dict[int, list[IncompleteAlbum]] = {}
         for index in range(0, count, 2):
             others[index] = albums_of(conn, index)
+        pipe_read = True  # fdopen owns (and closes) read_end from here
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(pid, 0)
     except BaseException:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        if not pipe_read:
+            os.close(read_end)
         raise
     if status != 0:
         return others
@@ -273,7 +279,6 @@ def _forked_chunks(
 
 class _ChunkData(NamedTuple):
     facts: list[tuple]  # sql.disc_facts of the albums with an album artist
-    paths: dict[int, str]  # the path of each of their first files, by id
     rows: list[sql.AlbumTrackRow]  # in path order: the others, and every release's files
     tracks: list[sql.ReleaseTrack]
     titles: dict[str, tuple]
@@ -307,9 +312,8 @@ def _read_chunk(
     if rows:
         ordered = _in_path_order([*rows.values(), *ordered])
     mbids = {r.release_mbid for r in ordered if r.release_mbid}
-    paths = sql.paths_of(conn, (sql.first_file(row[-2]) for row in facts))
     tracks = sql.release_tracks(conn, (mbid for mbid in mbids if mbid in gaps))
-    return _ChunkData(facts, paths, ordered, tracks, sql.release_titles(conn, mbids))
+    return _ChunkData(facts, ordered, tracks, sql.release_titles(conn, mbids))
 
 
 def _chunk_albums(
@@ -331,8 +335,7 @@ def _chunk_albums(
         album = None
         if key in facts:
             numbers = facts[key].numbers(gone_paths.get(key, []))
-            first, albumartist, name = facts[key].first  # type: ignore[misc]
-            path = data.paths[sql.first_file(first)]
+            _, path, albumartist, name = facts[key].first  # type: ignore[misc]
             album = _album(key, numbers, name, albumartist, album_folder(path), release_info)
         elif key in albums:
             album = _from_rows(key, albums[key], release_info)
@@ -600,10 +603,12 @@ class _Facts:
         self.per_disc_total: dict[int, int] = {}
         self.have: dict[int, set[int]] = {}
         self.files = self.unnumbered = 0
-        # The first file in path order (sql.disc_facts' first), album artist, album.
-        self.first: tuple[bytes, str, str] | None = None
+        # The first file in path order: sql.disc_facts' first, its path, album artist, album.
+        self.first: tuple[bytes, str, str, str] | None = None
 
-    def add(self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first):
+    def add(
+        self, a: str, b: str, disc, totaldiscs, totaltracks, numbers, files, unnumbered, first, path
+    ):
         disc = disc or 1
         if self.totaldiscs is None or totaldiscs > self.totaldiscs:
             self.totaldiscs = totaldiscs
@@ -614,7 +619,7 @@ class _Facts:
         self.files += files
         self.unnumbered += unnumbered
         if self.first is None or first < self.first[0]:
-            self.first = (first, a, b)
+            self.first = (first, path, a, b)
 
     def numbers(self, gone: list[str]):
         assert self.totaldiscs is not None

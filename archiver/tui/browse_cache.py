@@ -57,12 +57,15 @@ class BrowseCache:
         if version != self.version:
             self.clear(version)
 
-    def missing_views(self, scope: Scope) -> list[tuple[tuple, View, Scope]]:
-        """The views whose first column is not in memory: (key, view, its scope)."""
+    def missing_views(self, scope: Scope, heavy: bool = True) -> list[tuple[tuple, View, Scope]]:
+        """The views whose first column is not in memory: (key, view, its scope);
+        without the ``View.heavy`` ones unless ``heavy``."""
         wanted = []
         for view in VIEWS:
             view_scope = scope.with_(category=view.key)
             key = entries_key(view, view_scope)
+            if view.heavy and not heavy:
+                continue
             if not view.all_tracks and key not in self.entries:
                 wanted.append((key, view, view_scope))
         return wanted

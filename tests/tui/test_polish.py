@@ -687,3 +687,29 @@ async def test_details_step_to_the_next_track_and_offer_enrich(catalog_path: Pat
         assert detail.detail.match is not None
         assert detail.check_action("enrich", ()) is False  # already enriched: not offered
         assert screen is not detail
+
+
+async def test_a_big_catalog_reads_its_heavy_views_when_opened(
+    catalog_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past WARM_HEAVY_TRACKS the duplicates and incomplete albums are not read ahead
+    (seconds of Python and tens of MB at a million tracks), the other views are; the
+    heavy ones are read when opened."""
+    from archiver.tui.screens import main as main_module
+
+    monkeypatch.setattr(main_module, "WARM_HEAVY_TRACKS", 0)
+    app = ArchiverApp(catalog_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = main_screen(app)
+        await wait_until(pilot, screen.warmed)
+        await settle(pilot, 1)
+        warmed = {key[0] for key in screen.cache.entries}
+        assert "genre" in warmed and "errors" in warmed
+        assert "duplicates" not in warmed and "incomplete" not in warmed
+        categories = screen.table("categories")
+        categories.focus()
+        categories.move_cursor(screen._category_index("incomplete"))
+        await settle(pilot)
+        assert screen.category == "incomplete"
+        assert screen.table("entries").row_count > 0

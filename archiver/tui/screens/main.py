@@ -49,6 +49,7 @@ from archiver.tui.widgets.status_bar import StatusBar
 PREVIEW_DELAY = 0.06  # s: let the cursor settle before loading the next column
 FILTER_DEBOUNCE = 0.15  # s: typing faster than this is coalesced
 PREFETCH_DELAY = 0.3  # s after the first paint
+WARM_HEAVY_TRACKS = 200_000  # see MainScreen._warm_heavy
 INTEGRITY_DELAY_BIG = 2.5  # s after the first paint, on a catalog of BIG_CATALOG tracks or more
 BIG_CATALOG = 20_000
 STATS_DELAY = 0.2  # s: the status bar's figures wait for the view to load first
@@ -480,14 +481,21 @@ class MainScreen(Screen[None]):
         self._load_stats()
 
     def warmed(self) -> bool:
-        """Every view's first column is in memory (benchmarks, tests)."""
+        """Every view's first column read ahead is in memory (benchmarks, tests)."""
         scope = self.base_scope()
-        return not self.cache.missing_views(scope)
+        return not self.cache.missing_views(scope, self._warm_heavy())
+
+    def _warm_heavy(self) -> bool:
+        """Whether the heavy views (duplicates, incomplete albums) are read ahead too:
+        in catalogs up to WARM_HEAVY_TRACKS. Past that they are read when opened, so
+        their seconds of Python neither slow the keys nor stay in memory unasked."""
+        status = self.watch.status
+        return status is not None and status.tracks <= WARM_HEAVY_TRACKS
 
     def _warm_entries(self) -> None:
         """Read every view's first column in the background (after the first paint and
         the left column's counts), so that moving in the left column never waits."""
-        wanted = self.cache.missing_views(self.base_scope())
+        wanted = self.cache.missing_views(self.base_scope(), self._warm_heavy())
         if not wanted:
             return
 

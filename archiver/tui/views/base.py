@@ -128,6 +128,9 @@ class View:
     rows_in_entry: ClassVar[bool] = False  # the rows came with the entry (Entry.extra)
     children_in_row: ClassVar[bool] = False  # the children came with the row
     narrows_stats: ClassVar[bool] = False  # the status bar follows the highlighted row
+    # Its first column is whole-catalog work in Python (seconds and tens of MB at a
+    # million tracks): read ahead in the background only in smaller catalogs.
+    heavy: ClassVar[bool] = False
     entry_columns: ClassVar[list[Column]] = ENTRY_COLUMNS
 
     # ---------------------------------------------------------- column 1: entries

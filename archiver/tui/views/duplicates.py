@@ -71,6 +71,7 @@ def copy_source(group: Any) -> ListSource:
 
 
 class DuplicatesView(View):
+    heavy = True
     key = "duplicates"
     label = "Duplicates"
     depth = 3

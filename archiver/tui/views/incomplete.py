@@ -58,6 +58,7 @@ def album_report(album: Any) -> str:
 
 
 class IncompleteView(View):
+    heavy = True
     key = "incomplete"
     label = "Incomplete albums"
     follows_filter = False  # the whole catalog (see docs/tui.md)

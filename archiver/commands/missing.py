@@ -61,11 +61,18 @@ def missing(app: AppContext, as_json: bool) -> None:
     gc.disable()
     with app.catalog(create=False) as catalog:
         # A second process reads half the suspect albums where there is a second core.
-        albums = incomplete_albums(catalog.conn, processes=min(2, len(os.sched_getaffinity(0))))
+        albums = incomplete_albums(catalog.conn, processes=min(2, _cpus()))
     if as_json:
         _print_json(albums)
         return
     _print(albums)
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, where there is one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _print_json(albums: list) -> None:

@@ -231,7 +231,7 @@ def _forked_chunks(
     without a file, the child failed) the caller does those too. Not for threaded
     callers (the TUI): a fork copies no other thread, and a lock one held stays held."""
     path = conn.execute("PRAGMA database_list").fetchone()[2]
-    if not path:
+    if not path or not hasattr(os, "fork"):
         return {}
     indexes = range(1, count, 2)
     read_end, write_end = os.pipe()

@@ -66,7 +66,7 @@ def integrity_counts(conn: sqlite3.Connection) -> IntegrityCounts:
 
 
 _BOOT = (
-    "import sys; sys.path[0] = sys.argv.pop(1); "
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
     "from archiver.integrity.counts import main; sys.exit(main())"
 )
 

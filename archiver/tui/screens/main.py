@@ -486,7 +486,7 @@ class MainScreen(Screen[None]):
         return not self.cache.missing_views(scope, self._warm_heavy())
 
     def _warm_heavy(self) -> bool:
-        """Whether the heavy views (duplicates, incomplete albums) are read ahead too:
+        """Whether the heavy views (albums, duplicates, incomplete albums) are read ahead too:
         in catalogs up to WARM_HEAVY_TRACKS. Past that they are read when opened, so
         their seconds of Python neither slow the keys nor stay in memory unasked."""
         status = self.watch.status

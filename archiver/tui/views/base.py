@@ -128,9 +128,10 @@ class View:
     rows_in_entry: ClassVar[bool] = False  # the rows came with the entry (Entry.extra)
     children_in_row: ClassVar[bool] = False  # the children came with the row
     narrows_stats: ClassVar[bool] = False  # the status bar follows the highlighted row
-    # Its first column is whole-catalog work in Python (seconds and tens of MB at a
-    # million tracks): read ahead in the background only in smaller catalogs.
-    heavy: ClassVar[bool] = False
+    # Its first column is whole-catalog work in Python or one entry per album (seconds
+    # and tens of MB at a million tracks): read ahead in the background only in
+    # smaller catalogs (MainScreen._warm_heavy).
+    heavy: bool = False
     entry_columns: ClassVar[list[Column]] = ENTRY_COLUMNS
 
     # ---------------------------------------------------------- column 1: entries

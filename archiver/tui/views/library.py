@@ -41,6 +41,8 @@ class LibraryView(View):
     def __init__(self, key: str) -> None:
         self.key = key
         self.label = CATEGORY_BY_KEY[key].label
+        # One entry per album: ~100,000 entries (~45 MB, ~1-2 s) at a million tracks.
+        self.heavy = key == "album"
 
     def load_entries(self, conn: sqlite3.Connection, scope: Scope) -> list[Entry]:
         return browse.entries(conn, scope)

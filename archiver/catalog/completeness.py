@@ -72,14 +72,10 @@ def disc_sums(conn: sqlite3.Connection) -> Iterator[tuple]:
     order (no sort, no join: an album artist and album's discs come one after the
     other); ``totaldiscs`` is the largest, ``tracks_complete`` is 1 when the disc has
     every number 1..totaltracks (the largest on the disc) or no total."""
-    if kept_sums(conn) and settle_sums(conn):
-        # Kept by the writer (migration 0024): the same rows, in the same order.
-        cursor = conn.execute(
-            "SELECT albumartist, album, discnumber, totaldiscs, complete FROM disc_sums"
-            " ORDER BY albumartist, album, discnumber"
-        )
-    else:
-        cursor = conn.execute(DISC_SUMS)
+    cursor = conn.execute(
+        "SELECT albumartist, album, discnumber, totaldiscs, complete"
+        f" FROM {_disc_rows(conn)} ORDER BY albumartist, album, discnumber"
+    )
     cursor.arraysize = 1024
     for batch in iter(cursor.fetchmany, []):
         yield from batch

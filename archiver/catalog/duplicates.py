@@ -66,6 +66,18 @@ _HAS_AUDIO = (
     f" AND {{f}}audio_hash != '{EMPTY_AUDIO_HASH}' AND {{f}}read_error IS NULL"
 )
 
+
+def same_audio_count(conn: sqlite3.Connection) -> int:
+    """How many groups of present files share their audio: ``len(find_duplicates(conn,
+    'audio'))`` (copies with a tags row, as the "audio" query reads them) without reading
+    or ranking the copies."""
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM files f JOIN tags t ON t.file_id = f.id"
+        f" WHERE {_HAS_AUDIO.format(f='f.')} GROUP BY f.audio_hash HAVING count(*) > 1)"
+    )
+    return int(conn.execute(sql).fetchone()[0])
+
+
 _DUPLICATE_SQL = {
     "audio": (
         f"SELECT f.audio_hash, {_COPY_COLS} FROM files f JOIN tags t ON t.file_id = f.id"

@@ -227,6 +227,12 @@ class DamagedFile:
     verify_run_id: int | None
 
 
+def damaged_count(conn: sqlite3.Connection) -> int:
+    """How many files the last verify found damaged: ``len(damaged_files(conn))``."""
+    sql = f"SELECT count(*) FROM files WHERE last_verify_status IN {DAMAGE_STATUSES!r}"
+    return int(conn.execute(sql).fetchone()[0])
+
+
 def damaged_files(conn: sqlite3.Connection) -> list[DamagedFile]:
     rows = conn.execute(
         "SELECT f.id, f.path, f.last_verify_status, v.detail, f.last_verified_at, v.verify_run_id"

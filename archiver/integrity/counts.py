@@ -27,8 +27,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from archiver.catalog.duplicates import _HAS_AUDIO
-from archiver.catalog.verify_runs import DAMAGE_STATUSES
+from archiver.catalog.duplicates import same_audio_count
+from archiver.catalog.verify_runs import damaged_count
 from archiver.integrity.completeness import incomplete_albums
 
 
@@ -39,23 +39,6 @@ class IntegrityCounts:
     damaged: int
     duplicates: int
     incomplete: int
-
-
-def damaged_count(conn: sqlite3.Connection) -> int:
-    """How many files the last verify found damaged: ``len(damaged_files(conn))``."""
-    sql = f"SELECT count(*) FROM files WHERE last_verify_status IN {DAMAGE_STATUSES!r}"
-    return int(conn.execute(sql).fetchone()[0])
-
-
-def same_audio_count(conn: sqlite3.Connection) -> int:
-    """How many groups of present files share their audio: ``len(find_duplicates(conn,
-    'audio'))`` (copies with a tags row, as duplicate_rows reads them) without reading
-    or ranking the copies."""
-    sql = (
-        "SELECT count(*) FROM (SELECT 1 FROM files f JOIN tags t ON t.file_id = f.id"
-        f" WHERE {_HAS_AUDIO.format(f='f.')} GROUP BY f.audio_hash HAVING count(*) > 1)"
-    )
-    return int(conn.execute(sql).fetchone()[0])
 
 
 def integrity_counts(conn: sqlite3.Connection) -> IntegrityCounts:

@@ -765,11 +765,6 @@ def _folder_albums(files: list[m.FileInfo]) -> list[m.Album]:
     return albums + sorted(loose, key=lambda a: a.key)
 
 
-def load_albums(catalog: Catalog, where: str | None = None, params: Any = ()) -> list[m.Album]:
-    """Every album of the run at once (small catalogs, tests)."""
-    return list(plan_iter(catalog.conn, plan_albums(catalog.conn, where, params)))
-
-
 def enrich(
     catalog: Catalog,
     client: Client,
